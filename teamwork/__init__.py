@@ -1,0 +1,114 @@
+"""Teamwork: collaborative multi-agency teams, their charters, meetings and live consensus.
+
+`create_app` only wires things together; each capability lives in its own package with the same
+files (models, services, forms, views, [sockets], [rules]).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from teamwork.config import load_config
+from teamwork.extensions import csrf, db, limiter, login_manager, migrate, socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app from `TEAMWORK_*` settings, then `config` (tests pass overrides)."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("TEAMWORK_INSTANCE_PATH") or str(ROOT / "instance"),
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.update(load_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    app.debug = False  # never the Werkzeug debugger: it executes code sent by a browser
+
+    logging.basicConfig(
+        level=os.environ.get("TEAMWORK_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if app.config["TEAMWORK_TRUSTED_PROXIES"]:
+        # Trust X-Forwarded-* only from the configured number of proxies in front of us.
+        hops = app.config["TEAMWORK_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    # Import every model so Alembic and the relationships see the whole schema.
+    from teamwork import (
+        database_events,
+        models,  # noqa: F401
+    )
+    from teamwork.auth import sessions
+    from teamwork.database import render_migration_item
+
+    db.init_app(app)
+    database_events.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(ROOT / "migrations"),
+        render_as_batch=True,  # SQLite alters tables by copying them
+        compare_type=True,
+        render_item=render_migration_item,
+    )
+    login_manager.init_app(app)
+    sessions.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    socketio.init_app(
+        app,
+        message_queue=app.config["TEAMWORK_MESSAGE_QUEUE"],
+        # None means same origin only; a deployment behind a proxy lists its public origins.
+        cors_allowed_origins=app.config.get("TEAMWORK_ALLOWED_ORIGINS") or None,
+    )
+
+
+def register_blueprints(app: Flask) -> None:
+    from teamwork.auth.views import bp as auth_bp
+    from teamwork.teams.views import bp as teams_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(teams_bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from teamwork import errors
+
+    errors.register_error_handlers(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from teamwork import security
+
+    security.init_app(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from teamwork import templating
+
+    templating.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from teamwork import cli
+
+    cli.init_app(app)

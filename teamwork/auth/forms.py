@@ -1,0 +1,61 @@
+"""Sign-in, account and invitation-acceptance forms (each carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from teamwork.auth.services import PASSWORD_MAX, PASSWORD_MIN
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    remember = BooleanField(
+        "Keep me signed in on this device",
+        description="Only on a device that is yours alone.",
+    )
+
+
+class NewPasswordMixin:
+    password = PasswordField(
+        "Choose a password",
+        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
+        description=f"At least {PASSWORD_MIN} characters. A few unrelated words work well.",
+    )
+    confirm = PasswordField(
+        "Repeat the password",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+    )
+
+
+class AcceptInvitationForm(NewPasswordMixin, FlaskForm):
+    name = StringField(
+        "Your name",
+        validators=[DataRequired(), Length(max=120)],
+        description="As your teammates know you.",
+    )
+
+
+class JoinTeamForm(FlaskForm):
+    """Accepting an invitation while already signed in: a CSRF-protected button."""
+
+
+class ProfileForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=PASSWORD_MAX)]
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
+        description="Other devices signed in to your account will be signed out.",
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("new_password", message="The two passwords differ.")],
+    )

@@ -1,0 +1,65 @@
+"""Accounts and their server-side sign-in sessions.
+
+A signed-in browser holds only a random session token in its (signed) cookie; the row here is
+what makes it valid. Signing out revokes the row, so a cookie captured before sign-out is
+worthless afterwards, and every worker process sees the same answer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from teamwork.database import UTCDateTime, utcnow
+from teamwork.extensions import db
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    sessions: Mapped[list[AuthSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.deactivated_at is None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class AuthSession(db.Model):
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the token in the cookie: a leaked database does not yield usable cookies.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    remember: Mapped[bool] = mapped_column(default=False)
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(200))
+
+    user: Mapped[User] = relationship(back_populates="sessions")
+
+    def is_valid_at(self, now: datetime, idle_limit: datetime) -> bool:
+        """Not revoked, not past its absolute expiry, and used since `idle_limit`."""
+        return self.revoked_at is None and now < self.expires_at and self.last_seen_at >= idle_limit
+
+    def __repr__(self) -> str:
+        return f"<AuthSession {self.id} user={self.user_id}>"

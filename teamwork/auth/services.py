@@ -1,0 +1,228 @@
+"""Accounts and sign-in sessions: the operations, with their rules.
+
+Services take the acting user explicitly, raise `DomainError`s with a message for the user and
+own their transaction (they commit). Views, the CLI and tests all call these same functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from importlib import resources
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+
+from teamwork.auth.models import AuthSession, User
+from teamwork.database import utcnow
+from teamwork.errors import Conflict, DomainError, InvalidInput, Unauthenticated
+from teamwork.extensions import db
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 256
+# Last-seen times are written at most this often, so browsing is not a write per request.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+class InvalidCredentials(Unauthenticated):
+    # One message for a wrong password and an unknown address: it must not reveal which.
+    default_message = "That email and password do not match an active account."
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _hasher() -> PasswordHasher:
+    config = current_app.config
+    return PasswordHasher(
+        time_cost=config["TEAMWORK_ARGON2_TIME_COST"],
+        memory_cost=config["TEAMWORK_ARGON2_MEMORY_KIB"],
+    )
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def _common_passwords() -> frozenset[str]:
+    text = resources.files("teamwork.auth").joinpath("common_passwords.txt").read_text()
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
+
+
+def validate_password(password: str, *, email: str | None = None) -> None:
+    """Length 8 to 256, not a well-known password, not the email address."""
+    if len(password) < PASSWORD_MIN:
+        raise InvalidInput(f"Use at least {PASSWORD_MIN} characters.", field="password")
+    if len(password) > PASSWORD_MAX:
+        raise InvalidInput(f"Use at most {PASSWORD_MAX} characters.", field="password")
+    lowered = password.lower()
+    if lowered in _common_passwords() or (email and lowered == normalize_email(email)):
+        raise InvalidInput(
+            "That password is too easy to guess. Try a few unrelated words.", field="password"
+        )
+
+
+def create_user(email: str, name: str, password: str, *, is_admin: bool = False) -> User:
+    user = add_user(email, name, password, is_admin=is_admin)
+    db.session.commit()
+    return user
+
+
+def add_user(email: str, name: str, password: str, *, is_admin: bool = False) -> User:
+    """Add a user without committing (an invitation adds the membership in the same commit)."""
+    email = normalize_email(email)
+    name = name.strip()
+    if not name:
+        raise InvalidInput("Enter your name.", field="name")
+    validate_password(password, email=email)
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise Conflict("An account with that email address already exists.", field="email")
+    user = User(email=email, name=name, password_hash=hash_password(password), is_admin=is_admin)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+
+
+def authenticate(email: str, password: str) -> User:
+    user = find_user(email)
+    hasher = _hasher()
+    if user is None:
+        # Spend the same time as a real check, so response times do not reveal accounts.
+        hasher.hash(password)
+        raise InvalidCredentials()
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise InvalidCredentials() from None
+    if not user.is_active:
+        raise InvalidCredentials()
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+        db.session.commit()
+    return user
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: str
+    session: AuthSession
+
+
+def start_session(
+    user: User, *, remember: bool, ip_address: str | None, user_agent: str | None
+) -> NewSession:
+    """Open a server-side session; its token goes into the cookie and nowhere else."""
+    config = current_app.config
+    now = utcnow()
+    lifetime = config["TEAMWORK_REMEMBER"] if remember else config["TEAMWORK_SESSION_ABSOLUTE"]
+    token = secrets.token_urlsafe(32)
+    record = AuthSession(
+        user_id=user.id,
+        token_hash=token_digest(token),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + lifetime,
+        remember=remember,
+        ip_address=(ip_address or "")[:45] or None,
+        user_agent=(user_agent or "")[:200] or None,
+    )
+    db.session.add(record)
+    db.session.commit()
+    return NewSession(token=token, session=record)
+
+
+def resolve_session(user_id: str, token: str | None) -> User | None:
+    """The user a cookie stands for, or None when its server-side session is no longer valid."""
+    if not token or not user_id.isdigit():
+        return None
+    record = db.session.scalar(
+        sa.select(AuthSession).where(AuthSession.token_hash == token_digest(token))
+    )
+    if record is None or record.user_id != int(user_id):
+        return None
+    now = utcnow()
+    idle_limit = now - _idle_timeout(record)
+    if not record.is_valid_at(now, idle_limit) or not record.user.is_active:
+        return None
+    if now - record.last_seen_at > TOUCH_INTERVAL:
+        record.last_seen_at = now
+        db.session.commit()
+    return record.user
+
+
+def _idle_timeout(record: AuthSession) -> timedelta:
+    config = current_app.config
+    # A remembered device stays signed in between meetings; its absolute expiry still applies.
+    return config["TEAMWORK_REMEMBER"] if record.remember else config["TEAMWORK_SESSION_IDLE"]
+
+
+def end_session(token: str | None) -> None:
+    if not token:
+        return
+    db.session.execute(
+        sa.update(AuthSession)
+        .where(AuthSession.token_hash == token_digest(token), AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    db.session.commit()
+
+
+def revoke_sessions(user: User, *, keep_token: str | None = None) -> int:
+    """End every session of `user` (but the one holding `keep_token`); returns how many."""
+    query = sa.update(AuthSession).where(
+        AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None)
+    )
+    if keep_token:
+        query = query.where(AuthSession.token_hash != token_digest(keep_token))
+    result = db.session.execute(query.values(revoked_at=utcnow()))
+    db.session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def update_profile(user: User, *, name: str) -> User:
+    name = name.strip()
+    if not name:
+        raise InvalidInput("Enter your name.", field="name")
+    user.name = name[:120]
+    db.session.commit()
+    return user
+
+
+def change_password(
+    user: User, *, current_password: str, new_password: str, keep_token: str | None
+) -> None:
+    """Change the password and sign out every other device."""
+    try:
+        _hasher().verify(user.password_hash, current_password)
+    except (VerificationError, InvalidHashError):
+        raise InvalidInput(
+            "Your current password is not right.", field="current_password"
+        ) from None
+    try:
+        validate_password(new_password, email=user.email)
+    except DomainError as exc:
+        exc.field = "new_password"
+        raise
+    user.password_hash = hash_password(new_password)
+    db.session.flush()
+    revoke_sessions(user, keep_token=keep_token)
+
+
+def deactivate_user(user: User, *, at: datetime | None = None) -> None:
+    """Deactivated users cannot sign in, and their open sessions end at once."""
+    user.deactivated_at = at or utcnow()
+    db.session.flush()
+    revoke_sessions(user)

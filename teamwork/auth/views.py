@@ -1,0 +1,171 @@
+"""Sign in and out, the account page, and accepting an invitation."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as BaseResponse
+
+from teamwork.auth import services
+from teamwork.auth.forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    JoinTeamForm,
+    LoginForm,
+    ProfileForm,
+)
+from teamwork.auth.sessions import current_token, sign_in, sign_out
+from teamwork.errors import DomainError
+from teamwork.extensions import limiter
+from teamwork.forms import apply_error
+from teamwork.teams import services as team_services
+
+bp = Blueprint("auth", __name__)
+
+
+def _failed_sign_in(response: Response) -> bool:
+    # Only failures count against the limits: a successful sign-in redirects.
+    return response.status_code != 302
+
+
+def _account_key() -> str:
+    return "account:" + services.normalize_email(request.form.get("email", ""))[:254]
+
+
+def _safe_next(target: str | None) -> str | None:
+    """A same-site path to return to after sign-in; anything else is ignored."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["TEAMWORK_LOGIN_LIMIT_ADDRESS"],
+    methods=["POST"],
+    deduct_when=_failed_sign_in,
+    scope="login-address",
+)
+@limiter.limit(
+    lambda: current_app.config["TEAMWORK_LOGIN_LIMIT_ACCOUNT"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_failed_sign_in,
+    scope="login-account",
+)
+def login() -> BaseResponse | tuple[str, int]:
+    next_url = _safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("teams.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data or "", form.password.data or "")
+        except DomainError as exc:
+            form.form_errors.append(exc.message)
+        else:
+            sign_in(user, remember=bool(form.remember.data))
+            flash(f"Welcome, {user.name}.", "success")
+            return redirect(next_url or url_for("teams.dashboard"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("auth/login.html", form=form, next_url=next_url), status
+
+
+@bp.post("/logout")
+def logout() -> BaseResponse:
+    # CSRF-protected like every POST, so another site cannot sign a user out.
+    sign_out()
+    flash("You are signed out.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account() -> BaseResponse | tuple[str, int]:
+    profile = ProfileForm(prefix="profile", obj=current_user)
+    password = ChangePasswordForm(prefix="password")
+    status = 200
+    if request.method == "POST" and request.form.get("form") == "profile":
+        if profile.validate_on_submit():
+            services.update_profile(current_user, name=profile.name.data or "")
+            flash("Your name is saved.", "success")
+            return redirect(url_for("auth.account"))
+        status = 422
+    elif request.method == "POST" and request.form.get("form") == "password":
+        if password.validate_on_submit():
+            try:
+                services.change_password(
+                    current_user,
+                    current_password=password.current_password.data or "",
+                    new_password=password.new_password.data or "",
+                    keep_token=current_token(),
+                )
+            except DomainError as exc:
+                apply_error(password, exc)
+            else:
+                flash("Your password is changed. Other devices are signed out.", "success")
+                return redirect(url_for("auth.account"))
+        status = 422
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/account.html", profile=profile, password=password), status
+
+
+@bp.post("/account/sign-out-elsewhere")
+@login_required
+def sign_out_elsewhere() -> BaseResponse:
+    from teamwork.teams.forms import EmptyForm
+
+    if EmptyForm().validate_on_submit():
+        count = services.revoke_sessions(current_user, keep_token=current_token())
+        flash(f"Signed out of {count} other session(s).", "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def invitation(token: str) -> BaseResponse | tuple[str, int]:
+    invite = team_services.find_invitation(token)
+    existing = services.find_user(invite.email)
+    status = 200
+
+    if current_user.is_authenticated:
+        form = JoinTeamForm()
+        if form.validate_on_submit():
+            membership = team_services.accept_invitation(token, actor=current_user)
+            flash(f"You have joined {membership.team.name}.", "success")
+            return redirect(url_for("teams.show", team_id=membership.team_id))
+        return render_template("auth/invitation.html", invite=invite, join_form=form), status
+
+    if existing is not None:
+        # The person already has an account: they join after signing in as themselves.
+        return render_template("auth/invitation.html", invite=invite, sign_in_first=True), status
+
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            membership = team_services.accept_invitation(
+                token, name=form.name.data or "", password=form.password.data or ""
+            )
+        except DomainError as exc:
+            if exc.status == 410:
+                raise
+            apply_error(form, exc)
+        else:
+            sign_in(membership.user, remember=False)
+            flash(f"Welcome to {membership.team.name}, {membership.user.name}.", "success")
+            return redirect(url_for("teams.show", team_id=membership.team_id))
+    if form.errors or form.form_errors:
+        status = 422
+    return render_template("auth/invitation.html", invite=invite, form=form), status

@@ -1,0 +1,82 @@
+"""Flask commands: `flask --app wsgi demo` and `flask --app wsgi create-user`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from teamwork.auth import services as auth_services
+from teamwork.demo import database_is_empty, demo_accounts, seed_demo
+from teamwork.errors import DomainError
+
+DEMO_PASSWORD_FILE = "demo-password"  # noqa: S105 - a file name
+
+
+def _demo_password_file() -> Path:
+    return Path(current_app.instance_path) / DEMO_PASSWORD_FILE
+
+
+def _demo_password() -> str:
+    """TEAMWORK_DEMO_PASSWORD, or one generated once and kept (0600) in the instance folder."""
+    configured = current_app.config["TEAMWORK_DEMO_PASSWORD"]
+    if configured:
+        return str(configured)
+    path = _demo_password_file()
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(9)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(password)
+    return password
+
+
+def _print_accounts(password: str) -> None:
+    click.echo("Demo sign-ins (password for all: " + password + "):")
+    for account in demo_accounts():
+        click.echo(f"  {account.email:<24} {account.name} — {account.summary}")
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Seed the demo jurisdiction into an empty database and print its sign-ins."""
+    if not database_is_empty():
+        click.echo("The database already has data: the demo was not seeded again.")
+        # Reprint the sign-ins only for a database that holds the demo, with a known password.
+        known = current_app.config["TEAMWORK_DEMO_PASSWORD"] or _demo_password_file().exists()
+        if known and auth_services.find_user(demo_accounts()[0].email) is not None:
+            _print_accounts(_demo_password())
+        return
+    password = _demo_password()
+    seed_demo(password)
+    click.echo("Seeded the demo jurisdiction.")
+    _print_accounts(password)
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", prompt=True, help="The person's name.")
+@click.option("--admin", is_flag=True, help="May create top-level teams.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(email: str, name: str, admin: bool, password_stdin: bool) -> None:
+    """Create an account (administrators create top-level teams)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = auth_services.create_user(email, name, password, is_admin=admin)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Created {user.email}{' (administrator)' if user.is_admin else ''}.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo_command)
+    app.cli.add_command(create_user_command)

@@ -1,0 +1,1 @@
+"""The live thumbs up / sideways / down consensus process."""

@@ -1,0 +1,626 @@
+"""Pure consensus engine for the "thumbs" decision process.
+
+Members vote thumbs up, sideways (stand aside) or down on a proposal, in rounds, and the
+team loops until it reaches consensus (or withdraws the proposal, or a fallback such as
+tabling it kicks in). This module holds every rule of that process as plain data and pure
+functions: a team's :class:`DecisionRule`, ballot validation, tallying, evaluating a round,
+deciding what is visible, and a tiny reducer (:class:`RoundState` plus ``open_round`` /
+``cast`` / ``reveal`` / ``close`` / ``withdraw``) that describes one round's lifecycle.
+
+It may import only the Python standard library. It must never touch Flask, the database,
+the clock or any other I/O, and it holds no mutable global state: callers pass everything
+in (including times, if ever needed) and persist whatever comes out. That keeps the rules
+trivially testable and lets the web layer and the database layer change without the rules
+of consensus changing by accident.
+"""
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields, replace
+from enum import StrEnum
+from fractions import Fraction
+from typing import TypeVar
+
+# Upper bound for every count in a rule. No team comes close to it; it exists so that a
+# hostile or buggy client cannot store a number that overflows an integer database column.
+MAX_COUNT = 1_000_000
+
+# A fraction written as text ("1/2") never needs to be long; refusing long strings keeps
+# Fraction() from doing pointless work on garbage input.
+_MAX_FRACTION_TEXT = 32
+
+
+# --------------------------------------------------------------------------------------
+# Enums
+# --------------------------------------------------------------------------------------
+
+
+class Choice(StrEnum):
+    """A member's vote on a proposal."""
+
+    UP = "up"
+    SIDEWAYS = "sideways"
+    DOWN = "down"
+
+
+class RoundStatus(StrEnum):
+    """Whether a round still accepts votes."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Outcome(StrEnum):
+    """How a closed round ended."""
+
+    CONSENSUS = "consensus"
+    NO_CONSENSUS = "no_consensus"
+    WITHDRAWN = "withdrawn"
+
+
+class RevealMode(StrEnum):
+    """When members may see the running tally of a round."""
+
+    # Everyone sees votes as they come in.
+    LIVE = "live"
+    # The tally stays hidden until everyone voted, the round closed, or it was revealed,
+    # so early votes cannot anchor later ones.
+    SIMULTANEOUS = "simultaneous"
+
+
+class Fallback(StrEnum):
+    """What happens after too many rounds without consensus."""
+
+    KEEP_LOOPING = "keep_looping"
+    TABLE = "table"
+    ESCALATE = "escalate"
+
+
+# --------------------------------------------------------------------------------------
+# Exceptions
+# --------------------------------------------------------------------------------------
+
+
+class ConsensusError(Exception):
+    """Base class for every error raised by the consensus rules.
+
+    ``message`` is plain English meant to be shown to the user as-is.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class RuleError(ConsensusError, ValueError):
+    """A decision rule is malformed; ``field`` names the offending field when known."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class InvalidVote(ConsensusError, ValueError):
+    """A ballot is malformed (unknown choice, missing or overlong reason)."""
+
+
+class RoundClosedError(ConsensusError):
+    """The round is closed; a closed round never changes."""
+
+
+class NotEligible(ConsensusError):
+    """The voter is not eligible to vote in this round."""
+
+
+# --------------------------------------------------------------------------------------
+# Decision rule
+# --------------------------------------------------------------------------------------
+
+
+def _is_int(value: object) -> bool:
+    # bool is a subclass of int, but True is never a sensible count.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class DecisionRule:
+    """A team's consensus rule.
+
+    Quorum: ``quorum_count`` (when set) wins over ``quorum_share``. If both are ``None``
+    the only quorum is "at least one vote". See :meth:`quorum_needed`.
+    """
+
+    quorum_share: Fraction | None = Fraction(1, 2)
+    quorum_count: int | None = None
+    block_threshold: int = 1
+    sideways_cap: Fraction | None = None
+    down_requires_reason: bool = True
+    sideways_requires_reason: bool = False
+    reveal_mode: RevealMode = RevealMode.LIVE
+    anonymous: bool = False
+    fallback_after_rounds: int | None = None
+    fallback: Fallback = Fallback.KEEP_LOOPING
+
+    def __post_init__(self) -> None:
+        # Validate here as well as in from_dict so that an invalid rule cannot exist at all,
+        # however it was built.
+        share = self.quorum_share
+        if share is not None and (not isinstance(share, Fraction) or not 0 < share <= 1):
+            raise RuleError(
+                'quorum_share must be a fraction greater than 0 and at most 1, such as "1/2".',
+                "quorum_share",
+            )
+        count = self.quorum_count
+        if count is not None and (not _is_int(count) or not 1 <= count <= MAX_COUNT):
+            raise RuleError(
+                f"quorum_count must be a whole number from 1 to {MAX_COUNT}, or empty.",
+                "quorum_count",
+            )
+        if not _is_int(self.block_threshold) or not 1 <= self.block_threshold <= MAX_COUNT:
+            raise RuleError(
+                f"block_threshold must be a whole number from 1 to {MAX_COUNT}.",
+                "block_threshold",
+            )
+        cap = self.sideways_cap
+        if cap is not None and (not isinstance(cap, Fraction) or not 0 <= cap <= 1):
+            raise RuleError(
+                'sideways_cap must be a fraction from 0 to 1, such as "1/2", or empty.',
+                "sideways_cap",
+            )
+        for name in ("down_requires_reason", "sideways_requires_reason", "anonymous"):
+            if not isinstance(getattr(self, name), bool):
+                raise RuleError(f"{name} must be true or false.", name)
+        if not isinstance(self.reveal_mode, RevealMode):
+            raise RuleError(
+                f"reveal_mode must be one of: {_choices(RevealMode)}.",
+                "reveal_mode",
+            )
+        rounds = self.fallback_after_rounds
+        if rounds is not None and (not _is_int(rounds) or not 1 <= rounds <= MAX_COUNT):
+            raise RuleError(
+                f"fallback_after_rounds must be a whole number from 1 to {MAX_COUNT}, or empty.",
+                "fallback_after_rounds",
+            )
+        if not isinstance(self.fallback, Fallback):
+            raise RuleError(f"fallback must be one of: {_choices(Fallback)}.", "fallback")
+
+    def quorum_needed(self, eligible: int) -> int:
+        """How many of ``eligible`` members must vote for the round to count.
+
+        - ``quorum_count`` set: that many votes, capped at ``eligible`` — a team smaller than
+          the count can still decide, but only if everyone votes.
+        - ``quorum_share`` < 1: strictly more than that share, i.e.
+          ``floor(eligible * share) + 1`` (1/2 is a simple majority: 3 of 4, 3 of 5).
+        - ``quorum_share`` == 1: everyone.
+        - neither: one vote.
+
+        Always between 1 and ``eligible`` when ``eligible > 0``; 0 when nobody is eligible.
+        """
+        if not _is_int(eligible) or eligible < 0:
+            raise ValueError("eligible must be a non-negative whole number.")
+        if eligible == 0:
+            return 0
+        if self.quorum_count is not None:
+            needed = self.quorum_count
+        elif self.quorum_share is None:
+            needed = 1
+        elif self.quorum_share >= 1:
+            needed = eligible
+        else:
+            needed = math.floor(eligible * self.quorum_share) + 1
+        return max(1, min(needed, eligible))
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-safe representation; fractions become strings such as ``"1/2"``."""
+        return {
+            "quorum_share": _fraction_text(self.quorum_share),
+            "quorum_count": self.quorum_count,
+            "block_threshold": self.block_threshold,
+            "sideways_cap": _fraction_text(self.sideways_cap),
+            "down_requires_reason": self.down_requires_reason,
+            "sideways_requires_reason": self.sideways_requires_reason,
+            "reveal_mode": self.reveal_mode.value,
+            "anonymous": self.anonymous,
+            "fallback_after_rounds": self.fallback_after_rounds,
+            "fallback": self.fallback.value,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> "DecisionRule":
+        """Build a rule from untrusted data (e.g. JSON or a form), validating by allowlist.
+
+        Missing keys take their defaults; unknown keys, wrong types and out-of-range values
+        raise :class:`RuleError` with a message naming the field.
+        """
+        if not isinstance(data, Mapping):
+            raise RuleError("The decision rule must be a set of named settings.")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(str(key) for key in data if key not in known)
+        if unknown:
+            raise RuleError(f"Unknown setting(s) in the decision rule: {', '.join(unknown)}.")
+
+        kwargs: dict[str, object] = {}
+        for name in ("quorum_share", "sideways_cap"):
+            if name in data:
+                kwargs[name] = _parse_fraction(name, data[name])
+        for name in ("quorum_count", "block_threshold", "fallback_after_rounds"):
+            if name in data:
+                value = data[name]
+                nullable = name != "block_threshold"
+                if not (_is_int(value) or (nullable and value is None)):
+                    suffix = ", or empty" if nullable else ""
+                    raise RuleError(f"{name} must be a whole number{suffix}.", name)
+                kwargs[name] = value
+        for name in ("down_requires_reason", "sideways_requires_reason", "anonymous"):
+            if name in data:
+                if not isinstance(data[name], bool):
+                    raise RuleError(f"{name} must be true or false.", name)
+                kwargs[name] = data[name]
+        if "reveal_mode" in data:
+            kwargs["reveal_mode"] = _parse_enum("reveal_mode", RevealMode, data["reveal_mode"])
+        if "fallback" in data:
+            kwargs["fallback"] = _parse_enum("fallback", Fallback, data["fallback"])
+        # Ranges are checked once, in __post_init__.
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+
+def _choices(enum: type[StrEnum]) -> str:
+    return ", ".join(member.value for member in enum)
+
+
+def _fraction_text(value: Fraction | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _parse_fraction(name: str, value: object) -> Fraction | None:
+    # Accept what a JSON client could plausibly send: "1/2", "0.5", 0.5, 1, or null.
+    message = f'{name} must be a fraction such as "1/2", or empty.'
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise RuleError(message, name)
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise RuleError(message, name)
+        # Going through str() keeps the decimal the user wrote (0.1 -> 1/10), not the
+        # binary approximation Fraction(0.1) would give.
+        return Fraction(str(value))
+    if isinstance(value, str) and len(value) <= _MAX_FRACTION_TEXT:
+        try:
+            return Fraction(value.strip())
+        except (ValueError, ZeroDivisionError):
+            raise RuleError(message, name) from None
+    raise RuleError(message, name)
+
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def _parse_enum(name: str, enum: type[_E], value: object) -> _E:
+    if isinstance(value, str):
+        try:
+            return enum(value)
+        except ValueError:
+            pass
+    raise RuleError(f"{name} must be one of: {_choices(enum)}.", name)
+
+
+# --------------------------------------------------------------------------------------
+# Ballots and tallies
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """One vote by one member. A later ballot by the same member replaces earlier ones."""
+
+    voter_id: int
+    choice: Choice
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Counts of each choice, one per voter."""
+
+    up: int = 0
+    sideways: int = 0
+    down: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.up + self.sideways + self.down
+
+
+def _latest_per_voter(ballots: Iterable[Ballot]) -> dict[int, Ballot]:
+    # A dict keyed by voter keeps only the last ballot, so a changed vote never counts twice.
+    latest: dict[int, Ballot] = {}
+    for ballot in ballots:
+        latest[ballot.voter_id] = ballot
+    return latest
+
+
+def tally(ballots: Iterable[Ballot]) -> Tally:
+    """Count the ballots; only each voter's last ballot counts."""
+    counts = dict.fromkeys(Choice, 0)
+    for ballot in _latest_per_voter(ballots).values():
+        counts[ballot.choice] += 1
+    return Tally(up=counts[Choice.UP], sideways=counts[Choice.SIDEWAYS], down=counts[Choice.DOWN])
+
+
+def validate_ballot(
+    rule: DecisionRule, choice: str, reason: str | None, max_reason_length: int = 2000
+) -> tuple[Choice, str]:
+    """Parse a raw choice and reason; raise :class:`InvalidVote` if the rule rejects them.
+
+    The choice is matched case-insensitively after trimming whitespace; the reason is
+    trimmed so that a reason of only spaces does not satisfy a "reason required" rule.
+    """
+    if not isinstance(choice, str):
+        raise InvalidVote("Please choose thumbs up, sideways or down.")
+    try:
+        parsed = Choice(choice.strip().lower())
+    except ValueError:
+        raise InvalidVote(
+            f"{choice!r} is not a valid vote; choose thumbs up, sideways or down."
+        ) from None
+    if reason is None:
+        reason = ""
+    if not isinstance(reason, str):
+        raise InvalidVote("The reason must be text.")
+    reason = reason.strip()
+    if parsed is Choice.DOWN and rule.down_requires_reason and not reason:
+        raise InvalidVote("Please give a reason for your thumbs down.")
+    if parsed is Choice.SIDEWAYS and rule.sideways_requires_reason and not reason:
+        raise InvalidVote("Please give a reason for standing aside.")
+    if len(reason) > max_reason_length:
+        raise InvalidVote(
+            f"The reason is too long: {len(reason)} characters, at most "
+            f"{max_reason_length} allowed."
+        )
+    return parsed, reason
+
+
+# --------------------------------------------------------------------------------------
+# Evaluation
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The verdict on a set of ballots, with every reason consensus failed."""
+
+    outcome: Outcome
+    tally: Tally
+    eligible: int
+    quorum_needed: int
+    quorum_met: bool
+    blocked: bool
+    sideways_exceeded: bool
+    no_support: bool
+    reasons: tuple[str, ...] = ()
+
+
+def evaluate(rule: DecisionRule, eligible: int, ballots: Iterable[Ballot]) -> Evaluation:
+    """Decide whether ``ballots`` reach consensus among ``eligible`` members under ``rule``.
+
+    Consensus holds exactly when the quorum is met, there are fewer downs than the block
+    threshold, sideways votes do not exceed the cap (if any), and at least one member is in
+    favour — a proposal nobody supports is not a decision, even if nobody objects.
+    """
+    counts = tally(ballots)
+    needed = rule.quorum_needed(eligible)
+    quorum_met = counts.total >= needed
+    blocked = counts.down >= rule.block_threshold
+    cap = rule.sideways_cap
+    # With no votes at all the share of sideways is undefined; "no support" covers that case.
+    sideways_exceeded = (
+        cap is not None and counts.total > 0 and Fraction(counts.sideways, counts.total) > cap
+    )
+    no_support = counts.up < 1
+
+    reasons: list[str] = []
+    if not quorum_met:
+        reasons.append(f"Quorum not met: {counts.total} of {eligible} voted, {needed} needed.")
+    if blocked:
+        threshold = "" if rule.block_threshold == 1 else f" ({rule.block_threshold} or more block)"
+        reasons.append(f"Blocked: {counts.down} thumbs down{threshold}.")
+    if sideways_exceeded:
+        reasons.append(
+            f"Too many stand aside: {counts.sideways} of {counts.total} votes are sideways "
+            f"(cap {cap})."
+        )
+    if no_support:
+        reasons.append("No one is in favour.")
+
+    return Evaluation(
+        outcome=Outcome.NO_CONSENSUS if reasons else Outcome.CONSENSUS,
+        tally=counts,
+        eligible=eligible,
+        quorum_needed=needed,
+        quorum_met=quorum_met,
+        blocked=blocked,
+        sideways_exceeded=sideways_exceeded,
+        no_support=no_support,
+        reasons=tuple(reasons),
+    )
+
+
+def fallback_due(rule: DecisionRule, rounds_without_consensus: int) -> Fallback | None:
+    """The fallback to apply now, or ``None`` to keep looping."""
+    if (
+        rule.fallback_after_rounds is not None
+        and rounds_without_consensus >= rule.fallback_after_rounds
+        and rule.fallback is not Fallback.KEEP_LOOPING
+    ):
+        return rule.fallback
+    return None
+
+
+def tally_visible(
+    rule: DecisionRule, *, status: RoundStatus, eligible: int, voted: int, revealed: bool
+) -> bool:
+    """Whether members may see the running tally of a round.
+
+    In simultaneous mode the tally is hidden until the round is closed, the moderator
+    reveals it, or every eligible member has voted — so nobody votes after peeking.
+    """
+    if rule.reveal_mode is RevealMode.LIVE:
+        return True
+    return status is RoundStatus.CLOSED or revealed or (eligible > 0 and voted >= eligible)
+
+
+def movement(history: Iterable[Ballot]) -> dict[int, tuple[Choice, ...]]:
+    """Per voter, the sequence of distinct successive choices (e.g. down → sideways → up).
+
+    Re-casting the same choice (say, only to reword the reason) is not movement.
+    """
+    paths: dict[int, list[Choice]] = {}
+    for ballot in history:
+        path = paths.setdefault(ballot.voter_id, [])
+        if not path or path[-1] != ballot.choice:
+            path.append(ballot.choice)
+    return {voter: tuple(path) for voter, path in paths.items()}
+
+
+# --------------------------------------------------------------------------------------
+# Round reducer
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VoteCast:
+    """A member cast or changed a vote.
+
+    The choice is included for the server's use; in simultaneous or anonymous mode the web
+    layer must not broadcast it as-is.
+    """
+
+    voter_id: int
+    choice: Choice
+    changed: bool
+
+
+@dataclass(frozen=True)
+class TallyRevealed:
+    """The moderator revealed the tally of a simultaneous round."""
+
+    tally: Tally
+
+
+@dataclass(frozen=True)
+class RoundClosed:
+    """The round closed; ``evaluation`` is ``None`` when the proposal was withdrawn."""
+
+    outcome: Outcome
+    evaluation: Evaluation | None
+
+
+Event = VoteCast | TallyRevealed | RoundClosed
+
+
+@dataclass(frozen=True)
+class RoundState:
+    """One round of voting, as an immutable value.
+
+    ``ballots`` holds the latest ballot per voter (in order of first vote); ``history``
+    every ballot ever cast, including changes. ``version`` goes up by one on every real
+    change, so callers can use it for optimistic locking and to drop stale updates.
+    """
+
+    number: int
+    status: RoundStatus = RoundStatus.OPEN
+    ballots: tuple[Ballot, ...] = ()
+    history: tuple[Ballot, ...] = ()
+    revealed: bool = False
+    outcome: Outcome | None = None
+    version: int = 0
+
+
+def _ensure_open(state: RoundState) -> None:
+    if state.status is RoundStatus.CLOSED:
+        raise RoundClosedError(f"Round {state.number} is closed; it can no longer change.")
+
+
+def open_round(number: int) -> RoundState:
+    """A fresh, open round with no ballots."""
+    if not _is_int(number) or number < 1:
+        raise ValueError("A round number must be a whole number of at least 1.")
+    return RoundState(number=number)
+
+
+def cast(
+    state: RoundState,
+    rule: DecisionRule,
+    *,
+    eligible_ids: frozenset[int],
+    voter_id: int,
+    choice: Choice | str,
+    reason: str | None = "",
+) -> tuple[RoundState, tuple[Event, ...]]:
+    """Record a vote. Re-casting the identical choice and reason is a no-op."""
+    _ensure_open(state)
+    if voter_id not in eligible_ids:
+        raise NotEligible("You are not eligible to vote in this round.")
+    parsed, cleaned = validate_ballot(rule, choice, reason)
+    ballot = Ballot(voter_id=voter_id, choice=parsed, reason=cleaned)
+
+    previous = next((b for b in state.ballots if b.voter_id == voter_id), None)
+    if previous == ballot:
+        # Nothing changed: no event and no version bump, so double-clicks and retries are
+        # harmless and do not spam other members with updates.
+        return state, ()
+    if previous is None:
+        ballots = (*state.ballots, ballot)
+    else:
+        ballots = tuple(ballot if b.voter_id == voter_id else b for b in state.ballots)
+    new_state = replace(
+        state,
+        ballots=ballots,
+        history=(*state.history, ballot),
+        version=state.version + 1,
+    )
+    return new_state, (VoteCast(voter_id=voter_id, choice=parsed, changed=previous is not None),)
+
+
+def reveal(state: RoundState) -> tuple[RoundState, tuple[Event, ...]]:
+    """Reveal the tally (meaningful in simultaneous mode). Revealing twice is a no-op."""
+    _ensure_open(state)
+    if state.revealed:
+        return state, ()
+    new_state = replace(state, revealed=True, version=state.version + 1)
+    return new_state, (TallyRevealed(tally=tally(state.ballots)),)
+
+
+def close(
+    state: RoundState, rule: DecisionRule, *, eligible: int
+) -> tuple[RoundState, tuple[Event, ...]]:
+    """Close the round and decide its outcome under ``rule``."""
+    _ensure_open(state)
+    evaluation = evaluate(rule, eligible, state.ballots)
+    new_state = replace(
+        state,
+        status=RoundStatus.CLOSED,
+        outcome=evaluation.outcome,
+        version=state.version + 1,
+    )
+    return new_state, (RoundClosed(outcome=evaluation.outcome, evaluation=evaluation),)
+
+
+def withdraw(state: RoundState) -> tuple[RoundState, tuple[Event, ...]]:
+    """Close the round because the proposal was withdrawn."""
+    _ensure_open(state)
+    new_state = replace(
+        state,
+        status=RoundStatus.CLOSED,
+        outcome=Outcome.WITHDRAWN,
+        version=state.version + 1,
+    )
+    return new_state, (RoundClosed(outcome=Outcome.WITHDRAWN, evaluation=None),)

@@ -1,0 +1,76 @@
+"""The declarative base and column helpers shared by every capability's models.
+
+Naming conventions give every constraint a stable name, so Alembic migrations can alter them on
+SQLite (batch mode) and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC; the default of every timestamp column."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timestamp that is always UTC and timezone-aware in Python.
+
+    SQLite has no time zone type, so values are stored there as naive UTC; PostgreSQL gets a
+    `timestamp with time zone`. Either way the application only ever sees aware UTC datetimes,
+    so comparisons never mix naive and aware values.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def enum_column(enum_cls: type[StrEnum], **kwargs: Any) -> sa.Enum:
+    """A portable string column for a StrEnum, storing the member values (not their names)."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        # A fixed width, so adding a member later needs no column change.
+        length=32,
+        values_callable=lambda cls: [m.value for m in cls],
+        validate_strings=True,
+        **kwargs,
+    )
+
+
+def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Write UTCDateTime into migrations as a plain DateTime, so they never import the app."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False

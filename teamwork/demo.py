@@ -1,0 +1,187 @@
+"""The demo jurisdiction: a fictional statewide network, a county team and its core team.
+
+Modelled on the brief's examples (Jackson County's team and core team, Colorado's statewide
+board): members from a dozen agencies and one account per role, so a newcomer can try each.
+Seeding only ever runs on an empty database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from teamwork.auth.models import User
+from teamwork.auth.services import hash_password
+from teamwork.database import utcnow
+from teamwork.extensions import db
+from teamwork.teams.models import Membership, ModeratorTerm, Team
+from teamwork.teams.rules import Discipline, Role, TeamLevel
+
+NETWORK = "Cascadia Sex Offender Management Network"
+COUNTY = "Northfield County Sex Offender Management Team"
+CORE = "Northfield Core Case Team"
+OTHER_COUNTY = "Harbor County Collaborative Team"
+
+D = Discipline
+# email, name, agency, discipline
+PEOPLE: list[tuple[str, str, str, Discipline]] = [
+    (
+        "lead@example.org",
+        "Dana Whitfield",
+        "Northfield County Probation Department",
+        D.PROBATION_PAROLE,
+    ),
+    ("moderator@example.org", "Marcus Oyelaran", "Riverbend Treatment Associates", D.TREATMENT),
+    ("recorder@example.org", "Priya Raman", "Northfield County Administrator's Office", D.OTHER),
+    (
+        "member1@example.org",
+        "Jordan Ellis",
+        "Northfield County Probation Department",
+        D.PROBATION_PAROLE,
+    ),
+    ("member2@example.org", "Sam Okafor", "Riverbend Treatment Associates", D.TREATMENT),
+    ("member3@example.org", "Alex Moreno", "Northfield Victim Advocacy Center", D.VICTIM_ADVOCACY),
+    ("member4@example.org", "Casey Lindqvist", "Northfield Police Department", D.LAW_ENFORCEMENT),
+    (
+        "member5@example.org",
+        "Robin Achebe",
+        "District Attorney's Office, 7th District",
+        D.PROSECUTION,
+    ),
+    ("member6@example.org", "Taylor Nguyen", "Northfield Public Defender's Office", D.DEFENSE),
+    ("member7@example.org", "Morgan Kowalski", "Cascadia Polygraph Services", D.POLYGRAPH),
+    (
+        "member8@example.org",
+        "Jamie Herrera",
+        "Northfield Child Protective Services",
+        D.CHILD_PROTECTIVE_SERVICES,
+    ),
+    ("observer@example.org", "Hon. Leslie Park", "Northfield District Court", D.JUDICIARY),
+    ("outsider@example.org", "Chris Delaney", "Harbor County Community Corrections", D.CORRECTIONS),
+]
+
+# team -> [(email, role)]
+ROSTERS: dict[str, list[tuple[str, Role]]] = {
+    NETWORK: [("lead@example.org", Role.LEAD), ("member5@example.org", Role.MEMBER)],
+    COUNTY: [
+        ("lead@example.org", Role.LEAD),
+        ("moderator@example.org", Role.MEMBER),
+        ("recorder@example.org", Role.RECORDER),
+        *[(f"member{n}@example.org", Role.MEMBER) for n in range(1, 9)],
+        # Judges keep informed without being formal, voting members (as in Jackson County).
+        ("observer@example.org", Role.OBSERVER),
+    ],
+    CORE: [
+        ("lead@example.org", Role.LEAD),
+        ("recorder@example.org", Role.RECORDER),
+        ("member1@example.org", Role.MEMBER),
+        ("member2@example.org", Role.MEMBER),
+        ("member7@example.org", Role.MEMBER),
+    ],
+    OTHER_COUNTY: [("outsider@example.org", Role.LEAD)],
+}
+
+TEAMS: list[tuple[str, TeamLevel, str | None, str]] = [
+    (
+        NETWORK,
+        TeamLevel.STATEWIDE_POLICY,
+        None,
+        "Statewide policy network of the county sex offender management teams.",
+    ),
+    (
+        COUNTY,
+        TeamLevel.LOCAL_POLICY,
+        NETWORK,
+        "County policy team: supervision, treatment, victim advocacy, law enforcement, "
+        "prosecution, defense, polygraph and child protection at one table. Meets monthly.",
+    ),
+    (
+        CORE,
+        TeamLevel.CASE_MANAGEMENT,
+        COUNTY,
+        "Day-to-day case management: probation, treatment and polygraph review cases monthly.",
+    ),
+    (
+        OTHER_COUNTY,
+        TeamLevel.LOCAL_POLICY,
+        NETWORK,
+        "Harbor County's policy team (the demo's outsider belongs only here).",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    name: str
+    summary: str
+
+
+def database_is_empty() -> bool:
+    has_users = db.session.scalar(sa.select(User.id).limit(1)) is not None
+    has_teams = db.session.scalar(sa.select(Team.id).limit(1)) is not None
+    return not (has_users or has_teams)
+
+
+def seed_demo(password: str) -> list[DemoAccount] | None:
+    """Create the demo jurisdiction; None (and nothing written) when the database has data."""
+    if not database_is_empty():
+        return None
+    password_hash = hash_password(password)  # hashed once: argon2 is slow on purpose
+    users = {
+        email: User(
+            email=email,
+            name=name,
+            password_hash=password_hash,
+            is_admin=email == "lead@example.org",
+        )
+        for email, name, _agency, _discipline in PEOPLE
+    }
+    db.session.add_all(users.values())
+    details = {email: (agency, discipline) for email, _name, agency, discipline in PEOPLE}
+
+    teams: dict[str, Team] = {}
+    for name, level, parent, description in TEAMS:
+        teams[name] = Team(
+            name=name,
+            level=level,
+            description=description,
+            parent=teams[parent] if parent else None,
+        )
+    db.session.add_all(teams.values())
+
+    memberships: dict[tuple[str, str], Membership] = {}
+    for team_name, roster in ROSTERS.items():
+        for email, role in roster:
+            agency, discipline = details[email]
+            membership = Membership(
+                team=teams[team_name],
+                user=users[email],
+                agency=agency,
+                discipline=discipline,
+                role=role,
+            )
+            memberships[(team_name, email)] = membership
+    db.session.add_all(memberships.values())
+    db.session.add(
+        ModeratorTerm(
+            team=teams[COUNTY],
+            membership=memberships[(COUNTY, "moderator@example.org")],
+            starts_on=utcnow().date(),
+        )
+    )
+    db.session.commit()
+    return demo_accounts()
+
+
+def demo_accounts() -> list[DemoAccount]:
+    roles: dict[str, list[str]] = {}
+    for team_name, roster in ROSTERS.items():
+        for email, role in roster:
+            roles.setdefault(email, []).append(f"{role.label.lower()} of {team_name}")
+    roles["moderator@example.org"].append(f"moderator of {COUNTY}")
+    return [
+        DemoAccount(email=email, name=name, summary="; ".join(roles[email]))
+        for email, name, _agency, _discipline in PEOPLE
+    ]

@@ -1,0 +1,118 @@
+"""Domain errors and how they are answered, over HTTP and over Socket.IO, in one place.
+
+Services raise `DomainError` subclasses carrying a message a user can read; views and socket
+handlers never build error responses themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule of the domain was not met. `message` is safe to show to the user."""
+
+    status: int = 400
+    code: str = "invalid"
+    default_message: str = "That request could not be carried out."
+
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
+        self.message = message or self.default_message
+        self.field = field
+        super().__init__(self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field:
+            error["field"] = self.field
+        return error
+
+
+class NotFound(DomainError):
+    # Also what a foreign team's ids answer: whether a team exists is itself not disclosed.
+    status = 404
+    code = "not_found"
+    default_message = "That page does not exist, or you do not have access to it."
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+    default_message = "Your role on this team does not allow that."
+
+
+class Unauthenticated(DomainError):
+    status = 401
+    code = "unauthenticated"
+    default_message = "Please sign in."
+
+
+class InvalidInput(DomainError):
+    status = 422
+    code = "invalid_input"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class Gone(DomainError):
+    status = 410
+    code = "gone"
+
+
+def wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def _reply(status: int, code: str, message: str) -> tuple[Any, int]:
+    if wants_json():
+        return jsonify(ok=False, error={"code": code, "message": message}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def socket_error(exc: DomainError) -> dict[str, Any]:
+    """The acknowledgement a socket handler returns for a refused event."""
+    return {"ok": False, "error": exc.to_dict()}
+
+
+def register_error_handlers(app: Flask) -> None:
+    from teamwork.extensions import db
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(exc: DomainError) -> tuple[Any, int]:
+        db.session.rollback()
+        return _reply(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(exc: HTTPException) -> Any:
+        if exc.code is None or exc.code < 400:
+            return exc
+        messages = {
+            400: "The request could not be understood. Reload the page and try again.",
+            403: Forbidden.default_message,
+            404: NotFound.default_message,
+            405: "That action is not available here.",
+            413: "What you sent is too large.",
+            429: "Too many attempts. Please wait a few minutes and try again.",
+        }
+        message = messages.get(exc.code, exc.description or "Something went wrong.")
+        return _reply(exc.code, (exc.name or "error").lower().replace(" ", "_"), message)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception) -> tuple[Any, int]:
+        # Roll back so a failed transaction never leaks into the next request on this session.
+        db.session.rollback()
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        return _reply(500, "server_error", "Something went wrong on our side. Please try again.")

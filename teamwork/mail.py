@@ -1,0 +1,54 @@
+"""Outgoing email through the `TEAMWORK_SMTP_*` settings.
+
+With no SMTP host configured the message is written to the log instead, so someone running the
+app on a laptop can still follow an invitation link. Every message sent is also announced on
+the `message_sent` signal (tests listen to it).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+
+from blinker import Namespace
+from flask import current_app
+
+log = logging.getLogger("teamwork.mail")
+_signals = Namespace()
+message_sent = _signals.signal("message-sent")
+
+
+def send_email(to: str, subject: str, body: str) -> None:
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["TEAMWORK_MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+
+    host = config["TEAMWORK_SMTP_HOST"]
+    if not host:
+        log.warning(
+            "No SMTP server configured; email not sent. To: %s\n%s\n\n%s", to, subject, body
+        )
+    else:
+        _deliver(message)
+    message_sent.send(current_app._get_current_object(), message=message)  # type: ignore[attr-defined]
+
+
+def _deliver(message: EmailMessage) -> None:
+    config = current_app.config
+    host, port = config["TEAMWORK_SMTP_HOST"], config["TEAMWORK_SMTP_PORT"]
+    context = ssl.create_default_context()
+    if config["TEAMWORK_SMTP_SSL"]:
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, context=context, timeout=20)
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=20)
+    with smtp:
+        if config["TEAMWORK_SMTP_STARTTLS"] and not config["TEAMWORK_SMTP_SSL"]:
+            smtp.starttls(context=context)
+        if config["TEAMWORK_SMTP_USERNAME"]:
+            smtp.login(config["TEAMWORK_SMTP_USERNAME"], config["TEAMWORK_SMTP_PASSWORD"] or "")
+        smtp.send_message(message)

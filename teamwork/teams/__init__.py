@@ -1,0 +1,1 @@
+"""Teams, their structure (parent teams and subteams), memberships and roles."""

@@ -1,0 +1,59 @@
+"""Forms for teams and their membership (each carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length
+
+from teamwork.teams.rules import Discipline, Role, TeamLevel
+from teamwork.teams.services import AGENCY_MAX, DESCRIPTION_MAX, NAME_MAX
+
+LEVEL_CHOICES = [(level.value, level.label) for level in TeamLevel]
+ROLE_CHOICES = [(role.value, f"{role.label} — {role.description}") for role in Role]
+DISCIPLINE_CHOICES = [(d.value, d.label) for d in Discipline]
+
+
+class EmptyForm(FlaskForm):
+    """A button that changes something: it still needs a CSRF token."""
+
+
+class TeamForm(FlaskForm):
+    name = StringField("Team name", validators=[DataRequired(), Length(max=NAME_MAX)])
+    level = SelectField("Level", choices=LEVEL_CHOICES, validators=[DataRequired()])
+    description = TextAreaField(
+        "Description",
+        validators=[Length(max=DESCRIPTION_MAX)],
+        description="Optional: what this team is for, in a sentence or two.",
+    )
+
+
+class NewTeamForm(TeamForm):
+    """Creating a team also records the creator's own agency and discipline (they lead it)."""
+
+    agency = StringField("Your agency", validators=[DataRequired(), Length(max=AGENCY_MAX)])
+    discipline = SelectField(
+        "Your discipline", choices=DISCIPLINE_CHOICES, validators=[DataRequired()]
+    )
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
+    agency = StringField(
+        "Agency they represent",
+        validators=[DataRequired(), Length(max=AGENCY_MAX)],
+        description="For example: Northfield County Probation Department.",
+    )
+    discipline = SelectField("Discipline", choices=DISCIPLINE_CHOICES, validators=[DataRequired()])
+    role = SelectField(
+        "Role", choices=ROLE_CHOICES, default=Role.MEMBER.value, validators=[DataRequired()]
+    )
+
+
+class MembershipForm(FlaskForm):
+    agency = StringField("Agency", validators=[DataRequired(), Length(max=AGENCY_MAX)])
+    discipline = SelectField("Discipline", choices=DISCIPLINE_CHOICES, validators=[DataRequired()])
+    role = SelectField("Role", choices=ROLE_CHOICES, validators=[DataRequired()])

@@ -1,0 +1,568 @@
+"""Teams, memberships, invitations and moderator designation: the operations and their rules.
+
+Every operation on a team starts with `team_access`, which reads the actor's membership from the
+database each time. A team the actor does not belong to answers `NotFound`, exactly like a team
+that does not exist, so ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload
+
+from teamwork.auth.models import User
+from teamwork.auth.services import add_user, normalize_email, token_digest
+from teamwork.database import utcnow
+from teamwork.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
+from teamwork.extensions import db
+from teamwork.teams.models import Invitation, Membership, ModeratorTerm, Team
+from teamwork.teams.rules import (
+    Action,
+    Discipline,
+    Role,
+    TeamLevel,
+    allowed,
+    can_hold_moderator_term,
+)
+
+NAME_MAX = 160
+AGENCY_MAX = 160
+DESCRIPTION_MAX = 5000
+
+
+@dataclass(frozen=True)
+class TeamAccess:
+    """What the acting user is on a team, read from the database for this request."""
+
+    team: Team
+    membership: Membership
+    is_moderator: bool
+
+    def can(self, action: Action) -> bool:
+        return allowed(self.membership.role, action, is_moderator=self.is_moderator)
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def team_access(actor: User, team_id: int, action: Action = Action.VIEW_TEAM) -> TeamAccess:
+    """The actor's access to a team, or NotFound (not a member) / Forbidden (role too low)."""
+    if not actor.is_active:
+        raise NotFound()
+    row = db.session.execute(
+        sa.select(Team, Membership)
+        .join(Membership, Membership.team_id == Team.id)
+        .where(
+            Team.id == team_id,
+            Membership.user_id == actor.id,
+            Membership.removed_at.is_(None),
+        )
+    ).first()
+    if row is None:
+        raise NotFound()
+    team, membership = row
+    term = current_term(team.id)
+    access = TeamAccess(
+        team=team,
+        membership=membership,
+        is_moderator=term is not None and term.membership_id == membership.id,
+    )
+    if not access.can(action):
+        raise Forbidden()
+    return access
+
+
+def current_term(team_id: int, day: date | None = None) -> ModeratorTerm | None:
+    day = day or today()
+    return db.session.scalar(
+        sa.select(ModeratorTerm)
+        .where(
+            ModeratorTerm.team_id == team_id,
+            ModeratorTerm.starts_on <= day,
+            sa.or_(ModeratorTerm.ends_on.is_(None), ModeratorTerm.ends_on > day),
+        )
+        .order_by(ModeratorTerm.starts_on.desc(), ModeratorTerm.id.desc())
+        .limit(1)
+    )
+
+
+# --- Reading -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MyTeam:
+    team: Team
+    membership: Membership
+    member_count: int
+    parent_visible: bool
+
+
+def list_my_teams(actor: User) -> list[MyTeam]:
+    """The actor's teams, parents before their subteams, with member counts (one query each)."""
+    rows = db.session.execute(
+        sa.select(Team, Membership)
+        .join(Membership, Membership.team_id == Team.id)
+        .where(Membership.user_id == actor.id, Membership.removed_at.is_(None))
+        .order_by(Team.name)
+    ).all()
+    if not rows:
+        return []
+    team_ids = [team.id for team, _ in rows]
+    counts = dict(
+        db.session.execute(
+            sa.select(Membership.team_id, sa.func.count(Membership.id))
+            .join(User, User.id == Membership.user_id)
+            .where(
+                Membership.team_id.in_(team_ids),
+                Membership.removed_at.is_(None),
+                User.deactivated_at.is_(None),
+            )
+            .group_by(Membership.team_id)
+        ).all()
+    )
+    mine = set(team_ids)
+    by_id = {team.id: (team, membership) for team, membership in rows}
+
+    def depth_path(team: Team) -> list[str]:
+        # Sort a subteam under its parent when the actor sees both; never by a hidden parent.
+        path = [team.name.lower()]
+        parent_id = team.parent_id
+        while parent_id in mine:
+            parent = by_id[parent_id][0]
+            path.insert(0, parent.name.lower())
+            parent_id = parent.parent_id
+        return path
+
+    ordered = sorted(rows, key=lambda row: depth_path(row[0]))
+    return [
+        MyTeam(
+            team=team,
+            membership=membership,
+            member_count=counts.get(team.id, 0),
+            parent_visible=team.parent_id in mine,
+        )
+        for team, membership in ordered
+    ]
+
+
+@dataclass(frozen=True)
+class AgencyGroup:
+    agency: str
+    members: list[Membership]
+
+
+@dataclass(frozen=True)
+class Roster:
+    by_agency: list[AgencyGroup]
+    discipline_counts: list[tuple[Discipline, int]]
+    moderator: Membership | None
+    members: list[Membership]
+
+
+def team_roster(access: TeamAccess) -> Roster:
+    members = list(
+        db.session.scalars(
+            sa.select(Membership)
+            .options(joinedload(Membership.user))
+            .join(User, User.id == Membership.user_id)
+            .where(
+                Membership.team_id == access.team.id,
+                Membership.removed_at.is_(None),
+                User.deactivated_at.is_(None),
+            )
+            .order_by(Membership.agency, User.name)
+        )
+    )
+    groups: dict[str, list[Membership]] = defaultdict(list)
+    disciplines: dict[Discipline, int] = defaultdict(int)
+    for membership in members:
+        groups[membership.agency].append(membership)
+        disciplines[membership.discipline] += 1
+    term = current_term(access.team.id)
+    moderator = next((m for m in members if term and m.id == term.membership_id), None)
+    return Roster(
+        by_agency=[AgencyGroup(agency, group) for agency, group in groups.items()],
+        discipline_counts=sorted(disciplines.items(), key=lambda item: (-item[1], item[0].label)),
+        moderator=moderator,
+        members=members,
+    )
+
+
+def visible_subteams(actor: User, team: Team) -> list[Team]:
+    """Subteams of `team` that the actor also belongs to (others stay invisible)."""
+    return list(
+        db.session.scalars(
+            sa.select(Team)
+            .join(Membership, Membership.team_id == Team.id)
+            .where(
+                Team.parent_id == team.id,
+                Membership.user_id == actor.id,
+                Membership.removed_at.is_(None),
+            )
+            .order_by(Team.name)
+        )
+    )
+
+
+def visible_parent(actor: User, team: Team) -> Team | None:
+    if team.parent_id is None:
+        return None
+    is_member = db.session.scalar(
+        sa.select(Membership.id).where(
+            Membership.team_id == team.parent_id,
+            Membership.user_id == actor.id,
+            Membership.removed_at.is_(None),
+        )
+    )
+    return team.parent if is_member else None
+
+
+def pending_invitations(access: TeamAccess) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            sa.select(Invitation)
+            .where(
+                Invitation.team_id == access.team.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+            )
+            .order_by(Invitation.created_at.desc())
+        )
+    )
+
+
+# --- Teams -------------------------------------------------------------------------------
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput("Give the team a name.", field="name")
+    if len(name) > NAME_MAX:
+        raise InvalidInput(f"Use at most {NAME_MAX} characters.", field="name")
+    return name
+
+
+def _clean_agency(agency: str) -> str:
+    agency = " ".join(agency.split())
+    if not agency:
+        raise InvalidInput("Name the agency this person represents.", field="agency")
+    if len(agency) > AGENCY_MAX:
+        raise InvalidInput(f"Use at most {AGENCY_MAX} characters.", field="agency")
+    return agency
+
+
+def _clean_description(description: str) -> str:
+    description = description.strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise InvalidInput(f"Use at most {DESCRIPTION_MAX} characters.", field="description")
+    return description
+
+
+def create_team(
+    actor: User,
+    *,
+    name: str,
+    level: TeamLevel,
+    description: str = "",
+    parent_id: int | None = None,
+    agency: str,
+    discipline: Discipline,
+) -> Team:
+    """Create a team with the actor as its first lead.
+
+    Top-level teams are created by administrators; a subteam (subcommittee, working group, core
+    team) by a lead of its parent.
+    """
+    if parent_id is None:
+        if not actor.is_admin:
+            raise Forbidden("Only an administrator can create a top-level team.")
+        parent = None
+    else:
+        parent = team_access(actor, parent_id, Action.CREATE_SUBTEAM).team
+    team = Team(
+        name=_clean_name(name),
+        level=TeamLevel(level),
+        description=_clean_description(description),
+        parent=parent,
+    )
+    db.session.add(team)
+    db.session.add(
+        Membership(
+            team=team,
+            user_id=actor.id,
+            agency=_clean_agency(agency),
+            discipline=Discipline(discipline),
+            role=Role.LEAD,
+        )
+    )
+    db.session.commit()
+    return team
+
+
+def update_team(
+    actor: User, team_id: int, *, name: str, level: TeamLevel, description: str
+) -> Team:
+    team = team_access(actor, team_id, Action.EDIT_TEAM).team
+    team.name = _clean_name(name)
+    team.level = TeamLevel(level)
+    team.description = _clean_description(description)
+    db.session.commit()
+    return team
+
+
+# --- Memberships -------------------------------------------------------------------------
+
+
+def _membership_in(team_id: int, membership_id: int) -> Membership:
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.team_id != team_id or membership.removed_at is not None:
+        raise NotFound()
+    return membership
+
+
+def _lead_count(team_id: int) -> int:
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.count(Membership.id))
+            .join(User, User.id == Membership.user_id)
+            .where(
+                Membership.team_id == team_id,
+                Membership.role == Role.LEAD,
+                Membership.removed_at.is_(None),
+                User.deactivated_at.is_(None),
+            )
+        )
+        or 0
+    )
+
+
+def change_membership(
+    actor: User,
+    team_id: int,
+    membership_id: int,
+    *,
+    role: Role,
+    agency: str,
+    discipline: Discipline,
+) -> Membership:
+    team_access(actor, team_id, Action.MANAGE_MEMBERS)
+    membership = _membership_in(team_id, membership_id)
+    role = Role(role)
+    if membership.role is Role.LEAD and role is not Role.LEAD and _lead_count(team_id) <= 1:
+        raise Conflict("A team needs at least one lead. Make someone else a lead first.")
+    membership.role = role
+    membership.agency = _clean_agency(agency)
+    membership.discipline = Discipline(discipline)
+    if not can_hold_moderator_term(role):
+        _end_terms_of(membership)
+    db.session.commit()
+    return membership
+
+
+def remove_member(actor: User, team_id: int, membership_id: int) -> Membership:
+    team_access(actor, team_id, Action.MANAGE_MEMBERS)
+    membership = _membership_in(team_id, membership_id)
+    if membership.role is Role.LEAD and _lead_count(team_id) <= 1:
+        raise Conflict("A team needs at least one lead. Make someone else a lead first.")
+    membership.removed_at = utcnow()
+    _end_terms_of(membership)
+    db.session.commit()
+    return membership
+
+
+def _end_terms_of(membership: Membership) -> None:
+    """Moderator powers end with the membership (or a move to observer) the same day."""
+    day = today()
+    terms = db.session.scalars(
+        sa.select(ModeratorTerm).where(
+            ModeratorTerm.membership_id == membership.id,
+            sa.or_(ModeratorTerm.ends_on.is_(None), ModeratorTerm.ends_on > day),
+        )
+    )
+    for term in terms:
+        term.ends_on = max(day, term.starts_on)
+
+
+def designate_moderator(actor: User, team_id: int, membership_id: int) -> ModeratorTerm:
+    """Make a member the team's moderator from today, ending the current term."""
+    access = team_access(actor, team_id, Action.DESIGNATE_MODERATOR)
+    membership = _membership_in(team_id, membership_id)
+    if not can_hold_moderator_term(membership.role):
+        raise InvalidInput("Observers do not vote, so they cannot moderate.", field="membership")
+    day = today()
+    current = current_term(team_id, day)
+    if current is not None and current.membership_id == membership.id:
+        raise Conflict(f"{membership.user.name} is already the moderator.")
+    # Terms that started today are replaced outright; earlier ones end today.
+    open_terms = db.session.scalars(
+        sa.select(ModeratorTerm).where(
+            ModeratorTerm.team_id == team_id,
+            sa.or_(ModeratorTerm.ends_on.is_(None), ModeratorTerm.ends_on > day),
+        )
+    )
+    for term in open_terms:
+        if term.starts_on >= day:
+            db.session.delete(term)
+        else:
+            term.ends_on = day
+    term = ModeratorTerm(
+        team_id=access.team.id, membership=membership, starts_on=day, assigned_by_id=actor.id
+    )
+    db.session.add(term)
+    db.session.commit()
+    return term
+
+
+# --- Invitations -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    invitation: Invitation
+    token: str
+
+
+def invite_member(
+    actor: User,
+    team_id: int,
+    *,
+    email: str,
+    role: Role,
+    agency: str,
+    discipline: Discipline,
+) -> IssuedInvitation:
+    """Create a one-time invitation; the caller sends its link (only the hash is stored)."""
+    access = team_access(actor, team_id, Action.MANAGE_MEMBERS)
+    email = normalize_email(email)
+    if not email or "@" not in email or len(email) > 254:
+        raise InvalidInput("Enter a valid email address.", field="email")
+    already = db.session.scalar(
+        sa.select(Membership.id)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.team_id == team_id,
+            Membership.removed_at.is_(None),
+            User.email == email,
+        )
+    )
+    if already is not None:
+        raise Conflict("That person is already a member of this team.", field="email")
+    now = utcnow()
+    # A new invitation replaces any earlier one to the same address for this team.
+    db.session.execute(
+        sa.update(Invitation)
+        .where(
+            Invitation.team_id == team_id,
+            Invitation.email == email,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        team=access.team,
+        email=email,
+        role=Role(role),
+        agency=_clean_agency(agency),
+        discipline=Discipline(discipline),
+        token_hash=token_digest(token),
+        invited_by_id=actor.id,
+        created_at=now,
+        expires_at=now + current_app.config["TEAMWORK_INVITATION_TTL"],
+    )
+    db.session.add(invitation)
+    db.session.commit()
+    return IssuedInvitation(invitation=invitation, token=token)
+
+
+def pending_invitation(team_id: int, invitation_id: int) -> Invitation:
+    invitation = db.session.get(Invitation, invitation_id)
+    if (
+        invitation is None
+        or invitation.team_id != team_id
+        or invitation.accepted_at is not None
+        or invitation.revoked_at is not None
+    ):
+        raise NotFound()
+    return invitation
+
+
+def revoke_invitation(actor: User, team_id: int, invitation_id: int) -> Invitation:
+    team_access(actor, team_id, Action.MANAGE_MEMBERS)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.team_id != team_id:
+        raise NotFound()
+    if invitation.accepted_at is not None:
+        raise Conflict("That invitation has already been accepted.")
+    invitation.revoked_at = invitation.revoked_at or utcnow()
+    db.session.commit()
+    return invitation
+
+
+def find_invitation(token: str) -> Invitation:
+    """The usable invitation behind a link, or Gone with a message saying what to do."""
+    invitation = db.session.scalar(
+        sa.select(Invitation).where(Invitation.token_hash == token_digest(token))
+    )
+    if invitation is None or not invitation.is_usable_at(utcnow()):
+        raise Gone(
+            "This invitation link has expired or has already been used. "
+            "Ask the team's lead to send you a new one."
+        )
+    return invitation
+
+
+def accept_invitation(
+    token: str,
+    *,
+    actor: User | None = None,
+    name: str | None = None,
+    password: str | None = None,
+) -> Membership:
+    """Join the team: as the signed-in `actor`, or as a new account made from name/password."""
+    invitation = find_invitation(token)
+    if actor is None:
+        if password is None or name is None:
+            raise InvalidInput("Enter your name and choose a password.")
+        actor = add_user(invitation.email, name, password)
+    elif normalize_email(actor.email) != invitation.email:
+        raise Forbidden(
+            f"This invitation is for {invitation.email}. Sign out and open the link again."
+        )
+    membership = db.session.scalar(
+        sa.select(Membership).where(
+            Membership.team_id == invitation.team_id, Membership.user_id == actor.id
+        )
+    )
+    if membership is not None and membership.removed_at is None:
+        raise Conflict("You are already a member of this team.")
+    if membership is None:
+        membership = Membership(team_id=invitation.team_id, user_id=actor.id)
+        db.session.add(membership)
+    # A former member who is invited back returns on the same row, keeping their history.
+    membership.role = invitation.role
+    membership.agency = invitation.agency
+    membership.discipline = invitation.discipline
+    membership.removed_at = None
+    membership.joined_at = utcnow()
+    # Claim the invitation in the same statement that checks it is unused, so two tabs
+    # racing on one link cannot both join.
+    claimed = db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
+        .values(accepted_at=utcnow(), accepted_by_id=actor.id)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        raise Gone("This invitation has already been used.")
+    db.session.commit()
+    return membership

@@ -1,0 +1,251 @@
+"""Team pages: my teams, a team's page, its settings and membership management."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from teamwork.errors import Conflict, DomainError, InvalidInput
+from teamwork.forms import apply_error
+from teamwork.teams import services
+from teamwork.teams.forms import EmptyForm, InviteForm, MembershipForm, NewTeamForm, TeamForm
+from teamwork.teams.notifications import send_invitation
+from teamwork.teams.rules import Action, Discipline, Role, TeamLevel
+
+bp = Blueprint("teams", __name__)
+
+Page = Response | str | tuple[str, int]
+
+
+@bp.before_request
+@login_required
+def require_sign_in() -> None:
+    """Every team page needs a signed-in user; membership is checked by each service call."""
+
+
+@bp.get("/")
+def dashboard() -> Page:
+    return render_template("teams/dashboard.html", teams=services.list_my_teams(current_user))
+
+
+@bp.route("/teams/new", methods=["GET", "POST"])
+def create() -> Page:
+    parent_id = request.args.get("parent", type=int)
+    parent_access = (
+        services.team_access(current_user, parent_id, Action.CREATE_SUBTEAM)
+        if parent_id is not None
+        else None
+    )
+    if parent_access is None and not current_user.is_admin:
+        abort(404)
+    form = NewTeamForm()
+    if request.method == "GET" and parent_access is not None:
+        form.agency.data = parent_access.membership.agency
+        form.discipline.data = parent_access.membership.discipline.value
+    if form.validate_on_submit():
+        try:
+            team = services.create_team(
+                current_user,
+                name=form.name.data or "",
+                level=TeamLevel(form.level.data),
+                description=form.description.data or "",
+                parent_id=parent_id,
+                agency=form.agency.data or "",
+                discipline=Discipline(form.discipline.data),
+            )
+        except DomainError as exc:
+            if exc.field is None:
+                raise
+            apply_error(form, exc)
+        else:
+            flash(f"{team.name} is created. Invite its members next.", "success")
+            return redirect(url_for("teams.members", team_id=team.id))
+    status = 422 if form.errors else 200
+    parent = parent_access.team if parent_access else None
+    return render_template("teams/new.html", form=form, parent=parent), status
+
+
+@bp.get("/teams/<int:team_id>")
+def show(team_id: int) -> Page:
+    access = services.team_access(current_user, team_id)
+    return render_template(
+        "teams/show.html",
+        access=access,
+        team=access.team,
+        roster=services.team_roster(access),
+        parent=services.visible_parent(current_user, access.team),
+        subteams=services.visible_subteams(current_user, access.team),
+        Action=Action,
+    )
+
+
+@bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
+def edit(team_id: int) -> Page:
+    access = services.team_access(current_user, team_id, Action.EDIT_TEAM)
+    form = TeamForm(obj=access.team)
+    if request.method == "GET":
+        form.level.data = access.team.level.value
+    if form.validate_on_submit():
+        try:
+            services.update_team(
+                current_user,
+                team_id,
+                name=form.name.data or "",
+                level=TeamLevel(form.level.data),
+                description=form.description.data or "",
+            )
+        except DomainError as exc:
+            if exc.field is None:
+                raise
+            apply_error(form, exc)
+        else:
+            flash("The team's details are saved.", "success")
+            return redirect(url_for("teams.show", team_id=team_id))
+    status = 422 if form.errors else 200
+    return render_template("teams/edit.html", form=form, team=access.team), status
+
+
+@bp.get("/teams/<int:team_id>/members")
+def members(team_id: int) -> Page:
+    access = services.team_access(current_user, team_id, Action.MANAGE_MEMBERS)
+    return _members_page(access, InviteForm())
+
+
+def _members_page(
+    access: services.TeamAccess,
+    invite_form: InviteForm,
+    status: int = 200,
+    edited: tuple[int, MembershipForm] | None = None,
+) -> tuple[str, int]:
+    """The membership page; `edited` is a member's form that failed and shows its errors."""
+    roster = services.team_roster(access)
+    forms = {}
+    for membership in roster.members:
+        if edited is not None and edited[0] == membership.id:
+            forms[membership.id] = edited[1]
+            continue
+        form = MembershipForm(prefix=f"m{membership.id}", obj=membership)
+        form.role.data = membership.role.value
+        form.discipline.data = membership.discipline.value
+        forms[membership.id] = form
+    page = render_template(
+        "teams/members.html",
+        access=access,
+        team=access.team,
+        roster=roster,
+        member_forms=forms,
+        invite_form=invite_form,
+        invitations=services.pending_invitations(access),
+        button=EmptyForm(),
+        Role=Role,
+    )
+    return page, status
+
+
+@bp.post("/teams/<int:team_id>/invitations")
+def invite(team_id: int) -> Page:
+    access = services.team_access(current_user, team_id, Action.MANAGE_MEMBERS)
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            issued = services.invite_member(
+                current_user,
+                team_id,
+                email=form.email.data or "",
+                role=Role(form.role.data),
+                agency=form.agency.data or "",
+                discipline=Discipline(form.discipline.data),
+            )
+        except DomainError as exc:
+            if exc.field is None:
+                raise
+            apply_error(form, exc)
+        else:
+            delivered = send_invitation(issued, inviter=current_user)
+            if delivered:
+                flash(f"Invitation sent to {issued.invitation.email}.", "success")
+            else:
+                flash(
+                    f"The invitation to {issued.invitation.email} is saved, but the email could "
+                    "not be sent. Try “Send again” later.",
+                    "error",
+                )
+            return redirect(url_for("teams.members", team_id=team_id))
+    return _members_page(access, form, status=422)
+
+
+@bp.post("/teams/<int:team_id>/invitations/<int:invitation_id>/revoke")
+def revoke_invitation(team_id: int, invitation_id: int) -> Page:
+    services.team_access(current_user, team_id, Action.MANAGE_MEMBERS)
+    invitation = services.revoke_invitation(current_user, team_id, invitation_id)
+    flash(f"The invitation to {invitation.email} is withdrawn.", "success")
+    return redirect(url_for("teams.members", team_id=team_id))
+
+
+@bp.post("/teams/<int:team_id>/invitations/<int:invitation_id>/resend")
+def resend_invitation(team_id: int, invitation_id: int) -> Page:
+    services.team_access(current_user, team_id, Action.MANAGE_MEMBERS)
+    old = services.pending_invitation(team_id, invitation_id)
+    issued = services.invite_member(
+        current_user,
+        team_id,
+        email=old.email,
+        role=old.role,
+        agency=old.agency,
+        discipline=old.discipline,
+    )
+    if send_invitation(issued, inviter=current_user):
+        flash(f"A new invitation link is sent to {old.email}.", "success")
+    else:
+        flash(f"The email to {old.email} could not be sent.", "error")
+    return redirect(url_for("teams.members", team_id=team_id))
+
+
+@bp.post("/teams/<int:team_id>/members/<int:membership_id>")
+def update_member(team_id: int, membership_id: int) -> Page:
+    access = services.team_access(current_user, team_id, Action.MANAGE_MEMBERS)
+    form = MembershipForm(prefix=f"m{membership_id}")
+    if form.validate_on_submit():
+        try:
+            membership = services.change_membership(
+                current_user,
+                team_id,
+                membership_id,
+                role=Role(form.role.data),
+                agency=form.agency.data or "",
+                discipline=Discipline(form.discipline.data),
+            )
+        except (Conflict, InvalidInput) as exc:
+            flash(exc.message, "error")
+        else:
+            flash(f"{membership.user.name}'s membership is updated.", "success")
+        return redirect(url_for("teams.members", team_id=team_id))
+    return _members_page(access, InviteForm(), status=422, edited=(membership_id, form))
+
+
+@bp.post("/teams/<int:team_id>/members/<int:membership_id>/remove")
+def remove_member(team_id: int, membership_id: int) -> Page:
+    services.team_access(current_user, team_id, Action.MANAGE_MEMBERS)
+    try:
+        membership = services.remove_member(current_user, team_id, membership_id)
+    except Conflict as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"{membership.user.name} is no longer a member of this team.", "success")
+    return redirect(url_for("teams.members", team_id=team_id))
+
+
+@bp.post("/teams/<int:team_id>/moderator")
+def designate_moderator(team_id: int) -> Page:
+    services.team_access(current_user, team_id, Action.DESIGNATE_MODERATOR)
+    membership_id = request.form.get("membership_id", type=int)
+    if membership_id is None:
+        abort(400)
+    try:
+        term = services.designate_moderator(current_user, team_id, membership_id)
+    except (Conflict, InvalidInput) as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"{term.membership.user.name} now moderates this team's meetings.", "success")
+    return redirect(url_for("teams.members", team_id=team_id))

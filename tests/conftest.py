@@ -1,0 +1,170 @@
+"""Shared fixtures: an app on a fresh database per test, clients, and factories.
+
+Factories are callables (`make_user(...)`, `make_team(...)`, `make_member(...)`), so each test
+builds exactly the world it needs. Passwords are hashed once per session with cheap argon2
+parameters: hashing is slow on purpose, and tests do not need that.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from teamwork import create_app
+from teamwork.auth.models import User
+from teamwork.extensions import db as _db
+from teamwork.teams.models import Membership, ModeratorTerm, Team
+from teamwork.teams.rules import Discipline, Role, TeamLevel
+
+PASSWORD = "correct horse battery staple"
+_HASHES: dict[str, str] = {}
+
+
+def config_for_tests(tmp_path: Path) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "TEAMWORK_ARGON2_TIME_COST": 1,
+        "TEAMWORK_ARGON2_MEMORY_KIB": 8,
+        "TEAMWORK_SMTP_HOST": None,
+        "TEAMWORK_DEMO_PASSWORD": None,
+        "TEAMWORK_MESSAGE_QUEUE": None,
+    }
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    # Keep the generated secret key and any instance files out of the working tree, and
+    # ignore TEAMWORK_* settings of the shell that runs the tests.
+    for name in [n for n in os.environ if n.startswith("TEAMWORK_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("TEAMWORK_INSTANCE_PATH", str(tmp_path / "instance"))
+    application = create_app(config_for_tests(tmp_path))
+    with application.app_context():
+        _db.create_all()
+        yield application
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app: Flask) -> Any:
+    return _db
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def _password_hash(password: str) -> str:
+    if password not in _HASHES:
+        from teamwork.auth.services import hash_password
+
+        _HASHES[password] = hash_password(password)
+    return _HASHES[password]
+
+
+_sequence = count(1)
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    def make(
+        email: str | None = None,
+        name: str | None = None,
+        *,
+        password: str = PASSWORD,
+        is_admin: bool = False,
+    ) -> User:
+        n = next(_sequence)
+        user = User(
+            email=(email or f"person{n}@example.org").lower(),
+            name=name or f"Person {n}",
+            password_hash=_password_hash(password),
+            is_admin=is_admin,
+        )
+        _db.session.add(user)
+        _db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_team(app: Flask) -> Callable[..., Team]:
+    def make(
+        name: str | None = None,
+        *,
+        level: TeamLevel = TeamLevel.LOCAL_POLICY,
+        parent: Team | None = None,
+    ) -> Team:
+        team = Team(name=name or f"Team {next(_sequence)}", level=level, parent=parent)
+        _db.session.add(team)
+        _db.session.commit()
+        return team
+
+    return make
+
+
+@pytest.fixture
+def make_member(app: Flask, make_user: Callable[..., User]) -> Callable[..., Membership]:
+    def make(
+        team: Team,
+        user: User | None = None,
+        *,
+        role: Role = Role.MEMBER,
+        agency: str = "Northfield County Probation Department",
+        discipline: Discipline = Discipline.PROBATION_PAROLE,
+        moderator: bool = False,
+    ) -> Membership:
+        membership = Membership(
+            team=team, user=user or make_user(), role=role, agency=agency, discipline=discipline
+        )
+        _db.session.add(membership)
+        if moderator:
+            from teamwork.teams.services import today
+
+            _db.session.add(ModeratorTerm(team=team, membership=membership, starts_on=today()))
+        _db.session.commit()
+        return membership
+
+    return make
+
+
+@pytest.fixture
+def login(client: FlaskClient) -> Callable[..., Any]:
+    """Sign a user in through the real sign-in form."""
+
+    def do_login(
+        user: User, password: str = PASSWORD, *, on: FlaskClient | None = None, remember=False
+    ) -> Any:
+        target = on or client
+        response = target.post(
+            "/login",
+            data={"email": user.email, "password": password, "remember": "y" if remember else ""},
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    return do_login
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token in the page"
+    return match.group(1)
