@@ -120,7 +120,7 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "TEAMWORK_DEMO_PASSWORD": _env(env, "DEMO_PASSWORD"),
         # argon2id parameters; tests lower them (hashing is deliberately slow).
         "TEAMWORK_ARGON2_TIME_COST": _int(env, "ARGON2_TIME_COST", 3, minimum=1),
-        "TEAMWORK_ARGON2_MEMORY_KIB": _int(env, "ARGON2_MEMORY_KIB", 65536, minimum=8),
+        "TEAMWORK_ARGON2_MEMORY_KIB": _int(env, "ARGON2_MEMORY_KIB", 65536, minimum=64),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session it is bound to
         "MAX_CONTENT_LENGTH": 1024 * 1024,
     }

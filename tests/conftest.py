@@ -36,11 +36,27 @@ def config_for_tests(tmp_path: Path) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "TEAMWORK_ARGON2_TIME_COST": 1,
-        "TEAMWORK_ARGON2_MEMORY_KIB": 8,
+        "TEAMWORK_ARGON2_MEMORY_KIB": 64,
         "TEAMWORK_SMTP_HOST": None,
         "TEAMWORK_DEMO_PASSWORD": None,
         "TEAMWORK_MESSAGE_QUEUE": None,
     }
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    The fixture keeps an app context open so tests can use `db.session`; without this, requests
+    would share that context's `g` (Flask-Login caches the user there) and database session,
+    and a revoked session could look valid. After each request the test's own session is rolled
+    back so its next read sees what the request committed.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        _db.session.rollback()
+        return response
 
 
 @pytest.fixture
@@ -51,11 +67,12 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("TEAMWORK_INSTANCE_PATH", str(tmp_path / "instance"))
     application = create_app(config_for_tests(tmp_path))
+    application.test_client_class = IsolatedClient
     with application.app_context():
         _db.create_all()
         yield application
         _db.session.remove()
-        _db.drop_all()
+        # The database file lives in tmp_path and goes with it: no need to drop tables.
         _db.engine.dispose()
 
 

@@ -8,6 +8,12 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from teamwork.auth.services import PASSWORD_MAX, PASSWORD_MIN
 
+PASSWORD_LENGTH = Length(
+    min=PASSWORD_MIN,
+    max=PASSWORD_MAX,
+    message=f"Use at least {PASSWORD_MIN} characters (and at most {PASSWORD_MAX}).",
+)
+
 
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
@@ -21,7 +27,7 @@ class LoginForm(FlaskForm):
 class NewPasswordMixin:
     password = PasswordField(
         "Choose a password",
-        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
+        validators=[DataRequired(), PASSWORD_LENGTH],
         description=f"At least {PASSWORD_MIN} characters. A few unrelated words work well.",
     )
     confirm = PasswordField(
@@ -52,7 +58,7 @@ class ChangePasswordForm(FlaskForm):
     )
     new_password = PasswordField(
         "New password",
-        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
+        validators=[DataRequired(), PASSWORD_LENGTH],
         description="Other devices signed in to your account will be signed out.",
     )
     confirm = PasswordField(

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 from teamwork.teams.rules import Discipline, Role, TeamLevel
 from teamwork.teams.services import AGENCY_MAX, DESCRIPTION_MAX, NAME_MAX
 
-LEVEL_CHOICES = [(level.value, level.label) for level in TeamLevel]
-ROLE_CHOICES = [(role.value, f"{role.label} — {role.description}") for role in Role]
-DISCIPLINE_CHOICES = [(d.value, d.label) for d in Discipline]
+LEVEL_CHOICES = [SelectChoice(level.value, level.label) for level in TeamLevel]
+ROLE_CHOICES = [SelectChoice(role.value, f"{role.label} — {role.description}") for role in Role]
+DISCIPLINE_CHOICES = [SelectChoice(d.value, d.label) for d in Discipline]
 
 
 class EmptyForm(FlaskForm):
