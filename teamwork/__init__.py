@@ -77,17 +77,24 @@ def register_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         message_queue=app.config["TEAMWORK_MESSAGE_QUEUE"],
+        async_mode=app.config["TEAMWORK_ASYNC_MODE"],
         # None means same origin only; a deployment behind a proxy lists its public origins.
-        cors_allowed_origins=app.config.get("TEAMWORK_ALLOWED_ORIGINS") or None,
+        cors_allowed_origins=app.config["TEAMWORK_ALLOWED_ORIGINS"] or None,
+        # The largest message a client sends is a vote with its reason (2,000 characters).
+        max_http_buffer_size=64 * 1024,
     )
 
 
 def register_blueprints(app: Flask) -> None:
     from teamwork.auth.views import bp as auth_bp
+    from teamwork.consensus import sockets as consensus_sockets
+    from teamwork.consensus.views import bp as consensus_bp
     from teamwork.teams.views import bp as teams_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(teams_bp)
+    app.register_blueprint(consensus_bp)
+    consensus_sockets.init_app()
 
 
 def register_error_handlers(app: Flask) -> None:

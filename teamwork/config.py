@@ -121,6 +121,15 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         # argon2id parameters; tests lower them (hashing is deliberately slow).
         "TEAMWORK_ARGON2_TIME_COST": _int(env, "ARGON2_TIME_COST", 3, minimum=1),
         "TEAMWORK_ARGON2_MEMORY_KIB": _int(env, "ARGON2_MEMORY_KIB", 65536, minimum=64),
+        # Live updates: how long a burst of votes is coalesced into one broadcast (0: never),
+        # and the async server (gevent in production; tests use threading).
+        "TEAMWORK_BROADCAST_WINDOW_MS": _int(env, "BROADCAST_WINDOW_MS", 50),
+        "TEAMWORK_ASYNC_MODE": _env(env, "ASYNC_MODE", "gevent"),
+        "TEAMWORK_ALLOWED_ORIGINS": [
+            origin.strip()
+            for origin in (_env(env, "ALLOWED_ORIGINS", "") or "").split(",")
+            if origin.strip()
+        ],
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session it is bound to
         "MAX_CONTENT_LENGTH": 1024 * 1024,
     }

@@ -171,8 +171,43 @@ def seed_demo(password: str) -> list[DemoAccount] | None:
             starts_on=utcnow().date(),
         )
     )
+    _seed_proposals(teams, users)
     db.session.commit()
     return demo_accounts()
+
+
+DEMO_PROPOSALS = [
+    (
+        "Share polygraph results with the core team within five business days",
+        "Polygraph examiners send the results of every maintenance and sexual history "
+        "examination to the supervising officer and the treatment provider within five "
+        "business days, using the team's shared report form.",
+    ),
+    (
+        "Notify the victim advocate before any change to a supervision plan",
+        "Before a supervision plan changes (curfew, residence, contact restrictions), the "
+        "supervising officer tells the victim advocate, so victims can be informed and "
+        "safety planning updated.",
+    ),
+]
+
+
+def _seed_proposals(teams: dict[str, Team], users: dict[str, User]) -> None:
+    """Proposals in discussion, ready for the moderator to open a first round."""
+    from teamwork.consensus.models import Proposal, ProposalVersion
+
+    for title, text in DEMO_PROPOSALS:
+        proposal = Proposal(team=teams[COUNTY], title=title, created_by=users["lead@example.org"])
+        db.session.add(proposal)
+        db.session.add(
+            ProposalVersion(
+                proposal=proposal,
+                number=1,
+                title=title,
+                text=text,
+                author=users["lead@example.org"],
+            )
+        )
 
 
 def demo_accounts() -> list[DemoAccount]:

@@ -1,6 +1,29 @@
 """Every model of every capability, imported in one place for Alembic and the mappers."""
 
 from teamwork.auth.models import AuthSession, User
+from teamwork.consensus.models import (
+    Concern,
+    Decision,
+    Proposal,
+    ProposalVersion,
+    Round,
+    Vote,
+    VoteEvent,
+)
 from teamwork.teams.models import Invitation, Membership, ModeratorTerm, Team
 
-__all__ = ["AuthSession", "Invitation", "Membership", "ModeratorTerm", "Team", "User"]
+__all__ = [
+    "AuthSession",
+    "Concern",
+    "Decision",
+    "Invitation",
+    "Membership",
+    "ModeratorTerm",
+    "Proposal",
+    "ProposalVersion",
+    "Round",
+    "Team",
+    "User",
+    "Vote",
+    "VoteEvent",
+]

@@ -40,6 +40,8 @@ def config_for_tests(tmp_path: Path) -> dict[str, Any]:
         "TEAMWORK_SMTP_HOST": None,
         "TEAMWORK_DEMO_PASSWORD": None,
         "TEAMWORK_MESSAGE_QUEUE": None,
+        "TEAMWORK_ASYNC_MODE": "threading",
+        "TEAMWORK_BROADCAST_WINDOW_MS": 0,
     }
 
 
@@ -185,3 +187,53 @@ def csrf_token_from(html: str) -> str:
     )
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+class IsolatedSocketClient:
+    """Flask-SocketIO's test client, sharing a Flask test client's sign-in cookie, with each
+    event handled in its own app context (as the real server does)."""
+
+    def __init__(self, app: Flask, flask_client: FlaskClient, query_string: str) -> None:
+        from teamwork.extensions import socketio
+
+        self.app = app
+        with app.app_context():
+            self.inner = socketio.test_client(
+                app, flask_test_client=flask_client, query_string=query_string
+            )
+        _db.session.rollback()
+
+    def emit(self, event: str, *args: Any) -> Any:
+        with self.app.app_context():
+            result = self.inner.emit(event, *args, callback=True)
+        _db.session.rollback()
+        return result
+
+    def received(self) -> list[dict[str, Any]]:
+        return self.inner.get_received()
+
+    def events(self, name: str) -> list[Any]:
+        return [item["args"][0] for item in self.received() if item["name"] == name]
+
+    def is_connected(self) -> bool:
+        return self.inner.is_connected()
+
+    def disconnect(self) -> None:
+        with self.app.app_context():
+            self.inner.disconnect()
+
+
+@pytest.fixture
+def socket_client(app: Flask) -> Callable[..., IsolatedSocketClient]:
+    """`socket_client(flask_client, proposal_id)`: a Socket.IO connection for that browser."""
+    opened: list[IsolatedSocketClient] = []
+
+    def connect(flask_client: FlaskClient, proposal_id: int | str) -> IsolatedSocketClient:
+        sock = IsolatedSocketClient(app, flask_client, f"proposal={proposal_id}")
+        opened.append(sock)
+        return sock
+
+    yield connect
+    for sock in opened:
+        if sock.is_connected():
+            sock.disconnect()

@@ -8,6 +8,7 @@ and minutes still name them.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -29,6 +30,9 @@ class Team(db.Model):
         sa.ForeignKey("teams.id", ondelete="RESTRICT"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The team's consensus rule (teamwork.consensus.rules.DecisionRule.to_dict()); keys left
+    # out take the defaults. The charter capability edits it, by consensus.
+    decision_rule: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 
     parent: Mapped[Team | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Team]] = relationship(back_populates="parent")

@@ -1,0 +1,800 @@
+"""The consensus loop: proposals, amendments, rounds, votes, concerns and decisions.
+
+Each operation takes the acting user, checks their membership and powers against the database,
+applies the pure rules in `consensus.rules`, commits, and returns what changed. Operations that
+change a proposal's live state first bump `proposals.live_version` with an UPDATE: that row lock
+(PostgreSQL) or write lock (SQLite) serializes votes with the moderator's close, so no vote can
+slip in after a round closed, and every change gets its own version number.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from teamwork.auth.models import User
+from teamwork.consensus import rules
+from teamwork.consensus.models import (
+    CastVia,
+    Concern,
+    Decision,
+    Proposal,
+    ProposalStatus,
+    ProposalVersion,
+    Round,
+    Vote,
+    VoteEvent,
+)
+from teamwork.consensus.rules import Ballot, Choice, DecisionRule, Outcome, RoundStatus
+from teamwork.database import utcnow
+from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
+from teamwork.extensions import db
+from teamwork.teams.models import Membership, Team
+from teamwork.teams.rules import Action, Role, allowed
+from teamwork.teams.services import TeamAccess, team_access
+
+TITLE_MAX = 200
+TEXT_MAX = 20_000
+NOTE_MAX = 5_000
+REASON_MAX = 2_000
+REQUEST_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+VOTING_ROLES = (Role.LEAD, Role.RECORDER, Role.MEMBER)
+
+
+class RoundClosed(Conflict):
+    code = "round_closed"
+    default_message = "This round is closed: votes are no longer accepted."
+
+
+# --- Reading -----------------------------------------------------------------------------
+
+
+def decision_rule(team: Team) -> DecisionRule:
+    """The team's consensus rule (defaults for anything its settings leave out)."""
+    return DecisionRule.from_dict(team.decision_rule or {})
+
+
+def _voting_members_query(team_id: int) -> sa.Select[Any]:
+    return (
+        sa.select(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.team_id == team_id,
+            Membership.removed_at.is_(None),
+            Membership.role.in_(VOTING_ROLES),
+            User.deactivated_at.is_(None),
+        )
+    )
+
+
+def voting_members(team_id: int) -> list[Membership]:
+    query = _voting_members_query(team_id).options(joinedload(Membership.user))
+    return list(db.session.scalars(query.order_by(User.name)))
+
+
+def eligible_count(team_id: int) -> int:
+    subquery = _voting_members_query(team_id).subquery()
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(subquery)) or 0)
+
+
+def proposal_access(
+    actor: User, proposal_id: int, action: Action = Action.VIEW_TEAM
+) -> tuple[TeamAccess, Proposal]:
+    """The proposal and the actor's access to its team; NotFound for anyone outside it."""
+    team_id = db.session.scalar(sa.select(Proposal.team_id).where(Proposal.id == proposal_id))
+    if team_id is None:
+        raise NotFound()
+    access = team_access(actor, team_id, action)
+    proposal = db.session.get(Proposal, proposal_id)
+    assert proposal is not None  # noqa: S101 - the row was just read
+    return access, proposal
+
+
+def team_proposal(actor: User, team_id: int, proposal_id: int, action: Action = Action.VIEW_TEAM):
+    """Like `proposal_access`, for URLs that name the team too (a mismatch is NotFound)."""
+    access = team_access(actor, team_id, action)
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.team_id != team_id:
+        raise NotFound()
+    return access, proposal
+
+
+def round_access(
+    actor: User, round_id: int, action: Action = Action.VIEW_TEAM
+) -> tuple[TeamAccess, Round]:
+    proposal_id = db.session.scalar(sa.select(Round.proposal_id).where(Round.id == round_id))
+    if proposal_id is None:
+        raise NotFound()
+    access, _proposal = proposal_access(actor, proposal_id, action)
+    round_ = db.session.get(Round, round_id)
+    assert round_ is not None  # noqa: S101
+    return access, round_
+
+
+def list_proposals(access: TeamAccess) -> list[Proposal]:
+    return list(
+        db.session.scalars(
+            sa.select(Proposal)
+            .where(Proposal.team_id == access.team.id)
+            .order_by(Proposal.created_at.desc(), Proposal.id.desc())
+        )
+    )
+
+
+def current_version(proposal: Proposal) -> ProposalVersion:
+    version = db.session.scalar(
+        sa.select(ProposalVersion)
+        .where(ProposalVersion.proposal_id == proposal.id)
+        .order_by(ProposalVersion.number.desc())
+        .limit(1)
+    )
+    assert version is not None  # noqa: S101 - a proposal always has its first version
+    return version
+
+
+def latest_round(proposal_id: int) -> Round | None:
+    return db.session.scalar(
+        sa.select(Round)
+        .where(Round.proposal_id == proposal_id)
+        .order_by(Round.number.desc())
+        .limit(1)
+    )
+
+
+def open_concerns(proposal: Proposal) -> list[Concern]:
+    return list(
+        db.session.scalars(
+            sa.select(Concern)
+            .options(joinedload(Concern.membership).joinedload(Membership.user))
+            .where(Concern.proposal_id == proposal.id, Concern.addressed_in_version_id.is_(None))
+            .order_by(Concern.id)
+        )
+    )
+
+
+def tally_of(round_id: int) -> rules.Tally:
+    counts = dict(
+        db.session.execute(
+            sa.select(Vote.choice, sa.func.count(Vote.id))
+            .where(Vote.round_id == round_id)
+            .group_by(Vote.choice)
+        ).all()
+    )
+    return rules.Tally(
+        up=counts.get(Choice.UP, 0),
+        sideways=counts.get(Choice.SIDEWAYS, 0),
+        down=counts.get(Choice.DOWN, 0),
+    )
+
+
+# --- Proposals and amendments ------------------------------------------------------------
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise InvalidInput("Give the proposal a short title.", field="title")
+    if len(title) > TITLE_MAX:
+        raise InvalidInput(f"Use at most {TITLE_MAX} characters.", field="title")
+    return title
+
+
+def _clean_text(text: str) -> str:
+    text = (text or "").strip().replace("\r\n", "\n")
+    if not text:
+        raise InvalidInput("Write the text the team will vote on.", field="text")
+    if len(text) > TEXT_MAX:
+        raise InvalidInput(f"Use at most {TEXT_MAX} characters.", field="text")
+    return text
+
+
+def text_diff(old: str, new: str) -> str:
+    return "\n".join(
+        difflib.unified_diff(
+            old.splitlines(), new.splitlines(), "previous", "amended", lineterm="", n=2
+        )
+    )
+
+
+def create_proposal(actor: User, team_id: int, *, title: str, text: str) -> Proposal:
+    """Any voting member may put a proposal to the team; it starts in discussion."""
+    access = team_access(actor, team_id, Action.VOTE)
+    proposal = Proposal(team=access.team, title=_clean_title(title), created_by_id=actor.id)
+    db.session.add(proposal)
+    db.session.add(
+        ProposalVersion(
+            proposal=proposal, number=1, title=proposal.title, text=_clean_text(text), author=actor
+        )
+    )
+    db.session.commit()
+    return proposal
+
+
+def _bump(proposal_id: int) -> int:
+    """Take the proposal's write lock and return its new live version (see module doc)."""
+    version = db.session.execute(
+        sa.update(Proposal)
+        .where(Proposal.id == proposal_id)
+        .values(live_version=Proposal.live_version + 1)
+        .returning(Proposal.live_version)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    return int(version)
+
+
+def _fresh(model: type[Any], ident: int) -> Any:
+    """Re-read a row after taking the lock, ignoring what the session cached before it."""
+    return db.session.get(model, ident, populate_existing=True)
+
+
+def amend_proposal(
+    actor: User,
+    proposal_id: int,
+    *,
+    title: str,
+    text: str,
+    note: str = "",
+    addressed_concern_ids: list[int] | None = None,
+) -> ProposalVersion:
+    """A new version of the text (between rounds), optionally answering open concerns."""
+    access, proposal = proposal_access(actor, proposal_id, Action.MODERATE)
+    title, text = _clean_title(title), _clean_text(text)
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise InvalidInput(f"Use at most {NOTE_MAX} characters.", field="note")
+    _bump(proposal.id)
+    proposal = _fresh(Proposal, proposal.id)
+    if proposal.status is ProposalStatus.VOTING:
+        db.session.rollback()
+        raise Conflict("Close the open round before amending the text.")
+    if proposal.status.is_final:
+        db.session.rollback()
+        raise Conflict("This proposal is closed and can no longer be amended.")
+    previous = current_version(proposal)
+    if title == previous.title and text == previous.text:
+        db.session.rollback()
+        raise InvalidInput("The text is unchanged: amend it, or open a new round as it is.")
+    version = ProposalVersion(
+        proposal=proposal,
+        number=previous.number + 1,
+        title=title,
+        text=text,
+        diff=text_diff(previous.text, text),
+        note=note,
+        author=actor,
+    )
+    db.session.add(version)
+    proposal.title = title
+    if proposal.status is ProposalStatus.TABLED:
+        proposal.status = ProposalStatus.DISCUSSION
+    db.session.flush()
+    if addressed_concern_ids:
+        db.session.execute(
+            sa.update(Concern)
+            .where(
+                Concern.proposal_id == proposal.id,
+                Concern.id.in_(addressed_concern_ids),
+                Concern.addressed_in_version_id.is_(None),
+            )
+            .values(addressed_in_version_id=version.id)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    return version
+
+
+# --- Rounds ------------------------------------------------------------------------------
+
+
+def open_round(actor: User, proposal_id: int) -> Round:
+    access, proposal = proposal_access(actor, proposal_id, Action.MODERATE)
+    _bump(proposal.id)
+    proposal = _fresh(Proposal, proposal.id)
+    if proposal.status is ProposalStatus.VOTING:
+        db.session.rollback()
+        raise Conflict("A round is already open on this proposal.")
+    if proposal.status.is_final:
+        db.session.rollback()
+        raise Conflict("This proposal is closed; no new round can be opened.")
+    previous = latest_round(proposal.id)
+    round_ = Round(
+        proposal=proposal,
+        version=current_version(proposal),
+        number=(previous.number + 1) if previous else 1,
+        status=RoundStatus.OPEN,
+        rule=decision_rule(access.team).to_dict(),
+        opened_by_id=actor.id,
+    )
+    db.session.add(round_)
+    proposal.status = ProposalStatus.VOTING
+    db.session.commit()
+    return round_
+
+
+@dataclass(frozen=True)
+class CastResult:
+    round_id: int
+    proposal_id: int
+    membership_id: int
+    choice: Choice
+    reason: str
+    version: int
+    replayed: bool
+
+    def to_ack(self) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "vote": {
+                "round_id": self.round_id,
+                "member_id": self.membership_id,
+                "choice": self.choice.value,
+                "reason": self.reason,
+            },
+            "version": self.version,
+            "replayed": self.replayed,
+        }
+
+
+def _replay(round_id: int, request_id: str) -> VoteEvent | None:
+    return db.session.scalar(
+        sa.select(VoteEvent).where(
+            VoteEvent.round_id == round_id, VoteEvent.request_id == request_id
+        )
+    )
+
+
+def _replayed(event: VoteEvent, proposal_id: int) -> CastResult:
+    version = db.session.scalar(sa.select(Proposal.live_version).where(Proposal.id == proposal_id))
+    return CastResult(
+        round_id=event.round_id,
+        proposal_id=proposal_id,
+        membership_id=event.membership_id,
+        choice=event.choice,
+        reason=event.reason,
+        version=int(version or 0),
+        replayed=True,
+    )
+
+
+def cast_vote(
+    actor: User,
+    round_id: int,
+    *,
+    choice: str,
+    reason: str | None,
+    request_id: str,
+    member_id: int | None = None,
+) -> CastResult:
+    """Record a vote (or change one) and commit it before anyone is told it counted.
+
+    `member_id` is for the moderator entering a raised hand for someone in the room without a
+    device. A retry with the same `request_id` returns the first result and counts nothing.
+    """
+    if not isinstance(request_id, str) or not REQUEST_ID.match(request_id):
+        raise InvalidInput("The vote is missing a valid request id.", field="request_id")
+    access, round_ = round_access(actor, round_id, Action.VIEW_TEAM)
+    proposal_id = round_.proposal_id
+    if member_id is None:
+        if not access.can(Action.VOTE):
+            raise Forbidden("Observers follow the discussion but do not vote.")
+        voter = access.membership
+        via = CastVia.MEMBER
+    else:
+        if not access.can(Action.MODERATE):
+            raise Forbidden("Only the moderator can enter a vote for someone else.")
+        voter = db.session.get(Membership, member_id)
+        if (
+            voter is None
+            or voter.team_id != access.team.id
+            or voter.removed_at is not None
+            or not allowed(voter.role, Action.VOTE)
+        ):
+            raise InvalidInput(
+                "That person is not a voting member of this team.", field="member_id"
+            )
+        via = CastVia.MODERATOR if voter.id != access.membership.id else CastVia.MEMBER
+
+    earlier = _replay(round_id, request_id)
+    if earlier is not None:
+        return _replayed(earlier, proposal_id)
+
+    rule = DecisionRule.from_dict(round_.rule)
+    try:
+        parsed_choice, parsed_reason = rules.validate_ballot(
+            rule, choice, reason, max_reason_length=REASON_MAX
+        )
+    except rules.InvalidVote as exc:
+        field = "choice" if "choice" in exc.message.lower() else "reason"
+        raise InvalidInput(exc.message, field=field) from None
+
+    version = _bump(proposal_id)
+    round_ = _fresh(Round, round_id)
+    if round_.status is not RoundStatus.OPEN:
+        db.session.rollback()
+        raise RoundClosed()
+    now = utcnow()
+    vote = db.session.scalar(
+        sa.select(Vote).where(Vote.round_id == round_id, Vote.membership_id == voter.id)
+    )
+    if vote is None:
+        vote = Vote(round_id=round_id, membership_id=voter.id)
+        db.session.add(vote)
+    vote.choice, vote.reason = parsed_choice, parsed_reason
+    vote.cast_by_id, vote.cast_via, vote.cast_at = actor.id, via, now
+    db.session.add(
+        VoteEvent(
+            round_id=round_id,
+            membership_id=voter.id,
+            choice=parsed_choice,
+            reason=parsed_reason,
+            request_id=request_id,
+            cast_by_id=actor.id,
+            cast_via=via,
+            cast_at=now,
+        )
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same request arrived twice at once (two connections): the first one won.
+        db.session.rollback()
+        earlier = _replay(round_id, request_id)
+        if earlier is None:
+            raise
+        return _replayed(earlier, proposal_id)
+    return CastResult(
+        round_id=round_id,
+        proposal_id=proposal_id,
+        membership_id=voter.id,
+        choice=parsed_choice,
+        reason=parsed_reason,
+        version=version,
+        replayed=False,
+    )
+
+
+def reveal_round(actor: User, round_id: int) -> Round:
+    _access, round_ = round_access(actor, round_id, Action.MODERATE)
+    _bump(round_.proposal_id)
+    round_ = _fresh(Round, round_id)
+    if round_.status is not RoundStatus.OPEN:
+        db.session.rollback()
+        raise RoundClosed("This round is already closed.")
+    if round_.revealed_at is None:
+        round_.revealed_at = utcnow()
+    db.session.commit()
+    return round_
+
+
+def close_round(actor: User, round_id: int) -> Round:
+    """Judge the round by the rule kept with it; record concerns, and the decision if any."""
+    access, round_ = round_access(actor, round_id, Action.MODERATE)
+    _bump(round_.proposal_id)
+    round_ = _fresh(Round, round_id)
+    if round_.status is not RoundStatus.OPEN:
+        db.session.rollback()
+        raise RoundClosed("This round is already closed.")
+    rule = DecisionRule.from_dict(round_.rule)
+    votes = list(db.session.scalars(sa.select(Vote).where(Vote.round_id == round_id)))
+    eligible = eligible_count(access.team.id)
+    evaluation = rules.evaluate(
+        rule, eligible, [Ballot(v.membership_id, v.choice, v.reason) for v in votes]
+    )
+    _finish(round_, actor, evaluation.outcome, evaluation)
+    proposal = round_.proposal
+    for vote in votes:
+        if vote.choice is Choice.DOWN or (vote.choice is Choice.SIDEWAYS and vote.reason):
+            db.session.add(
+                Concern(
+                    proposal_id=proposal.id,
+                    round_id=round_.id,
+                    membership_id=vote.membership_id,
+                    choice=vote.choice,
+                    text=vote.reason or "(no reason given)",
+                )
+            )
+    if evaluation.outcome is Outcome.CONSENSUS:
+        proposal.status = ProposalStatus.CONSENSUS
+        db.session.add(
+            Decision(
+                team_id=proposal.team_id,
+                proposal=proposal,
+                round=round_,
+                version=round_.version,
+                title=round_.version.title,
+                text=round_.version.text,
+                decided_at=round_.closed_at,
+            )
+        )
+    else:
+        proposal.status = ProposalStatus.DISCUSSION
+        _apply_fallback(actor, proposal, rule, access.team)
+    db.session.commit()
+    return round_
+
+
+def _finish(
+    round_: Round, actor: User, outcome: Outcome, evaluation: rules.Evaluation | None
+) -> None:
+    round_.status = RoundStatus.CLOSED
+    round_.outcome = outcome
+    round_.closed_at = utcnow()
+    round_.closed_by_id = actor.id
+    if evaluation is not None:
+        round_.eligible_count = evaluation.eligible
+        round_.up_count = evaluation.tally.up
+        round_.sideways_count = evaluation.tally.sideways
+        round_.down_count = evaluation.tally.down
+        round_.outcome_reasons = list(evaluation.reasons)
+
+
+def _apply_fallback(actor: User, proposal: Proposal, rule: DecisionRule, team: Team) -> None:
+    failed = int(
+        db.session.scalar(
+            sa.select(sa.func.count(Round.id)).where(
+                Round.proposal_id == proposal.id, Round.outcome == Outcome.NO_CONSENSUS
+            )
+        )
+        or 0
+    )
+    fallback = rules.fallback_due(rule, failed)
+    if fallback is rules.Fallback.TABLE or (
+        fallback is rules.Fallback.ESCALATE and team.parent_id is None
+    ):
+        proposal.status = ProposalStatus.TABLED
+    elif fallback is rules.Fallback.ESCALATE:
+        version = current_version(proposal)
+        copy = Proposal(
+            team_id=team.parent_id,
+            title=proposal.title,
+            created_by_id=actor.id,
+            escalated_from_id=proposal.id,
+        )
+        db.session.add(copy)
+        db.session.add(
+            ProposalVersion(
+                proposal=copy,
+                number=1,
+                title=version.title,
+                text=version.text,
+                note=f"Escalated from {team.name} after {failed} rounds without consensus.",
+                author_id=actor.id,
+            )
+        )
+        proposal.status = ProposalStatus.ESCALATED
+
+
+def withdraw_round(actor: User, round_id: int) -> Round:
+    """End an open round without judging it (e.g. the text needs more work)."""
+    _access, round_ = round_access(actor, round_id, Action.MODERATE)
+    _bump(round_.proposal_id)
+    round_ = _fresh(Round, round_id)
+    if round_.status is not RoundStatus.OPEN:
+        db.session.rollback()
+        raise RoundClosed("This round is already closed.")
+    _finish(round_, actor, Outcome.WITHDRAWN, None)
+    round_.proposal.status = ProposalStatus.DISCUSSION
+    db.session.commit()
+    return round_
+
+
+def set_proposal_status(actor: User, proposal_id: int, status: ProposalStatus) -> Proposal:
+    """Table or withdraw a proposal (a tabled one can come back by amendment or a new round)."""
+    if status not in {ProposalStatus.TABLED, ProposalStatus.WITHDRAWN}:
+        raise InvalidInput("A proposal can only be tabled or withdrawn this way.")
+    _access, proposal = proposal_access(actor, proposal_id, Action.MODERATE)
+    _bump(proposal.id)
+    proposal = _fresh(Proposal, proposal.id)
+    if proposal.status is ProposalStatus.VOTING:
+        db.session.rollback()
+        raise Conflict("Close or withdraw the open round first.")
+    if proposal.status.is_final:
+        db.session.rollback()
+        raise Conflict("This proposal is already closed.")
+    proposal.status = status
+    db.session.commit()
+    return proposal
+
+
+# --- Live state --------------------------------------------------------------------------
+
+
+def live_state(proposal: Proposal) -> dict[str, Any]:
+    """The room-wide live state of a proposal (see docs/realtime.md); no per-user data."""
+    version = current_version(proposal)
+    round_ = latest_round(proposal.id)
+    rule = decision_rule(proposal.team) if round_ is None else DecisionRule.from_dict(round_.rule)
+    changed = ""
+    if round_ is not None and round_.version_id != version.id:
+        changed = text_diff(round_.version.text, version.text)
+    elif round_ is not None and round_.number > 1:
+        previous_round = db.session.scalar(
+            sa.select(Round).where(
+                Round.proposal_id == proposal.id, Round.number == round_.number - 1
+            )
+        )
+        if previous_round is not None and previous_round.version_id != version.id:
+            changed = text_diff(previous_round.version.text, version.text)
+    return {
+        "proposal": {
+            "id": proposal.id,
+            "team_id": proposal.team_id,
+            "title": version.title,
+            "status": proposal.status.value,
+            "version_number": version.number,
+            "text": version.text,
+            "changed_since_last_round": changed,
+        },
+        "rule": rule.to_dict(),
+        "round": None if round_ is None else round_state(round_, rule),
+    }
+
+
+def round_state(round_: Round, rule: DecisionRule) -> dict[str, Any]:
+    is_open = round_.status is RoundStatus.OPEN
+    eligible = (
+        eligible_count(round_.proposal.team_id) if is_open else int(round_.eligible_count or 0)
+    )
+    voters = list(
+        db.session.scalars(
+            sa.select(Vote.membership_id).where(Vote.round_id == round_.id).order_by(Vote.id)
+        )
+    )
+    visible = rules.tally_visible(
+        rule,
+        status=round_.status,
+        eligible=eligible,
+        voted=len(voters),
+        revealed=round_.revealed_at is not None,
+    )
+    state: dict[str, Any] = {
+        "id": round_.id,
+        "number": round_.number,
+        "status": round_.status.value,
+        "outcome": round_.outcome.value if round_.outcome else None,
+        "eligible": eligible,
+        "quorum_needed": rule.quorum_needed(eligible),
+        "voted": len(voters),
+        "voters": None if rule.anonymous else voters,
+        "tally_visible": visible,
+        "tally": None,
+        "reasons": list(round_.outcome_reasons or []),
+        "concerns": None,
+    }
+    if visible:
+        tally = tally_of(round_.id)
+        state["tally"] = {"up": tally.up, "sideways": tally.sideways, "down": tally.down}
+        state["concerns"] = _round_concerns(round_.id, anonymous=rule.anonymous)
+    return state
+
+
+def _round_concerns(round_id: int, *, anonymous: bool) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        sa.select(Vote.choice, Vote.reason, User.name)
+        .join(Membership, Membership.id == Vote.membership_id)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Vote.round_id == round_id,
+            sa.or_(
+                Vote.choice == Choice.DOWN,
+                sa.and_(Vote.choice == Choice.SIDEWAYS, Vote.reason != ""),
+            ),
+        )
+        .order_by(Vote.id)
+    ).all()
+    return [
+        {"choice": choice.value, "reason": reason, "member": None if anonymous else name}
+        for choice, reason, name in rows
+    ]
+
+
+def personal_state(access: TeamAccess, proposal: Proposal) -> dict[str, Any]:
+    """What only this member sees: their powers and their own vote in the latest round."""
+    round_ = latest_round(proposal.id)
+    my_vote = None
+    if round_ is not None:
+        vote = db.session.scalar(
+            sa.select(Vote).where(
+                Vote.round_id == round_.id, Vote.membership_id == access.membership.id
+            )
+        )
+        if vote is not None:
+            my_vote = {"choice": vote.choice.value, "reason": vote.reason}
+    return {
+        "membership_id": access.membership.id,
+        "can_vote": access.can(Action.VOTE),
+        "can_moderate": access.can(Action.MODERATE),
+        "my_vote": my_vote,
+    }
+
+
+def members_state(team_id: int) -> list[dict[str, Any]]:
+    return [{"id": m.id, "name": m.user.name, "agency": m.agency} for m in voting_members(team_id)]
+
+
+# --- History and the decision log ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    round: Round
+    tally: rules.Tally
+    votes: list[Vote]
+    concerns: list[Concern]
+
+
+def round_history(proposal: Proposal) -> list[RoundRecord]:
+    rounds = list(
+        db.session.scalars(
+            sa.select(Round)
+            .options(joinedload(Round.version))
+            .where(Round.proposal_id == proposal.id)
+            .order_by(Round.number)
+        )
+    )
+    ids = [r.id for r in rounds]
+    votes: dict[int, list[Vote]] = {i: [] for i in ids}
+    for vote in db.session.scalars(
+        sa.select(Vote)
+        .options(joinedload(Vote.membership).joinedload(Membership.user))
+        .where(Vote.round_id.in_(ids))
+        .order_by(Vote.id)
+    ):
+        votes[vote.round_id].append(vote)
+    concerns: dict[int, list[Concern]] = {i: [] for i in ids}
+    for concern in db.session.scalars(
+        sa.select(Concern)
+        .options(joinedload(Concern.membership).joinedload(Membership.user))
+        .where(Concern.round_id.in_(ids))
+        .order_by(Concern.id)
+    ):
+        concerns[concern.round_id].append(concern)
+    return [
+        RoundRecord(
+            round=r,
+            tally=rules.tally(Ballot(v.membership_id, v.choice) for v in votes[r.id]),
+            votes=votes[r.id],
+            concerns=concerns[r.id],
+        )
+        for r in rounds
+    ]
+
+
+def vote_movement(proposal: Proposal) -> dict[int, tuple[Choice, ...]]:
+    """Each member's successive positions across the proposal's rounds (down → sideways → up).
+
+    Uses each member's final vote per round, in round order.
+    """
+    rows = db.session.execute(
+        sa.select(Vote.membership_id, Vote.choice)
+        .join(Round, Round.id == Vote.round_id)
+        .where(
+            Round.proposal_id == proposal.id,
+            sa.or_(Round.outcome.is_(None), Round.outcome != Outcome.WITHDRAWN),
+        )
+        .order_by(Round.number, Vote.id)
+    ).all()
+    return rules.movement(Ballot(member_id, choice) for member_id, choice in rows)
+
+
+def list_decisions(access: TeamAccess) -> list[Decision]:
+    return list(
+        db.session.scalars(
+            sa.select(Decision)
+            .where(Decision.team_id == access.team.id)
+            .order_by(Decision.decided_at.desc(), Decision.id.desc())
+        )
+    )
+
+
+def team_decision(access: TeamAccess, decision_id: int) -> Decision:
+    decision = db.session.get(Decision, decision_id)
+    if decision is None or decision.team_id != access.team.id:
+        raise NotFound()
+    return decision

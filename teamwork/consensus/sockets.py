@@ -1,0 +1,180 @@
+"""Socket.IO events of the live consensus screens (the protocol: docs/realtime.md).
+
+Handlers are thin: validate the payload's shape, call a service, broadcast what changed, and
+answer through the acknowledgement. Each event runs in its own request context, so
+`current_user` is loaded afresh from the sign-in session in the database every time: a socket
+whose user signed out, was deactivated or was removed from the team is refused at its next event.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import request
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, join_room
+
+from teamwork.consensus import services
+from teamwork.consensus.broadcast import broadcast_vote, emit_state, room_for
+from teamwork.consensus.models import ProposalStatus
+from teamwork.errors import DomainError, InvalidInput, Unauthenticated, socket_error
+from teamwork.extensions import socketio
+
+log = logging.getLogger(__name__)
+
+Ack = dict[str, Any]
+
+
+def _payload(data: Any, allowed: set[str]) -> dict[str, Any]:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InvalidInput("The message must be an object.")
+    unknown = set(data) - allowed
+    if unknown:
+        raise InvalidInput(f"Unexpected field: {sorted(unknown)[0][:40]}.")
+    return data
+
+
+def _id(data: dict[str, Any], key: str, *, required: bool = True) -> int | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    # bool is an int in Python; an id never is.
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
+        raise InvalidInput(f"{key} must be a positive whole number.", field=key)
+    return value
+
+
+def _text(data: dict[str, Any], key: str, limit: int, *, required: bool = True) -> str | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise InvalidInput(f"{key} must be text of at most {limit} characters.", field=key)
+    return value
+
+
+def _user() -> Any:
+    if not current_user.is_authenticated:
+        raise Unauthenticated("Your sign-in has ended. Reload the page to sign in again.")
+    return current_user._get_current_object()
+
+
+def _guarded(handler: Callable[..., Ack]) -> Callable[..., Ack]:
+    """Turn DomainErrors into error acknowledgements; nothing is half-applied (services
+    commit last)."""
+
+    def wrapper(data: Any = None) -> Ack:
+        try:
+            return handler(data)
+        except DomainError as exc:
+            from teamwork.extensions import db
+
+            db.session.rollback()
+            return socket_error(exc)
+
+    wrapper.__name__ = handler.__name__
+    return wrapper
+
+
+def on_connect(auth: Any = None) -> None:
+    if not current_user.is_authenticated:
+        raise ConnectionRefusedError("unauthenticated")
+    raw = request.args.get("proposal", "")
+    if not raw.isdigit() or len(raw) > 10:
+        raise ConnectionRefusedError("not_found")
+    try:
+        access, proposal = services.proposal_access(_user(), int(raw))
+    except DomainError as exc:
+        raise ConnectionRefusedError(exc.code) from None
+    join_room(room_for(proposal.id))
+    socketio.emit("snapshot", _snapshot(access, proposal), to=request.sid)
+
+
+def _snapshot(access: Any, proposal: Any) -> dict[str, Any]:
+    return {
+        "version": proposal.live_version,
+        "state": services.live_state(proposal),
+        "you": services.personal_state(access, proposal),
+        "members": services.members_state(proposal.team_id),
+    }
+
+
+@_guarded
+def on_sync(data: Any = None) -> Ack:
+    data = _payload(data, {"proposal_id"})
+    proposal_id = _id(data, "proposal_id")
+    access, proposal = services.proposal_access(_user(), proposal_id)
+    return {"ok": True, **_snapshot(access, proposal)}
+
+
+@_guarded
+def on_cast_vote(data: Any = None) -> Ack:
+    data = _payload(data, {"round_id", "choice", "reason", "request_id", "member_id"})
+    result = services.cast_vote(
+        _user(),
+        _id(data, "round_id"),
+        choice=_text(data, "choice", 16),
+        reason=_text(data, "reason", services.REASON_MAX, required=False),
+        request_id=_text(data, "request_id", 64),
+        member_id=_id(data, "member_id", required=False),
+    )
+    if not result.replayed:
+        broadcast_vote(result.proposal_id)
+    return result.to_ack()
+
+
+def _round_event(action: Callable[..., Any], event: str) -> Callable[[Any], Ack]:
+    @_guarded
+    def handler(data: Any = None) -> Ack:
+        data = _payload(data, {"round_id"})
+        round_ = action(_user(), _id(data, "round_id"))
+        emit_state(event, round_.proposal_id)
+        return {"ok": True, "round_id": round_.id}
+
+    return handler
+
+
+@_guarded
+def on_open_round(data: Any = None) -> Ack:
+    data = _payload(data, {"proposal_id"})
+    round_ = services.open_round(_user(), _id(data, "proposal_id"))
+    emit_state("round_opened", round_.proposal_id)
+    return {"ok": True, "round_id": round_.id, "number": round_.number}
+
+
+@_guarded
+def on_table_proposal(data: Any = None) -> Ack:
+    data = _payload(data, {"proposal_id"})
+    proposal = services.set_proposal_status(
+        _user(), _id(data, "proposal_id"), ProposalStatus.TABLED
+    )
+    emit_state("proposal_changed", proposal.id)
+    return {"ok": True}
+
+
+def on_error(exc: Exception) -> Ack:
+    from teamwork.extensions import db
+
+    db.session.rollback()
+    log.exception("Unhandled error in a socket event")
+    return {"ok": False, "error": {"code": "server_error", "message": "Something went wrong."}}
+
+
+def init_app() -> None:
+    # The handlers live on the shared `socketio` object, which replays them onto each app's
+    # server: register them once however many apps are created (tests create many).
+    if any(entry[0] == "cast_vote" for entry in socketio.handlers):
+        return
+    socketio.on_event("connect", on_connect)
+    socketio.on_event("sync", on_sync)
+    socketio.on_event("cast_vote", on_cast_vote)
+    socketio.on_event("open_round", on_open_round)
+    socketio.on_event("reveal_round", _round_event(services.reveal_round, "round_revealed"))
+    socketio.on_event("close_round", _round_event(services.close_round, "round_closed"))
+    socketio.on_event("withdraw_round", _round_event(services.withdraw_round, "round_closed"))
+    socketio.on_event("table_proposal", on_table_proposal)
+    socketio.on_error_default(on_error)
