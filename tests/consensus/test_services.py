@@ -1,0 +1,166 @@
+"""The consensus loop's rules as the services apply them, without sockets."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from teamwork.consensus import services
+from teamwork.consensus.models import Concern, Decision, Proposal, ProposalStatus, Round
+from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
+from teamwork.extensions import db
+
+
+def vote_all(m, round_id: int, choices: dict[int, str], tag: str = "v") -> None:
+    voters = {v.id: v for v in m.voters}
+    for member_id, choice in choices.items():
+        reason = "A concern" if choice != "up" else ""
+        services.cast_vote(
+            voters[member_id].user,
+            round_id,
+            choice=choice,
+            reason=reason,
+            request_id=f"{tag}-{member_id}",
+        )
+
+
+def test_quorum_is_a_majority_of_voting_members_by_default(meeting) -> None:
+    m = meeting()  # lead, moderator and three members vote; the observer does not
+    round_ = services.open_round(m.moderator.user, m.proposal.id)
+    vote_all(m, round_.id, {m.lead.id: "up", m.members[0].id: "up"})
+    closed = services.close_round(m.moderator.user, round_.id)
+    assert closed.eligible_count == 5
+    assert closed.outcome.value == "no_consensus"
+    assert any("Quorum not met" in reason for reason in closed.outcome_reasons)
+    assert db.session.scalar(sa.select(sa.func.count(Decision.id))) == 0
+
+
+def test_consensus_records_the_decision_with_the_text_voted_on(meeting) -> None:
+    m = meeting()
+    round_ = services.open_round(m.moderator.user, m.proposal.id)
+    vote_all(m, round_.id, {v.id: "up" for v in m.voters})
+    services.close_round(m.moderator.user, round_.id)
+    decision = db.session.scalar(sa.select(Decision))
+    assert decision.text == "Within five days." and decision.team_id == m.team.id
+    assert db.session.get(Proposal, m.proposal.id).status is ProposalStatus.CONSENSUS
+
+
+def test_down_vote_becomes_a_concern_the_next_version_can_answer(meeting) -> None:
+    m = meeting()
+    round_ = services.open_round(m.moderator.user, m.proposal.id)
+    vote_all(m, round_.id, {m.lead.id: "up", m.members[0].id: "down", m.members[1].id: "up"})
+    services.close_round(m.moderator.user, round_.id)
+    [concern] = db.session.scalars(sa.select(Concern)).all()
+    assert concern.membership_id == m.members[0].id and concern.text == "A concern"
+    version = services.amend_proposal(
+        m.moderator.user,
+        m.proposal.id,
+        title="Share polygraph results",
+        text="Within ten days.",
+        addressed_concern_ids=[concern.id],
+    )
+    db.session.refresh(concern)
+    assert concern.addressed_in_version_id == version.id
+    assert version.number == 2 and "+Within ten days." in version.diff
+
+
+def test_amending_during_an_open_round_is_refused(meeting) -> None:
+    m = meeting()
+    services.open_round(m.moderator.user, m.proposal.id)
+    with pytest.raises(Conflict):
+        services.amend_proposal(m.moderator.user, m.proposal.id, title="T", text="New")
+    assert len(db.session.get(Proposal, m.proposal.id).versions) == 1
+
+
+def test_unchanged_amendment_is_refused(meeting) -> None:
+    m = meeting()
+    with pytest.raises(InvalidInput):
+        services.amend_proposal(
+            m.moderator.user,
+            m.proposal.id,
+            title="Share polygraph results",
+            text="Within five days.",
+        )
+
+
+def test_only_one_round_is_open_at_a_time(meeting) -> None:
+    m = meeting()
+    services.open_round(m.moderator.user, m.proposal.id)
+    with pytest.raises(Conflict):
+        services.open_round(m.moderator.user, m.proposal.id)
+    assert db.session.scalar(sa.select(sa.func.count(Round.id))) == 1
+
+
+def test_a_lead_may_moderate_but_a_member_may_not(meeting) -> None:
+    m = meeting()
+    with pytest.raises(Forbidden):
+        services.open_round(m.members[0].user, m.proposal.id)
+    assert services.open_round(m.lead.user, m.proposal.id).number == 1
+
+
+def test_the_rule_in_force_when_a_round_opened_is_kept_with_it(meeting) -> None:
+    m = meeting()
+    round_ = services.open_round(m.moderator.user, m.proposal.id)
+    m.team.decision_rule = {"block_threshold": 2}
+    db.session.commit()
+    vote_all(m, round_.id, {v.id: "up" for v in m.voters[:-1]} | {m.voters[-1].id: "down"})
+    closed = services.close_round(m.moderator.user, round_.id)
+    assert closed.rule["block_threshold"] == 1
+    assert closed.outcome.value == "no_consensus"
+
+
+def test_fallback_tables_the_proposal_after_n_rounds(meeting) -> None:
+    m = meeting(rule={"fallback_after_rounds": 2, "fallback": "table"})
+    for n in range(2):
+        round_ = services.open_round(m.moderator.user, m.proposal.id)
+        vote_all(m, round_.id, {m.members[0].id: "down"}, tag=f"r{n}")
+        services.close_round(m.moderator.user, round_.id)
+    assert db.session.get(Proposal, m.proposal.id).status is ProposalStatus.TABLED
+
+
+def test_fallback_escalates_to_the_parent_team(meeting, make_team) -> None:
+    m = meeting(rule={"fallback_after_rounds": 1, "fallback": "escalate"})
+    parent = make_team("Statewide network")
+    m.team.parent_id = parent.id
+    db.session.commit()
+    round_ = services.open_round(m.moderator.user, m.proposal.id)
+    vote_all(m, round_.id, {m.members[0].id: "down"})
+    services.close_round(m.moderator.user, round_.id)
+    escalated = db.session.scalar(sa.select(Proposal).where(Proposal.team_id == parent.id))
+    assert escalated is not None and escalated.escalated_from_id == m.proposal.id
+    assert db.session.get(Proposal, m.proposal.id).status is ProposalStatus.ESCALATED
+
+
+def test_withdrawn_round_records_no_outcome_judgement(meeting) -> None:
+    m = meeting()
+    round_ = services.open_round(m.moderator.user, m.proposal.id)
+    vote_all(m, round_.id, {m.members[0].id: "down"})
+    services.withdraw_round(m.moderator.user, round_.id)
+    assert db.session.get(Round, round_.id).outcome.value == "withdrawn"
+    assert db.session.scalar(sa.select(sa.func.count(Concern.id))) == 0
+    assert db.session.get(Proposal, m.proposal.id).status is ProposalStatus.DISCUSSION
+
+
+def test_movement_shows_each_members_path_across_rounds(meeting) -> None:
+    m = meeting()
+    for n, choice in enumerate(["down", "sideways", "up"]):
+        round_ = services.open_round(m.moderator.user, m.proposal.id)
+        vote_all(m, round_.id, {m.members[0].id: choice}, tag=f"m{n}")
+        services.close_round(m.moderator.user, round_.id)
+    path = services.vote_movement(db.session.get(Proposal, m.proposal.id))[m.members[0].id]
+    assert [c.value for c in path] == ["down", "sideways", "up"]
+
+
+def test_proposals_of_another_team_are_not_found(meeting, make_team, make_member) -> None:
+    m = meeting()
+    outsider = make_member(make_team("Harbor County"))
+    with pytest.raises(NotFound):
+        services.proposal_access(outsider.user, m.proposal.id)
+    with pytest.raises(NotFound):
+        services.open_round(outsider.user, m.proposal.id)
+
+
+def test_observers_cannot_put_proposals(meeting) -> None:
+    m = meeting()
+    with pytest.raises(Forbidden):
+        services.create_proposal(m.observer.user, m.team.id, title="T", text="X")
