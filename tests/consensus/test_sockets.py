@@ -382,3 +382,12 @@ def test_sync_answers_a_fresh_snapshot_and_refuses_foreign_ids(
         "error": {"code": "not_found", "message": refused["error"]["message"]},
     }
     assert "Private" not in str(refused)
+
+
+def test_socket_handshake_from_a_foreign_origin_is_refused(client) -> None:
+    foreign = client.get(
+        "/socket.io/?EIO=4&transport=polling", headers={"Origin": "http://evil.example"}
+    )
+    assert foreign.status_code == 400
+    same = client.get("/socket.io/?EIO=4&transport=polling", headers={"Origin": "http://localhost"})
+    assert same.status_code == 200

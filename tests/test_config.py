@@ -1,0 +1,55 @@
+"""Settings from TEAMWORK_* variables, with clear errors for values the app cannot use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from teamwork.config import ConfigError, load_config
+
+
+def test_defaults_use_sqlite_in_the_instance_folder(tmp_path: Path) -> None:
+    config = load_config(tmp_path, {})
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'teamwork.db'}"
+    assert config["TEAMWORK_MESSAGE_QUEUE"] is None
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_secret_key_is_generated_once_and_kept_private(tmp_path: Path) -> None:
+    first = load_config(tmp_path, {})["SECRET_KEY"]
+    second = load_config(tmp_path, {})["SECRET_KEY"]
+    assert first == second and len(first) >= 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_configured_secret_key_wins(tmp_path: Path) -> None:
+    config = load_config(tmp_path, {"TEAMWORK_SECRET_KEY": "from-the-environment"})
+    assert config["SECRET_KEY"] == "from-the-environment"
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_message_queue_also_backs_the_sign_in_throttle(tmp_path: Path) -> None:
+    config = load_config(tmp_path, {"TEAMWORK_MESSAGE_QUEUE": "redis://127.0.0.1:6379/0"})
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TEAMWORK_SMTP_PORT", "twenty-five", "whole number"),
+        ("TEAMWORK_SESSION_IDLE_MINUTES", "1", "at least 5"),
+        ("TEAMWORK_SECURE_COOKIES", "perhaps", "true or false"),
+    ],
+)
+def test_bad_values_name_the_variable(tmp_path: Path, name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=name) as excinfo:
+        load_config(tmp_path, {name: value})
+    assert message in str(excinfo.value)
+
+
+def test_allowed_origins_are_a_comma_separated_list(tmp_path: Path) -> None:
+    config = load_config(
+        tmp_path, {"TEAMWORK_ALLOWED_ORIGINS": "https://a.example.org, https://b.example.org"}
+    )
+    assert config["TEAMWORK_ALLOWED_ORIGINS"] == ["https://a.example.org", "https://b.example.org"]
