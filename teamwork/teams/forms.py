@@ -15,6 +15,11 @@ ROLE_CHOICES = [SelectChoice(role.value, f"{role.label} — {role.description}")
 DISCIPLINE_CHOICES = [SelectChoice(d.value, d.label) for d in Discipline]
 
 
+def _strip(value: str | None) -> str | None:
+    """Pasted addresses often carry spaces, which the email validator would reject."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class EmptyForm(FlaskForm):
     """A button that changes something: it still needs a CSRF token."""
 
@@ -41,6 +46,7 @@ class NewTeamForm(TeamForm):
 class InviteForm(FlaskForm):
     email = EmailField(
         "Email address",
+        filters=[_strip],
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
     )
     agency = StringField(

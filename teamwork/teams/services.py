@@ -344,6 +344,15 @@ def _lead_count(team_id: int) -> int:
     )
 
 
+def _is_last_lead(membership: Membership) -> bool:
+    """Whether this is the team's only active lead (a deactivated lead does not count)."""
+    return (
+        membership.role is Role.LEAD
+        and membership.user.is_active
+        and _lead_count(membership.team_id) <= 1
+    )
+
+
 def change_membership(
     actor: User,
     team_id: int,
@@ -356,7 +365,7 @@ def change_membership(
     team_access(actor, team_id, Action.MANAGE_MEMBERS)
     membership = _membership_in(team_id, membership_id)
     role = Role(role)
-    if membership.role is Role.LEAD and role is not Role.LEAD and _lead_count(team_id) <= 1:
+    if _is_last_lead(membership) and role is not Role.LEAD:
         raise Conflict("A team needs at least one lead. Make someone else a lead first.")
     membership.role = role
     membership.agency = _clean_agency(agency)
@@ -370,7 +379,7 @@ def change_membership(
 def remove_member(actor: User, team_id: int, membership_id: int) -> Membership:
     team_access(actor, team_id, Action.MANAGE_MEMBERS)
     membership = _membership_in(team_id, membership_id)
-    if membership.role is Role.LEAD and _lead_count(team_id) <= 1:
+    if _is_last_lead(membership):
         raise Conflict("A team needs at least one lead. Make someone else a lead first.")
     membership.removed_at = utcnow()
     _end_terms_of(membership)
