@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from itertools import count
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -28,11 +31,25 @@ PASSWORD = "correct horse battery staple"
 _HASHES: dict[str, str] = {}
 
 
-def config_for_tests(tmp_path: Path) -> dict[str, Any]:
+# Set TEAMWORK_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run
+# the suite on PostgreSQL: each test then gets a schema of its own, dropped afterwards.
+TEST_DATABASE_URL = os.environ.get("TEAMWORK_TEST_DATABASE_URL", "")
+
+
+def config_for_tests(tmp_path: Path, schema: str | None = None) -> dict[str, Any]:
+    database: dict[str, Any] = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}"}
+    if schema:
+        database = {
+            "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
+            "SQLALCHEMY_ENGINE_OPTIONS": {
+                "pool_pre_ping": True,
+                "connect_args": {"options": f"-csearch_path={schema}"},
+            },
+        }
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}",
+        **database,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "TEAMWORK_ARGON2_TIME_COST": 1,
@@ -61,6 +78,24 @@ class IsolatedClient(FlaskClient):
         return response
 
 
+@contextmanager
+def database_schema() -> Iterator[str | None]:
+    """A fresh PostgreSQL schema when the suite runs on PostgreSQL (None on SQLite)."""
+    if not TEST_DATABASE_URL:
+        yield None
+        return
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(TEST_DATABASE_URL)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield schema
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     # Keep the generated secret key and any instance files out of the working tree, and
@@ -68,14 +103,15 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     for name in [n for n in os.environ if n.startswith("TEAMWORK_")]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("TEAMWORK_INSTANCE_PATH", str(tmp_path / "instance"))
-    application = create_app(config_for_tests(tmp_path))
-    application.test_client_class = IsolatedClient
-    with application.app_context():
-        _db.create_all()
-        yield application
-        _db.session.remove()
-        # The database file lives in tmp_path and goes with it: no need to drop tables.
-        _db.engine.dispose()
+    with database_schema() as schema:
+        application = create_app(config_for_tests(tmp_path, schema))
+        application.test_client_class = IsolatedClient
+        with application.app_context():
+            _db.create_all()
+            yield application
+            _db.session.remove()
+            # SQLite's file goes with tmp_path; PostgreSQL's schema is dropped above.
+            _db.engine.dispose()
 
 
 @pytest.fixture

@@ -11,12 +11,18 @@ from flask_migrate import upgrade
 
 from teamwork import create_app
 from teamwork.extensions import db
-from tests.conftest import config_for_tests
+from tests.conftest import config_for_tests, database_schema
 
 
 def test_upgrading_an_empty_database_matches_the_models(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("TEAMWORK_INSTANCE_PATH", str(tmp_path / "instance"))
-    app: Flask = create_app(config_for_tests(tmp_path))
+    with database_schema() as schema:
+        app: Flask = create_app(config_for_tests(tmp_path, schema))
+        differences = upgrade_and_compare(app)
+    assert differences == []
+
+
+def upgrade_and_compare(app: Flask) -> list:
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:
@@ -25,7 +31,7 @@ def test_upgrading_an_empty_database_matches_the_models(tmp_path: Path, monkeypa
             )
             differences = compare_metadata(context, db.metadata)
         db.engine.dispose()
-    assert differences == []
+    return differences
 
 
 def test_migrations_do_not_import_the_application() -> None:
