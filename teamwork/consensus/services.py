@@ -393,6 +393,7 @@ def cast_vote(
             voter is None
             or voter.team_id != access.team.id
             or voter.removed_at is not None
+            or not voter.user.is_active
             or not allowed(voter.role, Action.VOTE)
         ):
             raise InvalidInput(
@@ -579,6 +580,7 @@ def withdraw_round(actor: User, round_id: int) -> Round:
         db.session.rollback()
         raise RoundClosed("This round is already closed.")
     _finish(round_, actor, Outcome.WITHDRAWN, None)
+    round_.eligible_count = eligible_count(round_.proposal.team_id)
     round_.proposal.status = ProposalStatus.DISCUSSION
     db.session.commit()
     return round_

@@ -65,6 +65,7 @@ def vote(team_id: int, proposal_id: int) -> Page:
         proposal=proposal,
         state=services.live_state(proposal),
         you=services.personal_state(access, proposal),
+        members=services.members_state(team_id),
     )
 
 

@@ -164,3 +164,28 @@ def test_observers_cannot_put_proposals(meeting) -> None:
     m = meeting()
     with pytest.raises(Forbidden):
         services.create_proposal(m.observer.user, m.team.id, title="T", text="X")
+
+
+def test_withdrawn_round_keeps_the_eligible_count(meeting) -> None:
+    m = meeting()
+    round_ = services.open_round(m.moderator.user, m.proposal.id)
+    services.withdraw_round(m.moderator.user, round_.id)
+    assert db.session.get(Round, round_.id).eligible_count == len(m.voters)
+
+
+def test_moderator_cannot_enter_a_vote_for_a_deactivated_member(meeting) -> None:
+    from teamwork.database import utcnow
+
+    m = meeting()
+    round_ = services.open_round(m.moderator.user, m.proposal.id)
+    m.members[0].user.deactivated_at = utcnow()
+    db.session.commit()
+    with pytest.raises(InvalidInput):
+        services.cast_vote(
+            m.moderator.user,
+            round_.id,
+            choice="up",
+            reason="",
+            request_id="hand",
+            member_id=m.members[0].id,
+        )

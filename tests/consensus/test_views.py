@@ -131,3 +131,41 @@ def test_a_proposal_or_decision_id_from_another_team_is_not_found(
     assert browser.get(f"/teams/{other.id}/decisions/{decision_id}").status_code == 404
     outsider_browser = signed_in(outsider.user)
     assert outsider_browser.get(f"/teams/{m.team.id}/decisions").status_code == 404
+
+
+def test_voting_screen_renders_the_live_state_before_any_script_runs(meeting, signed_in) -> None:
+    m = meeting()
+    services.open_round(m.moderator.user, m.proposal.id)
+    page = signed_in(m.members[0].user).get(f"/teams/{m.team.id}/proposals/{m.proposal.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Within five days." in html
+    assert "Round 1" in html
+    assert 'aria-live="polite"' in html
+    for word in ("Thumbs up", "Sideways", "Thumbs down"):
+        assert word in html
+    assert "<script>" not in html  # no inline script under the CSP
+    assert m.members[1].user.name in html  # names for the voters list, before the socket
+
+
+def test_observers_voting_screen_has_no_vote_buttons(meeting, signed_in) -> None:
+    m = meeting()
+    services.open_round(m.moderator.user, m.proposal.id)
+    html = (
+        signed_in(m.observer.user)
+        .get(f"/teams/{m.team.id}/proposals/{m.proposal.id}")
+        .get_data(as_text=True)
+    )
+    assert "do not vote" in html
+
+
+def test_moderator_console_lists_who_has_not_voted(meeting, signed_in) -> None:
+    m = meeting()
+    services.open_round(m.moderator.user, m.proposal.id)
+    html = (
+        signed_in(m.moderator.user)
+        .get(f"/teams/{m.team.id}/proposals/{m.proposal.id}/console")
+        .get_data(as_text=True)
+    )
+    assert "Not voted yet" in html
+    assert all(v.user.name in html for v in m.voters)
