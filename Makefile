@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 export HOST ?= 127.0.0.1
 export PORT ?= 5000
 
-.PHONY: run test lint format bench vendor migrate clean
+.PHONY: run test test-sqlite lint format bench vendor migrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,12 +21,27 @@ $(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-bench: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[bench]'
+	touch $@ $(VENV)/.installed
+
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) demo
 	$(BIN)/python wsgi.py
 
+# The whole suite on SQLite, then again on PostgreSQL when it is reachable (CI has it).
+TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 test: $(VENV)/.installed-test
+	$(BIN)/pytest $(PYTEST_ARGS)
+	@if $(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1].replace('+psycopg', ''), connect_timeout=3).close()" "$(TEST_POSTGRES_URL)" 2>/dev/null; then \
+		echo "== The same suite on PostgreSQL ($(TEST_POSTGRES_URL)) =="; \
+		TEAMWORK_TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest $(PYTEST_ARGS); \
+	else \
+		echo "== PostgreSQL run skipped: nothing answers at $(TEST_POSTGRES_URL) =="; \
+	fi
+
+test-sqlite: $(VENV)/.installed-test
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
@@ -39,6 +54,11 @@ format: $(VENV)/.installed-test
 
 migrate: $(VENV)/.installed
 	$(FLASK) db upgrade
+
+# Live-path benchmark against a bare python-socketio reference (docs/performance.md).
+BENCH_MEMBERS ?= 200
+bench: $(VENV)/.installed-bench
+	BENCH_MEMBERS=$(BENCH_MEMBERS) $(BIN)/python -m bench
 
 # Refreshes static/vendor/ from the npm registry (needs npm; `make run` does not).
 vendor:

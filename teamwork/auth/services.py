@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from teamwork.auth.models import AuthSession, User
 from teamwork.database import utcnow
@@ -149,7 +150,9 @@ def resolve_session(user_id: str, token: str | None) -> User | None:
     if not token or not user_id.isdigit():
         return None
     record = db.session.scalar(
-        sa.select(AuthSession).where(AuthSession.token_hash == token_digest(token))
+        sa.select(AuthSession)
+        .options(joinedload(AuthSession.user))
+        .where(AuthSession.token_hash == token_digest(token))
     )
     if record is None or record.user_id != int(user_id):
         return None

@@ -5,10 +5,10 @@ one, whichever worker sends it; with a message queue configured, Flask-SocketIO 
 clients of every worker.
 
 A naive broadcast after every vote sends N² messages when N members vote at once. Instead, a
-vote is broadcast at once when the room has been quiet for the coalescing window; while votes
-keep arriving, at most one `vote_cast` goes out per window, carrying the latest state. The only
-thing kept in process memory is when each room was last sent to: losing it (a restart) costs
-nothing, since clients resync from the snapshot on reconnect.
+vote is broadcast at once when no broadcast to its room is under way; votes arriving meanwhile
+are gathered for one window and sent together, with the latest state. The only thing kept in
+process memory is whether a room's sender is running: losing it (a restart) costs nothing,
+since clients resync from the snapshot on reconnect.
 """
 
 from __future__ import annotations
@@ -54,13 +54,19 @@ def emit_state(event: str, proposal_id: int) -> None:
 
 @dataclass
 class _Room:
-    last_sent: float = 0.0
-    pending: bool = False
+    sending: bool = False  # a sender task is running for this room
+    dirty: bool = False  # something changed since the sender last read the state
     touched: float = field(default_factory=time.monotonic)
 
 
 class Coalescer:
-    """At most one `vote_cast` per room per window, sent at once when the room was quiet."""
+    """Send at once when the room is quiet; while it is busy, at most one send per window.
+
+    "Quiet" means no send is under way: a vote that arrives after the previous broadcast went
+    out is broadcast immediately (the sequential case pays no window). Votes that arrive while
+    a send is under way mark the room dirty; the sender then waits one window, letting the
+    burst gather, and sends once more with the latest state.
+    """
 
     def __init__(self) -> None:
         self._rooms: dict[int, _Room] = {}
@@ -71,30 +77,38 @@ class Coalescer:
         with self._lock:
             room = self._rooms.setdefault(proposal_id, _Room())
             room.touched = now
-            if room.pending:
-                return  # the scheduled send will carry this change too
-            room.pending = True
-            delay = max(0.0, room.last_sent + window - now)
+            room.dirty = True
+            if room.sending:
+                return  # the running sender will carry this change too
+            room.sending = True
             self._prune(now)
-        socketio.start_background_task(self._send_later, app, proposal_id, delay)
+        socketio.start_background_task(self._sender, app, proposal_id, window)
 
-    def _send_later(self, app: Flask, proposal_id: int, delay: float) -> None:
-        if delay:
-            socketio.sleep(delay)
-        with self._lock:
-            room = self._rooms.setdefault(proposal_id, _Room())
-            room.pending = False
-            room.last_sent = time.monotonic()
-        with app.app_context():
-            try:
-                emit_state("vote_cast", proposal_id)
-            finally:
-                db.session.remove()
+    def _sender(self, app: Flask, proposal_id: int, window: float) -> None:
+        try:
+            while True:
+                with self._lock:
+                    room = self._rooms.setdefault(proposal_id, _Room())
+                    room.dirty = False
+                with app.app_context():
+                    try:
+                        emit_state("vote_cast", proposal_id)
+                    finally:
+                        db.session.remove()
+                with self._lock:
+                    if not room.dirty:
+                        room.sending = False
+                        return
+                socketio.sleep(window)  # busy: let the burst gather
+        except BaseException:
+            with self._lock:
+                self._rooms.setdefault(proposal_id, _Room()).sending = False
+            raise
 
     def _prune(self, now: float) -> None:
         if len(self._rooms) < 256:
             return
-        for key in [k for k, r in self._rooms.items() if not r.pending and now - r.touched > 60]:
+        for key in [k for k, r in self._rooms.items() if not r.sending and now - r.touched > 60]:
             del self._rooms[key]
 
 

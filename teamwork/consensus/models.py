@@ -156,7 +156,8 @@ class VoteEvent(db.Model):
     """Every vote as cast, including changes; `request_id` makes retries idempotent."""
 
     __tablename__ = "vote_events"
-    __table_args__ = (sa.UniqueConstraint("round_id", "request_id"),)
+    # Per voter: another member's request id (they are client-generated) must never collide.
+    __table_args__ = (sa.UniqueConstraint("round_id", "membership_id", "request_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(sa.ForeignKey("rounds.id", ondelete="CASCADE"))

@@ -11,6 +11,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import sqlalchemy as sa
 from flask import current_app
@@ -36,16 +37,23 @@ AGENCY_MAX = 160
 DESCRIPTION_MAX = 5000
 
 
-@dataclass(frozen=True)
 class TeamAccess:
     """What the acting user is on a team, read from the database for this request."""
 
-    team: Team
-    membership: Membership
-    is_moderator: bool
+    def __init__(self, team: Team, membership: Membership) -> None:
+        self.team = team
+        self.membership = membership
+
+    @cached_property
+    def is_moderator(self) -> bool:
+        """Whether they hold the moderator term in office today (read only when needed)."""
+        term = current_term(self.team.id)
+        return term is not None and term.membership_id == self.membership.id
 
     def can(self, action: Action) -> bool:
-        return allowed(self.membership.role, action, is_moderator=self.is_moderator)
+        role = self.membership.role
+        # The role alone settles most checks; the term is looked up only for moderating.
+        return allowed(role, action) or allowed(role, action, is_moderator=self.is_moderator)
 
 
 def today() -> date:
@@ -67,13 +75,7 @@ def team_access(actor: User, team_id: int, action: Action = Action.VIEW_TEAM) ->
     ).first()
     if row is None:
         raise NotFound()
-    team, membership = row
-    term = current_term(team.id)
-    access = TeamAccess(
-        team=team,
-        membership=membership,
-        is_moderator=term is not None and term.membership_id == membership.id,
-    )
+    access = TeamAccess(team=row[0], membership=row[1])
     if not access.can(action):
         raise Forbidden()
     return access
