@@ -191,8 +191,11 @@ class Tracker:
 
 
 def app_state(payload: Any) -> tuple[Any, int]:
-    """(round id, voted) from the app's payload: {"version", "state": {"round": {...}}}."""
-    round_ = (payload.get("state") or {}).get("round") if isinstance(payload, dict) else None
+    """(round id, voted) from the app's payloads: {"version", "state": {"round": {...}}}, or
+    {"version", "text_version", "round": {...}} for `vote_cast`."""
+    if not isinstance(payload, dict):
+        return None, 0
+    round_ = payload.get("round") or (payload.get("state") or {}).get("round")
     if not round_:
         return None, 0
     return round_.get("id"), int(round_.get("voted") or 0)

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from teamwork import create_app
@@ -242,7 +242,8 @@ class IsolatedSocketClient:
     def emit(self, event: str, *args: Any) -> Any:
         with self.app.app_context():
             result = self.inner.emit(event, *args, callback=True)
-        _db.session.rollback()
+        if has_app_context():  # the test's own context (not on a helper thread)
+            _db.session.rollback()
         return result
 
     def received(self) -> list[dict[str, Any]]:

@@ -341,9 +341,23 @@
     render();
   });
 
-  for (const event of ["round_opened", "vote_cast", "round_revealed", "round_closed", "proposal_changed"]) {
+  for (const event of ["round_opened", "round_revealed", "round_closed", "proposal_changed"]) {
     socket.on(event, (payload) => applyPayload(payload, false));
   }
+  // A vote changes only the round, so `vote_cast` carries just {version, text_version, round}.
+  // It applies to the round and text this page shows; anything else means an event was missed,
+  // and a sync brings the whole state.
+  socket.on("vote_cast", (payload) => {
+    if (!payload || typeof payload !== "object" || !payload.round) return;
+    const v = Number(payload.version);
+    if (!Number.isFinite(v) || v <= version) return;
+    const r = roundOf(state);
+    if (!r || r.id !== payload.round.id || state.proposal.version_number !== payload.text_version) {
+      requestSync();
+      return;
+    }
+    applyPayload({ version: v, state: { ...state, round: payload.round } }, false);
+  });
   socket.on("snapshot", (payload) => {
     snapshotSeen = true;
     applyPayload(payload, true);

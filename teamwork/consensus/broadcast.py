@@ -16,9 +16,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, current_app
 
 from teamwork.extensions import db, socketio
@@ -38,6 +40,39 @@ def state_payload(proposal_id: int) -> dict[str, Any] | None:
     if proposal is None:
         return None
     return {"version": proposal.live_version, "state": live_state(proposal)}
+
+
+def vote_payload(proposal_id: int) -> dict[str, Any] | None:
+    """What a vote changes, and only that: the round's state (no proposal text, which can be
+    long and would otherwise go to every member with every burst)."""
+    from teamwork.consensus.models import Proposal, ProposalVersion
+    from teamwork.consensus.rules import DecisionRule
+    from teamwork.consensus.services import latest_round, round_state
+
+    version = db.session.scalar(sa.select(Proposal.live_version).where(Proposal.id == proposal_id))
+    round_ = latest_round(proposal_id)
+    if version is None or round_ is None:
+        return None
+    text_version = db.session.scalar(
+        sa.select(sa.func.max(ProposalVersion.number)).where(
+            ProposalVersion.proposal_id == proposal_id
+        )
+    )
+    return {
+        "version": version,
+        "text_version": text_version,
+        "round": round_state(round_, DecisionRule.from_dict(round_.rule)),
+    }
+
+
+def emit_vote(proposal_id: int) -> None:
+    payload = vote_payload(proposal_id)
+    if payload is None:
+        return
+    try:
+        socketio.emit("vote_cast", payload, to=room_for(proposal_id))
+    except Exception:  # as in emit_state: the vote is committed whatever happens here
+        log.exception("Broadcast of vote_cast to proposal %s failed", proposal_id)
 
 
 def emit_state(event: str, proposal_id: int) -> None:
@@ -68,7 +103,17 @@ class Coalescer:
     burst gather, and sends once more with the latest state.
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        send: Callable[[Flask, int], None] | None = None,
+        spawn: Callable[..., Any] | None = None,
+        sleep: Callable[[float], Any] | None = None,
+    ) -> None:
+        # Defaults: read and emit the state, on the Socket.IO server's tasks and clock
+        # (greenlets under gevent). Tests pass their own.
+        self._send = send or _send_vote
+        self._spawn = spawn or socketio.start_background_task
+        self._sleep = sleep or socketio.sleep
         self._rooms: dict[int, _Room] = {}
         self._lock = threading.Lock()
 
@@ -82,7 +127,7 @@ class Coalescer:
                 return  # the running sender will carry this change too
             room.sending = True
             self._prune(now)
-        socketio.start_background_task(self._sender, app, proposal_id, window)
+        self._spawn(self._sender, app, proposal_id, window)
 
     def _sender(self, app: Flask, proposal_id: int, window: float) -> None:
         try:
@@ -90,16 +135,12 @@ class Coalescer:
                 with self._lock:
                     room = self._rooms.setdefault(proposal_id, _Room())
                     room.dirty = False
-                with app.app_context():
-                    try:
-                        emit_state("vote_cast", proposal_id)
-                    finally:
-                        db.session.remove()
+                self._send(app, proposal_id)
                 with self._lock:
                     if not room.dirty:
                         room.sending = False
                         return
-                socketio.sleep(window)  # busy: let the burst gather
+                self._sleep(window)  # busy: let the burst gather
         except BaseException:
             with self._lock:
                 self._rooms.setdefault(proposal_id, _Room()).sending = False
@@ -112,12 +153,20 @@ class Coalescer:
             del self._rooms[key]
 
 
+def _send_vote(app: Flask, proposal_id: int) -> None:
+    with app.app_context():
+        try:
+            emit_vote(proposal_id)
+        finally:
+            db.session.remove()
+
+
 coalescer = Coalescer()
 
 
 def broadcast_vote(proposal_id: int) -> None:
     window = current_app.config["TEAMWORK_BROADCAST_WINDOW_MS"] / 1000
     if window <= 0:
-        emit_state("vote_cast", proposal_id)
+        emit_vote(proposal_id)
         return
     coalescer.request(current_app._get_current_object(), proposal_id, window)  # type: ignore[attr-defined]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
+
+import pytest
 
 
 def wait_for(predicate, timeout: float = 5.0) -> bool:
@@ -14,28 +17,54 @@ def wait_for(predicate, timeout: float = 5.0) -> bool:
     return False
 
 
-def test_a_burst_of_votes_is_coalesced_and_the_last_send_has_them_all(
-    app, meeting, signed_in, socket_client
-) -> None:
-    app.config["TEAMWORK_BROADCAST_WINDOW_MS"] = 200
-    m = meeting(members=10)
-    moderator = socket_client(signed_in(m.moderator.user), m.proposal.id)
-    round_id = moderator.emit("open_round", {"proposal_id": m.proposal.id})["round_id"]
-    voters = [socket_client(signed_in(v.user), m.proposal.id) for v in m.members]
-    moderator.received()
-    for n, sock in enumerate(voters):
-        ack = sock.emit("cast_vote", {"round_id": round_id, "choice": "up", "request_id": f"b{n}"})
-        assert ack["ok"]
-    seen: list[dict] = []
+def test_votes_arriving_during_a_send_are_gathered_into_one_more_send() -> None:
+    from teamwork.consensus.broadcast import Coalescer
 
-    def all_seen() -> bool:
-        seen.extend(moderator.events("vote_cast"))
-        return bool(seen) and seen[-1]["state"]["round"]["voted"] == len(voters)
+    sending = threading.Event()
+    release = threading.Event()
+    sends: list[int] = []
+    changes = {"count": 0}
+    threads: list[threading.Thread] = []
 
-    assert wait_for(all_seen)
-    assert len(seen) < len(voters)  # coalesced, not one send per vote
-    versions = [event["version"] for event in seen]
-    assert versions == sorted(versions)
+    def send(_app, _proposal_id) -> None:
+        sends.append(changes["count"])  # what this send reads from the "database"
+        if len(sends) == 1:
+            sending.set()
+            release.wait(5)
+
+    def spawn(target, *args) -> None:
+        thread = threading.Thread(target=target, args=args)
+        threads.append(thread)
+        thread.start()
+
+    slept: list[float] = []
+    coalescer = Coalescer(send=send, spawn=spawn, sleep=slept.append)
+    changes["count"] = 1
+    coalescer.request(None, 7, 0.05)  # quiet room: the send starts at once
+    assert sending.wait(5)
+    for _ in range(9):  # a burst while the first send is under way
+        changes["count"] += 1
+        coalescer.request(None, 7, 0.05)
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    assert len(threads) == 1  # one sender, however many votes
+    assert sends == [1, 10]  # the first vote at once, then one send with all the others
+    assert slept == [0.05]  # the burst waited one window
+
+
+def test_a_room_that_went_quiet_sends_the_next_vote_at_once() -> None:
+    from teamwork.consensus.broadcast import Coalescer
+
+    sends: list[int] = []
+    coalescer = Coalescer(
+        send=lambda _app, proposal_id: sends.append(proposal_id),
+        spawn=lambda target, *args: target(*args),
+        sleep=lambda _seconds: pytest.fail("a quiet room must not wait"),
+    )
+    for _ in range(3):
+        coalescer.request(None, 7, 0.05)
+    assert sends == [7, 7, 7]
 
 
 def test_a_vote_in_a_quiet_room_is_sent_without_waiting_for_the_window(
@@ -51,4 +80,4 @@ def test_a_vote_in_a_quiet_room_is_sent_without_waiting_for_the_window(
     events: list[dict] = []
     # Far less than the 5 s window: the room was quiet, so the send is immediate.
     assert wait_for(lambda: bool(events.extend(moderator.events("vote_cast")) or events), 2.0)
-    assert events[-1]["state"]["round"]["voted"] == 1
+    assert events[-1]["round"]["voted"] == 1

@@ -99,9 +99,9 @@ def test_vote_is_acknowledged_after_commit_and_broadcast(meeting, signed_in, soc
     assert votes_stored() == 1
     [event] = moderator.events("vote_cast")
     assert event["version"] == ack["version"]
-    assert event["state"]["round"]["voted"] == 1
-    assert event["state"]["round"]["tally"] == {"up": 1, "sideways": 0, "down": 0}
-    assert event["state"]["round"]["voters"] == [m.members[0].id]
+    assert event["round"]["voted"] == 1
+    assert event["round"]["tally"] == {"up": 1, "sideways": 0, "down": 0}
+    assert event["round"]["voters"] == [m.members[0].id]
 
 
 def test_retried_vote_returns_the_first_result_and_counts_once(
@@ -279,9 +279,9 @@ def test_simultaneous_mode_hides_the_tally_until_revealed(
     round_id = open_round(moderator, m.proposal.id)
     member.emit("cast_vote", {"round_id": round_id, "choice": "up", "request_id": "s1"})
     [event] = moderator.events("vote_cast")
-    assert event["state"]["round"]["tally_visible"] is False
-    assert event["state"]["round"]["tally"] is None
-    assert event["state"]["round"]["voted"] == 1
+    assert event["round"]["tally_visible"] is False
+    assert event["round"]["tally"] is None
+    assert event["round"]["voted"] == 1
     assert moderator.emit("reveal_round", {"round_id": round_id})["ok"]
     [revealed] = member.events("round_revealed")
     assert revealed["state"]["round"]["tally"] == {"up": 1, "sideways": 0, "down": 0}
@@ -296,10 +296,8 @@ def test_anonymous_rounds_never_name_voters(meeting, signed_in, socket_client) -
         "cast_vote", {"round_id": round_id, "choice": "down", "reason": "No", "request_id": "n"}
     )
     [event] = moderator.events("vote_cast")
-    assert event["state"]["round"]["voters"] is None
-    assert event["state"]["round"]["concerns"] == [
-        {"choice": "down", "reason": "No", "member": None}
-    ]
+    assert event["round"]["voters"] is None
+    assert event["round"]["concerns"] == [{"choice": "down", "reason": "No", "member": None}]
 
 
 def test_moderator_enters_a_raised_hand_for_someone_without_a_device(
