@@ -37,12 +37,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         level=os.environ.get("TEAMWORK_LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if app.config["TEAMWORK_TRUSTED_PROXIES"]:
-        # Trust X-Forwarded-* only from the configured number of proxies in front of us.
-        hops = app.config["TEAMWORK_TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
-
     register_extensions(app)
+    register_proxy_handling(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_security_headers(app)
@@ -83,6 +79,32 @@ def register_extensions(app: Flask) -> None:
         # The largest message a client sends is a vote with its reason (2,000 characters).
         max_http_buffer_size=64 * 1024,
     )
+
+
+def register_proxy_handling(app: Flask) -> None:
+    """Trust X-Forwarded-* only from the configured number of proxies in front of us.
+
+    Applied after the extensions so it wraps Socket.IO's middleware too: the origin check and
+    the socket handlers see the same client address and scheme as the pages.
+    """
+    hops = app.config["TEAMWORK_TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    else:
+        app.wsgi_app = StripForwardedHeaders(app.wsgi_app)  # type: ignore[method-assign]
+
+
+class StripForwardedHeaders:
+    """With no trusted proxy, X-Forwarded-* headers come from the client: drop them, so
+    nothing (Socket.IO's same-origin check included) can be steered by them."""
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        for key in [k for k in environ if k.startswith("HTTP_X_FORWARDED_")]:
+            del environ[key]
+        return self.wsgi_app(environ, start_response)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -77,6 +77,18 @@ def create_user_command(email: str, name: str, admin: bool, password_stdin: bool
     click.echo(f"Created {user.email}{' (administrator)' if user.is_admin else ''}.")
 
 
+@click.command("deactivate-user")
+@click.argument("email")
+def deactivate_user_command(email: str) -> None:
+    """Deactivate an account: it can no longer sign in and its sessions end at once."""
+    user = auth_services.find_user(email)
+    if user is None:
+        raise click.ClickException(f"No account has the email address {email}.")
+    auth_services.deactivate_user(user)
+    click.echo(f"Deactivated {user.email}; their open sessions have ended.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(deactivate_user_command)

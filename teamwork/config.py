@@ -77,7 +77,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
     if limiter_storage is None:
         # Sign-in throttling must be shared by every worker: use Redis when the deployment has
         # it. A single process on SQLite may keep counters in memory.
-        limiter_storage = message_queue if message_queue else "memory://"
+        redis = message_queue and message_queue.startswith(("redis://", "rediss://"))
+        limiter_storage = message_queue if redis else "memory://"
 
     return {
         "SECRET_KEY": _secret_key(instance_path, env),

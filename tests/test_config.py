@@ -53,3 +53,35 @@ def test_allowed_origins_are_a_comma_separated_list(tmp_path: Path) -> None:
         tmp_path, {"TEAMWORK_ALLOWED_ORIGINS": "https://a.example.org, https://b.example.org"}
     )
     assert config["TEAMWORK_ALLOWED_ORIGINS"] == ["https://a.example.org", "https://b.example.org"]
+
+
+def test_a_non_redis_message_queue_leaves_the_throttle_in_memory(tmp_path: Path) -> None:
+    config = load_config(tmp_path, {"TEAMWORK_MESSAGE_QUEUE": "amqp://guest@127.0.0.1//"})
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_forwarded_headers_are_ignored_without_a_trusted_proxy(client) -> None:
+    # Same-origin check of the Socket.IO handshake cannot be steered by X-Forwarded-Host.
+    response = client.get(
+        "/socket.io/?EIO=4&transport=polling",
+        headers={
+            "Origin": "http://evil.example",
+            "X-Forwarded-Host": "evil.example",
+            "X-Forwarded-Proto": "http",
+        },
+    )
+    assert response.status_code == 400
+
+
+def test_a_trusted_proxy_supplies_the_scheme(tmp_path: Path, monkeypatch) -> None:
+    from teamwork import create_app
+    from tests.conftest import config_for_tests
+
+    monkeypatch.setenv("TEAMWORK_INSTANCE_PATH", str(tmp_path / "instance"))
+    # CSRF on, so the sign-in page writes the session (and its cookie).
+    app = create_app(
+        {**config_for_tests(tmp_path), "TEAMWORK_TRUSTED_PROXIES": 1, "WTF_CSRF_ENABLED": True}
+    )
+    response = app.test_client().get("/login", headers={"X-Forwarded-Proto": "https"})
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if "teamwork_session" in h)
+    assert "Secure" in cookie

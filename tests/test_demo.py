@@ -144,3 +144,13 @@ def test_create_user_command_refuses_a_weak_password(app: Flask) -> None:
     assert result.exit_code != 0
     assert "too easy to guess" in result.output
     assert counts() == (0, 0, 0)
+
+
+def test_deactivate_user_command_ends_sessions_and_sign_in(app: Flask, make_user, login) -> None:
+    user = make_user(email="leaving@county.gov")
+    browser = app.test_client()
+    login(user, on=browser)
+    result = app.test_cli_runner().invoke(args=["deactivate-user", "Leaving@County.gov"])
+    assert result.exit_code == 0, result.output
+    assert browser.get("/").status_code == 302
+    assert db.session.get(User, user.id).deactivated_at is not None
