@@ -49,19 +49,24 @@ def vote_payload(proposal_id: int) -> dict[str, Any] | None:
     from teamwork.consensus.rules import DecisionRule
     from teamwork.consensus.services import latest_round, round_state
 
-    version = db.session.scalar(sa.select(Proposal.live_version).where(Proposal.id == proposal_id))
-    round_ = latest_round(proposal_id)
-    if version is None or round_ is None:
-        return None
-    text_version = db.session.scalar(
-        sa.select(sa.func.max(ProposalVersion.number)).where(
-            ProposalVersion.proposal_id == proposal_id
-        )
+    text_version = (
+        sa.select(sa.func.max(ProposalVersion.number))
+        .where(ProposalVersion.proposal_id == Proposal.id)
+        .scalar_subquery()
     )
+    row = db.session.execute(
+        sa.select(Proposal.live_version, Proposal.team_id, text_version).where(
+            Proposal.id == proposal_id
+        )
+    ).first()
+    round_ = latest_round(proposal_id)
+    if row is None or round_ is None:
+        return None
+    version, team_id, text_number = row
     return {
         "version": version,
-        "text_version": text_version,
-        "round": round_state(round_, DecisionRule.from_dict(round_.rule)),
+        "text_version": text_number,
+        "round": round_state(round_, DecisionRule.from_dict(round_.rule), team_id),
     }
 
 

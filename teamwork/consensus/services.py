@@ -158,21 +158,6 @@ def open_concerns(proposal: Proposal) -> list[Concern]:
     )
 
 
-def tally_of(round_id: int) -> rules.Tally:
-    counts = dict(
-        db.session.execute(
-            sa.select(Vote.choice, sa.func.count(Vote.id))
-            .where(Vote.round_id == round_id)
-            .group_by(Vote.choice)
-        ).all()
-    )
-    return rules.Tally(
-        up=counts.get(Choice.UP, 0),
-        sideways=counts.get(Choice.SIDEWAYS, 0),
-        down=counts.get(Choice.DOWN, 0),
-    )
-
-
 # --- Proposals and amendments ------------------------------------------------------------
 
 
@@ -657,21 +642,26 @@ def live_state(proposal: Proposal) -> dict[str, Any]:
     }
 
 
-def round_state(round_: Round, rule: DecisionRule) -> dict[str, Any]:
+def round_state(round_: Round, rule: DecisionRule, team_id: int | None = None) -> dict[str, Any]:
+    """The round's part of the live state. Sent after every burst of votes, so it reads the
+    votes once (voters, tally and concerns all come from that one query)."""
     is_open = round_.status is RoundStatus.OPEN
-    eligible = (
-        eligible_count(round_.proposal.team_id) if is_open else int(round_.eligible_count or 0)
-    )
-    voters = list(
-        db.session.scalars(
-            sa.select(Vote.membership_id).where(Vote.round_id == round_.id).order_by(Vote.id)
-        )
-    )
+    if is_open:
+        eligible = eligible_count(team_id if team_id is not None else round_.proposal.team_id)
+    else:
+        eligible = int(round_.eligible_count or 0)
+    votes = db.session.execute(
+        sa.select(Vote.membership_id, Vote.choice, Vote.reason, User.name)
+        .join(Membership, Membership.id == Vote.membership_id)
+        .join(User, User.id == Membership.user_id)
+        .where(Vote.round_id == round_.id)
+        .order_by(Vote.id)
+    ).all()
     visible = rules.tally_visible(
         rule,
         status=round_.status,
         eligible=eligible,
-        voted=len(voters),
+        voted=len(votes),
         revealed=round_.revealed_at is not None,
     )
     state: dict[str, Any] = {
@@ -681,38 +671,26 @@ def round_state(round_: Round, rule: DecisionRule) -> dict[str, Any]:
         "outcome": round_.outcome.value if round_.outcome else None,
         "eligible": eligible,
         "quorum_needed": rule.quorum_needed(eligible),
-        "voted": len(voters),
-        "voters": None if rule.anonymous else voters,
+        "voted": len(votes),
+        "voters": None if rule.anonymous else [row.membership_id for row in votes],
         "tally_visible": visible,
         "tally": None,
         "reasons": list(round_.outcome_reasons or []),
         "concerns": None,
     }
     if visible:
-        tally = tally_of(round_.id)
+        tally = rules.tally(Ballot(row.membership_id, row.choice) for row in votes)
         state["tally"] = {"up": tally.up, "sideways": tally.sideways, "down": tally.down}
-        state["concerns"] = _round_concerns(round_.id, anonymous=rule.anonymous)
+        state["concerns"] = [
+            {
+                "choice": row.choice.value,
+                "reason": row.reason,
+                "member": None if rule.anonymous else row.name,
+            }
+            for row in votes
+            if row.choice is Choice.DOWN or (row.choice is Choice.SIDEWAYS and row.reason)
+        ]
     return state
-
-
-def _round_concerns(round_id: int, *, anonymous: bool) -> list[dict[str, Any]]:
-    rows = db.session.execute(
-        sa.select(Vote.choice, Vote.reason, User.name)
-        .join(Membership, Membership.id == Vote.membership_id)
-        .join(User, User.id == Membership.user_id)
-        .where(
-            Vote.round_id == round_id,
-            sa.or_(
-                Vote.choice == Choice.DOWN,
-                sa.and_(Vote.choice == Choice.SIDEWAYS, Vote.reason != ""),
-            ),
-        )
-        .order_by(Vote.id)
-    ).all()
-    return [
-        {"choice": choice.value, "reason": reason, "member": None if anonymous else name}
-        for choice, reason, name in rows
-    ]
 
 
 def personal_state(access: TeamAccess, proposal: Proposal) -> dict[str, Any]:
