@@ -218,6 +218,29 @@ def _fresh(model: type[Any], ident: int) -> Any:
     return db.session.get(model, ident, populate_existing=True)
 
 
+def _lock_between_rounds(proposal_id: int, *, if_voting: str, if_final: str) -> Proposal:
+    """Take the proposal's lock and re-read it; refuse while a round is open or once closed."""
+    _bump(proposal_id)
+    proposal = _fresh(Proposal, proposal_id)
+    if proposal.status is ProposalStatus.VOTING:
+        db.session.rollback()
+        raise Conflict(if_voting)
+    if proposal.status.is_final:
+        db.session.rollback()
+        raise Conflict(if_final)
+    return proposal
+
+
+def _lock_open_round(round_id: int, proposal_id: int) -> Round:
+    """Take the proposal's lock and re-read the round; refuse unless it is still open."""
+    _bump(proposal_id)
+    round_ = _fresh(Round, round_id)
+    if round_.status is not RoundStatus.OPEN:
+        db.session.rollback()
+        raise RoundClosed("This round is already closed.")
+    return round_
+
+
 def amend_proposal(
     actor: User,
     proposal_id: int,
@@ -233,14 +256,11 @@ def amend_proposal(
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
         raise InvalidInput(f"Use at most {NOTE_MAX} characters.", field="note")
-    _bump(proposal.id)
-    proposal = _fresh(Proposal, proposal.id)
-    if proposal.status is ProposalStatus.VOTING:
-        db.session.rollback()
-        raise Conflict("Close the open round before amending the text.")
-    if proposal.status.is_final:
-        db.session.rollback()
-        raise Conflict("This proposal is closed and can no longer be amended.")
+    proposal = _lock_between_rounds(
+        proposal.id,
+        if_voting="Close the open round before amending the text.",
+        if_final="This proposal is closed and can no longer be amended.",
+    )
     previous = current_version(proposal)
     if title == previous.title and text == previous.text:
         db.session.rollback()
@@ -279,14 +299,11 @@ def amend_proposal(
 
 def open_round(actor: User, proposal_id: int) -> Round:
     access, proposal = proposal_access(actor, proposal_id, Action.MODERATE)
-    _bump(proposal.id)
-    proposal = _fresh(Proposal, proposal.id)
-    if proposal.status is ProposalStatus.VOTING:
-        db.session.rollback()
-        raise Conflict("A round is already open on this proposal.")
-    if proposal.status.is_final:
-        db.session.rollback()
-        raise Conflict("This proposal is closed; no new round can be opened.")
+    proposal = _lock_between_rounds(
+        proposal.id,
+        if_voting="A round is already open on this proposal.",
+        if_final="This proposal is closed; no new round can be opened.",
+    )
     previous = latest_round(proposal.id)
     round_ = Round(
         proposal=proposal,
@@ -466,11 +483,7 @@ def cast_vote(
 
 def reveal_round(actor: User, round_id: int) -> Round:
     _access, round_ = round_access(actor, round_id, Action.MODERATE)
-    _bump(round_.proposal_id)
-    round_ = _fresh(Round, round_id)
-    if round_.status is not RoundStatus.OPEN:
-        db.session.rollback()
-        raise RoundClosed("This round is already closed.")
+    round_ = _lock_open_round(round_id, round_.proposal_id)
     if round_.revealed_at is None:
         round_.revealed_at = utcnow()
     db.session.commit()
@@ -480,11 +493,7 @@ def reveal_round(actor: User, round_id: int) -> Round:
 def close_round(actor: User, round_id: int) -> Round:
     """Judge the round by the rule kept with it; record concerns, and the decision if any."""
     access, round_ = round_access(actor, round_id, Action.MODERATE)
-    _bump(round_.proposal_id)
-    round_ = _fresh(Round, round_id)
-    if round_.status is not RoundStatus.OPEN:
-        db.session.rollback()
-        raise RoundClosed("This round is already closed.")
+    round_ = _lock_open_round(round_id, round_.proposal_id)
     rule = DecisionRule.from_dict(round_.rule)
     votes = list(db.session.scalars(sa.select(Vote).where(Vote.round_id == round_id)))
     eligible = eligible_count(access.team.id)
@@ -578,11 +587,7 @@ def _apply_fallback(actor: User, proposal: Proposal, rule: DecisionRule, team: T
 def withdraw_round(actor: User, round_id: int) -> Round:
     """End an open round without judging it (e.g. the text needs more work)."""
     _access, round_ = round_access(actor, round_id, Action.MODERATE)
-    _bump(round_.proposal_id)
-    round_ = _fresh(Round, round_id)
-    if round_.status is not RoundStatus.OPEN:
-        db.session.rollback()
-        raise RoundClosed("This round is already closed.")
+    round_ = _lock_open_round(round_id, round_.proposal_id)
     _finish(round_, actor, Outcome.WITHDRAWN, None)
     round_.eligible_count = eligible_count(round_.proposal.team_id)
     round_.proposal.status = ProposalStatus.DISCUSSION
@@ -595,14 +600,11 @@ def set_proposal_status(actor: User, proposal_id: int, status: ProposalStatus) -
     if status not in {ProposalStatus.TABLED, ProposalStatus.WITHDRAWN}:
         raise InvalidInput("A proposal can only be tabled or withdrawn this way.")
     _access, proposal = proposal_access(actor, proposal_id, Action.MODERATE)
-    _bump(proposal.id)
-    proposal = _fresh(Proposal, proposal.id)
-    if proposal.status is ProposalStatus.VOTING:
-        db.session.rollback()
-        raise Conflict("Close or withdraw the open round first.")
-    if proposal.status.is_final:
-        db.session.rollback()
-        raise Conflict("This proposal is already closed.")
+    proposal = _lock_between_rounds(
+        proposal.id,
+        if_voting="Close or withdraw the open round first.",
+        if_final="This proposal is already closed.",
+    )
     proposal.status = status
     db.session.commit()
     return proposal
