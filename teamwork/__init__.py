@@ -109,6 +109,7 @@ class StripForwardedHeaders:
 
 def register_blueprints(app: Flask) -> None:
     from teamwork.auth.views import bp as auth_bp
+    from teamwork.charter.views import bp as charter_bp
     from teamwork.consensus import sockets as consensus_sockets
     from teamwork.consensus.views import bp as consensus_bp
     from teamwork.teams.views import bp as teams_bp
@@ -116,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(teams_bp)
     app.register_blueprint(consensus_bp)
+    app.register_blueprint(charter_bp)
     consensus_sockets.init_app()
 
 

@@ -173,6 +173,7 @@ def seed_demo(password: str) -> list[DemoAccount] | None:
     )
     _seed_proposals(teams, users)
     db.session.commit()
+    _seed_charter(teams[COUNTY], users)
     return demo_accounts()
 
 
@@ -220,3 +221,48 @@ def demo_accounts() -> list[DemoAccount]:
         DemoAccount(email=email, name=name, summary="; ".join(roles[email]))
         for email, name, _agency, _discipline in PEOPLE
     ]
+
+
+MISSION = (
+    "To end further sexual victimization in Northfield County by managing sex offenders in the "
+    "community through one coordinated response: supervision, treatment, law enforcement, "
+    "prosecution, defense, polygraph examination, child protection and victim advocacy working "
+    "from shared information toward common goals."
+)
+VISION = (
+    "A county where every agency that touches a sex offense case shares what it knows, plans "
+    "jointly and holds offenders accountable, so that victims are safe and informed and "
+    "offenders do not reoffend."
+)
+GOALS = [
+    (
+        "long_term_goal",
+        "Adopt countywide standards for the supervision and treatment of sex offenders within "
+        "two years, and review them every year.",
+    ),
+    (
+        "short_term_goal",
+        "Sign an information-sharing agreement among all member agencies within six months.",
+    ),
+]
+
+
+def _seed_charter(team: Team, users: dict[str, User]) -> None:
+    """An adopted mission and vision (each through a real round of thumbs) and draft goals."""
+    from teamwork.charter import services as charter
+    from teamwork.charter.models import StatementKind
+    from teamwork.consensus import services as consensus
+
+    lead, moderator = users["lead@example.org"], users["moderator@example.org"]
+    voters = [users[email] for email, role in ROSTERS[COUNTY] if role is not Role.OBSERVER]
+    for kind, text in ((StatementKind.MISSION, MISSION), (StatementKind.VISION, VISION)):
+        version = charter.draft_statement(lead, team.id, kind=kind, text=text)
+        proposal = charter.propose_adoption(lead, team.id, version.id)
+        round_ = consensus.open_round(moderator, proposal.id)
+        for voter in voters:
+            consensus.cast_vote(
+                voter, round_.id, choice="up", reason="", request_id=f"demo-{kind}-{voter.id}"
+            )
+        consensus.close_round(moderator, round_.id)
+    for kind, text in GOALS:
+        charter.draft_statement(lead, team.id, kind=StatementKind(kind), text=text)

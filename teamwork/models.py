@@ -1,6 +1,7 @@
 """Every model of every capability, imported in one place for Alembic and the mappers."""
 
 from teamwork.auth.models import AuthSession, User
+from teamwork.charter.models import RuleChange, Statement, StatementVersion
 from teamwork.consensus.models import (
     Concern,
     Decision,
@@ -22,6 +23,9 @@ __all__ = [
     "Proposal",
     "ProposalVersion",
     "Round",
+    "RuleChange",
+    "Statement",
+    "StatementVersion",
     "Team",
     "User",
     "Vote",

@@ -12,6 +12,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from flask.testing import FlaskClient
 
 from teamwork import create_app
 from teamwork.auth.models import User
+from teamwork.consensus import services as consensus_services
+from teamwork.consensus.models import Proposal
 from teamwork.extensions import db as _db
 from teamwork.teams.models import Membership, ModeratorTerm, Team
 from teamwork.teams.rules import Discipline, Role, TeamLevel
@@ -274,3 +277,50 @@ def socket_client(app: Flask) -> Callable[..., IsolatedSocketClient]:
     for sock in opened:
         if sock.is_connected():
             sock.disconnect()
+
+
+# --- A team ready to decide -------------------------------------------------------------
+
+
+@dataclass
+class Meeting:
+    team: Team
+    lead: Membership
+    moderator: Membership
+    members: list[Membership]
+    observer: Membership
+    proposal: Proposal
+
+    @property
+    def voters(self) -> list[Membership]:
+        return [self.lead, self.moderator, *self.members]
+
+
+@pytest.fixture
+def meeting(make_team, make_member) -> Callable[..., Meeting]:
+    def make(rule: dict[str, Any] | None = None, members: int = 3) -> Meeting:
+        team = make_team("Northfield County SOM Team")
+        team.decision_rule = rule or {}
+        _db.session.commit()
+        lead = make_member(team, role=Role.LEAD)
+        moderator = make_member(team, moderator=True, discipline=Discipline.TREATMENT)
+        people = [make_member(team, agency=f"Agency {n}") for n in range(members)]
+        observer = make_member(team, role=Role.OBSERVER, discipline=Discipline.JUDICIARY)
+        proposal = consensus_services.create_proposal(
+            lead.user, team.id, title="Share polygraph results", text="Within five days."
+        )
+        return Meeting(team, lead, moderator, people, observer, proposal)
+
+    return make
+
+
+@pytest.fixture
+def signed_in(app: Flask, login) -> Callable[[User], FlaskClient]:
+    """A new browser (Flask test client) signed in as `user`."""
+
+    def make(user: User) -> FlaskClient:
+        browser = app.test_client()
+        login(user, on=browser)
+        return browser
+
+    return make

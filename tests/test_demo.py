@@ -154,3 +154,16 @@ def test_deactivate_user_command_ends_sessions_and_sign_in(app: Flask, make_user
     assert result.exit_code == 0, result.output
     assert browser.get("/").status_code == 302
     assert db.session.get(User, user.id).deactivated_at is not None
+
+
+def test_demo_charter_has_adopted_mission_and_vision_and_draft_goals(app: Flask) -> None:
+    from teamwork.charter.models import Statement, StatementKind, VersionStatus
+
+    seed_demo(DEMO_PASSWORD)
+    county = db.session.scalar(sa.select(Team).where(Team.name == COUNTY))
+    statements = db.session.scalars(sa.select(Statement).where(Statement.team_id == county.id))
+    status = {s.kind: s.versions[-1].status for s in statements}
+    assert status[StatementKind.MISSION] is VersionStatus.ADOPTED
+    assert status[StatementKind.VISION] is VersionStatus.ADOPTED
+    assert status[StatementKind.LONG_TERM_GOAL] is VersionStatus.DRAFT
+    assert status[StatementKind.SHORT_TERM_GOAL] is VersionStatus.DRAFT

@@ -32,6 +32,7 @@ from teamwork.consensus.models import (
     VoteEvent,
 )
 from teamwork.consensus.rules import Ballot, Choice, DecisionRule, Outcome, RoundStatus
+from teamwork.consensus.signals import decision_recorded
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
@@ -515,17 +516,20 @@ def close_round(actor: User, round_id: int) -> Round:
             )
     if evaluation.outcome is Outcome.CONSENSUS:
         proposal.status = ProposalStatus.CONSENSUS
-        db.session.add(
-            Decision(
-                team_id=proposal.team_id,
-                proposal=proposal,
-                round=round_,
-                version=round_.version,
-                title=round_.version.title,
-                text=round_.version.text,
-                decided_at=round_.closed_at,
-            )
+        decision = Decision(
+            team_id=proposal.team_id,
+            proposal=proposal,
+            round=round_,
+            version=round_.version,
+            title=round_.version.title,
+            text=round_.version.text,
+            decided_at=round_.closed_at,
         )
+        db.session.add(decision)
+        db.session.flush()
+        # Capabilities that decide by consensus (charter adoption, rule changes) act here, in
+        # this transaction.
+        decision_recorded.send(decision)
     else:
         proposal.status = ProposalStatus.DISCUSSION
         _apply_fallback(actor, proposal, rule, access.team)

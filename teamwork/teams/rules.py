@@ -108,6 +108,7 @@ class Action(StrEnum):
     EDIT_TEAM = "edit_team"
     CREATE_SUBTEAM = "create_subteam"
     DESIGNATE_MODERATOR = "designate_moderator"
+    EDIT_CHARTER = "edit_charter"
 
 
 _EVERYONE = frozenset({Action.VIEW_TEAM})
@@ -127,6 +128,7 @@ ROLE_GRANTS: dict[Role, frozenset[Action]] = {
         Action.EDIT_TEAM,
         Action.CREATE_SUBTEAM,
         Action.DESIGNATE_MODERATOR,
+        Action.EDIT_CHARTER,
     },
 }
 
