@@ -28,7 +28,7 @@ from teamwork.errors import Conflict, InvalidInput, NotFound
 from teamwork.extensions import db
 from teamwork.teams.models import Team
 from teamwork.teams.rules import Action
-from teamwork.teams.services import TeamAccess, team_access
+from teamwork.teams.services import OversightAccess, TeamAccess, team_access
 
 TEXT_MAX = 10_000
 
@@ -52,7 +52,7 @@ def _view(statement: Statement) -> StatementView:
     return StatementView(statement, adopted, draft, versions)
 
 
-def charter(access: TeamAccess) -> dict[StatementKind, list[StatementView]]:
+def charter(access: TeamAccess | OversightAccess) -> dict[StatementKind, list[StatementView]]:
     statements = db.session.scalars(
         sa.select(Statement)
         .options(joinedload(Statement.versions).joinedload(StatementVersion.author))
@@ -65,14 +65,14 @@ def charter(access: TeamAccess) -> dict[StatementKind, list[StatementView]]:
     return grouped
 
 
-def team_statement(access: TeamAccess, statement_id: int) -> StatementView:
+def team_statement(access: TeamAccess | OversightAccess, statement_id: int) -> StatementView:
     statement = db.session.get(Statement, statement_id)
     if statement is None or statement.team_id != access.team.id:
         raise NotFound()
     return _view(statement)
 
 
-def pending_rule_changes(access: TeamAccess) -> list[RuleChange]:
+def pending_rule_changes(access: TeamAccess | OversightAccess) -> list[RuleChange]:
     return list(
         db.session.scalars(
             sa.select(RuleChange)

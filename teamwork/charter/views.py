@@ -13,7 +13,7 @@ from teamwork.consensus import services as consensus
 from teamwork.errors import Conflict, InvalidInput
 from teamwork.forms import apply_error
 from teamwork.teams.rules import Action
-from teamwork.teams.services import TeamAccess, team_access
+from teamwork.teams.services import OversightAccess, TeamAccess, oversight_access, team_access
 
 bp = Blueprint("charter", __name__, url_prefix="/teams/<int:team_id>/charter")
 
@@ -28,10 +28,13 @@ def require_sign_in() -> None:
 
 @bp.get("")
 def show(team_id: int) -> Page:
-    return _charter_page(team_access(current_user, team_id), DraftForm())
+    # A parent team's members read a subteam's charter too (teams.services.OversightAccess).
+    return _charter_page(oversight_access(current_user, team_id), DraftForm())
 
 
-def _charter_page(access: TeamAccess, form: DraftForm, status: int = 200) -> tuple[str, int]:
+def _charter_page(
+    access: TeamAccess | OversightAccess, form: DraftForm, status: int = 200
+) -> tuple[str, int]:
     page = render_template(
         "charter/show.html",
         access=access,
@@ -71,7 +74,7 @@ def draft(team_id: int) -> Page:
 
 @bp.get("/statements/<int:statement_id>")
 def statement(team_id: int, statement_id: int) -> Page:
-    access = team_access(current_user, team_id)
+    access = oversight_access(current_user, team_id)
     view = services.team_statement(access, statement_id)
     form = DraftForm(
         kind=view.statement.kind.value,

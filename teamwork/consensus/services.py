@@ -38,7 +38,7 @@ from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
 from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Action, Role, allowed
-from teamwork.teams.services import TeamAccess, team_access
+from teamwork.teams.services import OversightAccess, TeamAccess, team_access
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000
@@ -788,7 +788,7 @@ def vote_movement(proposal: Proposal) -> dict[int, tuple[Choice, ...]]:
     return rules.movement(Ballot(member_id, choice) for member_id, choice in rows)
 
 
-def list_decisions(access: TeamAccess) -> list[Decision]:
+def list_decisions(access: TeamAccess | OversightAccess) -> list[Decision]:
     return list(
         db.session.scalars(
             sa.select(Decision)
@@ -798,7 +798,7 @@ def list_decisions(access: TeamAccess) -> list[Decision]:
     )
 
 
-def team_decision(access: TeamAccess, decision_id: int) -> Decision:
+def team_decision(access: TeamAccess | OversightAccess, decision_id: int) -> Decision:
     decision = db.session.get(Decision, decision_id)
     if decision is None or decision.team_id != access.team.id:
         raise NotFound()

@@ -15,7 +15,7 @@ from teamwork.errors import Conflict, InvalidInput
 from teamwork.forms import apply_error
 from teamwork.teams.forms import EmptyForm
 from teamwork.teams.rules import Action
-from teamwork.teams.services import team_access
+from teamwork.teams.services import oversight_access, team_access
 
 bp = Blueprint("consensus", __name__, url_prefix="/teams/<int:team_id>")
 
@@ -154,15 +154,19 @@ def history(team_id: int, proposal_id: int) -> Page:
 
 @bp.get("/decisions")
 def decisions(team_id: int) -> Page:
-    access = team_access(current_user, team_id)
+    # A parent team's members read a subteam's decisions too (teams.services.OversightAccess).
+    access = oversight_access(current_user, team_id)
     return render_template(
-        "consensus/decisions.html", team=access.team, decisions=services.list_decisions(access)
+        "consensus/decisions.html",
+        access=access,
+        team=access.team,
+        decisions=services.list_decisions(access),
     )
 
 
 @bp.get("/decisions/<int:decision_id>")
 def decision(team_id: int, decision_id: int) -> Page:
-    access = team_access(current_user, team_id)
+    access = oversight_access(current_user, team_id)
     decision = services.team_decision(access, decision_id)
     records = services.round_history(decision.proposal)
     return render_template(

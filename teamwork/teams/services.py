@@ -56,6 +56,25 @@ class TeamAccess:
         return allowed(role, action) or allowed(role, action, is_moderator=self.is_moderator)
 
 
+class OversightAccess:
+    """A member of an ancestor team reading a subteam's charter and decisions.
+
+    The one exception to "no one sees a team they do not belong to": an oversight group sees
+    the adopted work of its subcommittees and working groups, read only (`can` is always
+    False), never their live proposals or membership.
+    """
+
+    is_moderator = False
+    membership = None
+
+    def __init__(self, team: Team, via: TeamAccess) -> None:
+        self.team = team
+        self.via = via
+
+    def can(self, action: Action) -> bool:
+        return False
+
+
 def today() -> date:
     return utcnow().date()
 
@@ -79,6 +98,78 @@ def team_access(actor: User, team_id: int, action: Action = Action.VIEW_TEAM) ->
     if not access.can(action):
         raise Forbidden()
     return access
+
+
+def ancestors(team: Team) -> list[Team]:
+    """The team's parent, grandparent, ... (a cycle, which the app never creates, stops it)."""
+    chain: list[Team] = []
+    seen = {team.id}
+    parent = team.parent
+    while parent is not None and parent.id not in seen:
+        chain.append(parent)
+        seen.add(parent.id)
+        parent = parent.parent
+    return chain
+
+
+def oversight_access(actor: User, team_id: int) -> TeamAccess | OversightAccess:
+    """Members read their team; members of an ancestor team read it too (see OversightAccess).
+    Anyone else gets NotFound."""
+    try:
+        return team_access(actor, team_id)
+    except NotFound:
+        team = db.session.get(Team, team_id)
+        if team is None or not actor.is_active:
+            raise
+        for ancestor in ancestors(team):
+            try:
+                return OversightAccess(team, team_access(actor, ancestor.id))
+            except NotFound:
+                continue
+        raise
+
+
+@dataclass(frozen=True)
+class StructureNode:
+    team: Team
+    is_member: bool
+    member_count: int
+    children: list[StructureNode]
+
+
+def structure(access: TeamAccess | OversightAccess) -> StructureNode:
+    """The team and every team under it, for the organisation chart. Whoever may read a team
+    may see the names of the teams under it (its subcommittees and working groups)."""
+    if isinstance(access, TeamAccess):
+        actor_id = access.membership.user_id
+    else:
+        actor_id = access.via.membership.user_id
+    actor_teams = set(
+        db.session.scalars(
+            sa.select(Membership.team_id).where(
+                Membership.user_id == actor_id, Membership.removed_at.is_(None)
+            )
+        )
+    )
+    counts = dict(
+        db.session.execute(
+            sa.select(Membership.team_id, sa.func.count(Membership.id))
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.removed_at.is_(None), User.deactivated_at.is_(None))
+            .group_by(Membership.team_id)
+        ).all()
+    )
+
+    def node(team: Team, seen: frozenset[int]) -> StructureNode:
+        children = sorted(team.children, key=lambda t: t.name.lower())
+        return StructureNode(
+            team=team,
+            is_member=team.id in actor_teams,
+            member_count=counts.get(team.id, 0),
+            children=[node(c, seen | {c.id}) for c in children if c.id not in seen],
+        )
+
+    return node(access.team, frozenset({access.team.id}))
 
 
 def current_term(team_id: int, day: date | None = None) -> ModeratorTerm | None:

@@ -80,6 +80,18 @@ def show(team_id: int) -> Page:
     )
 
 
+@bp.get("/teams/<int:team_id>/structure")
+def structure(team_id: int) -> Page:
+    access = services.oversight_access(current_user, team_id)
+    return render_template(
+        "teams/structure.html",
+        access=access,
+        team=access.team,
+        root=services.structure(access),
+        parent=services.visible_parent(current_user, access.team),
+    )
+
+
 @bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
 def edit(team_id: int) -> Page:
     access = services.team_access(current_user, team_id, Action.EDIT_TEAM)
