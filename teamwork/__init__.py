@@ -108,7 +108,9 @@ class StripForwardedHeaders:
 
 
 def register_blueprints(app: Flask) -> None:
+    from teamwork.agreements.views import bp as agreements_bp
     from teamwork.auth.views import bp as auth_bp
+    from teamwork.charter.norms_views import bp as norms_bp
     from teamwork.charter.views import bp as charter_bp
     from teamwork.consensus import sockets as consensus_sockets
     from teamwork.consensus.views import bp as consensus_bp
@@ -118,6 +120,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(teams_bp)
     app.register_blueprint(consensus_bp)
     app.register_blueprint(charter_bp)
+    app.register_blueprint(norms_bp)
+    app.register_blueprint(agreements_bp)
     consensus_sockets.init_app()
 
 

@@ -88,7 +88,20 @@ def deactivate_user_command(email: str) -> None:
     click.echo(f"Deactivated {user.email}; their open sessions have ended.")
 
 
+@click.command("send-reminders")
+def send_reminders_command() -> None:
+    """Email the reminders that are due today (run it daily, e.g. from a systemd timer)."""
+    from teamwork.agreements.services import send_renewal_reminders
+    from teamwork.charter.norms import send_incentive_reminders
+    from teamwork.teams.services import today
+
+    click.echo(f"Sent {send_renewal_reminders()} agreement renewal reminder(s).")
+    teams = send_incentive_reminders(today())
+    click.echo(f"Sent stakeholder-incentive review reminders for {len(teams)} team(s).")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(send_reminders_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(deactivate_user_command)

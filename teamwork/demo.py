@@ -174,6 +174,11 @@ def seed_demo(password: str) -> list[DemoAccount] | None:
     _seed_proposals(teams, users)
     db.session.commit()
     _seed_charter(teams[COUNTY], users)
+    from teamwork.agreements.demo import seed_agreement
+    from teamwork.charter.norms_demo import seed_norms_and_incentives
+
+    seed_norms_and_incentives(teams[COUNTY], users)
+    seed_agreement(teams[COUNTY], users)
     return demo_accounts()
 
 

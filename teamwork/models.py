@@ -1,7 +1,9 @@
 """Every model of every capability, imported in one place for Alembic and the mappers."""
 
+from teamwork.agreements.models import Agreement, AgreementVersion, Signature
 from teamwork.auth.models import AuthSession, User
 from teamwork.charter.models import RuleChange, Statement, StatementVersion
+from teamwork.charter.norms import Incentive, IncentiveChange, OperatingNorms
 from teamwork.consensus.models import (
     Concern,
     Decision,
@@ -14,7 +16,13 @@ from teamwork.consensus.models import (
 from teamwork.teams.models import Invitation, Membership, ModeratorTerm, Team
 
 __all__ = [
+    "Agreement",
+    "AgreementVersion",
     "AuthSession",
+    "Incentive",
+    "IncentiveChange",
+    "OperatingNorms",
+    "Signature",
     "Concern",
     "Decision",
     "Invitation",

@@ -13,7 +13,13 @@ from teamwork.consensus import services as consensus
 from teamwork.errors import Conflict, InvalidInput
 from teamwork.forms import apply_error
 from teamwork.teams.rules import Action
-from teamwork.teams.services import OversightAccess, TeamAccess, oversight_access, team_access
+from teamwork.teams.services import (
+    OversightAccess,
+    TeamAccess,
+    oversight_access,
+    team_access,
+    team_roster,
+)
 
 bp = Blueprint("charter", __name__, url_prefix="/teams/<int:team_id>/charter")
 
@@ -43,6 +49,8 @@ def _charter_page(
         kinds=list(StatementKind),
         rule_text=services.describe_rule(consensus.decision_rule(access.team)),
         rule_changes=services.pending_rule_changes(access),
+        # Leadership and staffing names people: for the team's own members only.
+        roster=team_roster(access) if isinstance(access, TeamAccess) else None,
         form=form,
     )
     return page, status
