@@ -408,7 +408,7 @@
    * One intended vote. `key` is "me" for this user's own vote, "member:<id>" for a raised hand
    * entered by the moderator. Re-sent with the same request_id until acknowledged.
    */
-  function castVote({ key, choice, reason, memberId }) {
+  function castVote({ key, choice, reason, memberId, designee }) {
     const r = roundOf(state);
     if (!r || r.status !== "open") return;
     const existing = pending.get(key);
@@ -422,6 +422,7 @@
       choice,
       reason,
       memberId: memberId ?? null,
+      designee: Boolean(designee),
       request_id: newRequestId(),
       attempt: 0,
       waiting: false,
@@ -445,6 +446,7 @@
     const payload = { round_id: item.round_id, choice: item.choice, request_id: item.request_id };
     if (item.reason) payload.reason = item.reason;
     if (item.memberId !== null) payload.member_id = item.memberId;
+    if (item.designee) payload.designee = true;
     socket.timeout(ACK_TIMEOUT_MS).emit("cast_vote", payload, (err, ack) => {
       if (pending.get(item.key) !== item || item.attempt !== attempt) return; // superseded
       if (err) {
@@ -636,7 +638,9 @@
       return;
     }
     if (input) input.removeAttribute("aria-invalid");
-    castVote({ key: `member:${memberId}`, choice, reason: choice === "up" ? "" : reason, memberId });
+    const designeeBox = document.getElementById("cs-designee");
+    const designee = Boolean(designeeBox && designeeBox.checked);
+    castVote({ key: `member:${memberId}`, choice, reason: choice === "up" ? "" : reason, memberId, designee });
   }
 
   /** If the focused control vanished or was disabled by a re-render, move focus somewhere sensible. */

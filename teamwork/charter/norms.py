@@ -34,6 +34,7 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, sele
 
 from teamwork.auth.models import User
 from teamwork.charter import composition as composition_rules
+from teamwork.consensus.signals import designee_votes_allowed
 from teamwork.database import UTCDateTime, enum_column, utcnow
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
@@ -828,3 +829,10 @@ def team_composition(access: TeamAccess, *, juvenile: bool) -> TeamComposition:
         missing=[Discipline(d) for d in result.missing],
         others=[seat(d, [d]) for d in result.others],
     )
+
+
+@designee_votes_allowed.connect
+def _designees_may_vote(team_id: int, **_extra: Any) -> bool:
+    """The consensus loop asks this before recording a designee's vote."""
+    norms = _latest_norms(team_id)
+    return bool(norms and norms.designees_may_vote)

@@ -32,7 +32,7 @@ from teamwork.consensus.models import (
     VoteEvent,
 )
 from teamwork.consensus.rules import Ballot, Choice, DecisionRule, Outcome, RoundStatus
-from teamwork.consensus.signals import decision_recorded
+from teamwork.consensus.signals import decision_recorded, designees_may_vote
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
@@ -393,11 +393,14 @@ def cast_vote(
     reason: str | None,
     request_id: str,
     member_id: int | None = None,
+    designee: bool = False,
 ) -> CastResult:
     """Record a vote (or change one) and commit it before anyone is told it counted.
 
-    `member_id` is for the moderator entering a raised hand for someone in the room without a
-    device. A retry with the same `request_id` returns the first result and counts nothing.
+    `member_id` is for the moderator entering a vote for someone else: a raised hand in the
+    room from a member without a device, or (`designee=True`, when the team's norms allow it)
+    the vote of a designee attending for the member. A retry with the same `request_id`
+    returns the first result and counts nothing.
     This is the hot path of a meeting: it reads what it needs in three statements and writes
     in four (version bump, status re-check, vote upsert, history row), then commits once.
     """
@@ -412,6 +415,8 @@ def cast_vote(
         raise NotFound()
     proposal_id, rule_data, team_id = row
     access = team_access(actor, team_id)
+    if designee and member_id is None:
+        raise InvalidInput("Say which member the designee is voting for.", field="member_id")
     if member_id is None:
         if not access.can(Action.VOTE):
             raise Forbidden("Observers follow the discussion but do not vote.")
@@ -433,6 +438,10 @@ def cast_vote(
             )
         voter_id = voter.id
         via = CastVia.MODERATOR if voter_id != access.membership.id else CastVia.MEMBER
+        if designee:
+            if not designees_may_vote(team_id):
+                raise Forbidden("This team's operating norms do not let designees vote.")
+            via = CastVia.DESIGNEE
 
     rule = DecisionRule.from_dict(rule_data)
     try:

@@ -113,7 +113,10 @@ def on_sync(data: Any = None) -> Ack:
 
 @_guarded
 def on_cast_vote(data: Any = None) -> Ack:
-    data = _payload(data, {"round_id", "choice", "reason", "request_id", "member_id"})
+    data = _payload(data, {"round_id", "choice", "reason", "request_id", "member_id", "designee"})
+    designee = data.get("designee", False)
+    if not isinstance(designee, bool):
+        raise InvalidInput("designee must be true or false.", field="designee")
     result = services.cast_vote(
         _user(),
         _id(data, "round_id"),
@@ -121,6 +124,7 @@ def on_cast_vote(data: Any = None) -> Ack:
         reason=_text(data, "reason", services.REASON_MAX, required=False),
         request_id=_text(data, "request_id", 64),
         member_id=_id(data, "member_id", required=False),
+        designee=designee,
     )
     if not result.replayed:
         broadcast_vote(result.proposal_id)

@@ -11,6 +11,7 @@ from teamwork.consensus import charts, services
 from teamwork.consensus.broadcast import emit_state
 from teamwork.consensus.forms import AmendForm, ProposalForm
 from teamwork.consensus.models import ProposalStatus
+from teamwork.consensus.signals import designees_may_vote
 from teamwork.errors import Conflict, InvalidInput
 from teamwork.forms import apply_error
 from teamwork.teams.forms import EmptyForm
@@ -80,6 +81,7 @@ def console(team_id: int, proposal_id: int) -> Page:
         state=services.live_state(proposal),
         members=services.members_state(team_id),
         concerns=services.open_concerns(proposal),
+        designees_may_vote=designees_may_vote(team_id),
         button=EmptyForm(),
     )
 

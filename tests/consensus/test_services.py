@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from teamwork.consensus import services
-from teamwork.consensus.models import Concern, Decision, Proposal, ProposalStatus, Round
+from teamwork.consensus.models import Concern, Decision, Proposal, ProposalStatus, Round, Vote
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
 
@@ -188,4 +188,53 @@ def test_moderator_cannot_enter_a_vote_for_a_deactivated_member(meeting) -> None
             reason="",
             request_id="hand",
             member_id=m.members[0].id,
+        )
+
+
+def test_designee_votes_need_the_norms_to_allow_them(meeting) -> None:
+    from teamwork.charter.norms import OperatingNorms
+
+    m = meeting()
+    round_ = services.open_round(m.moderator.user, m.proposal.id)
+    with pytest.raises(Forbidden):
+        services.cast_vote(
+            m.moderator.user,
+            round_.id,
+            choice="up",
+            reason="",
+            request_id="d1",
+            member_id=m.members[0].id,
+            designee=True,
+        )
+    db.session.rollback()
+    db.session.add(
+        OperatingNorms(
+            team_id=m.team.id,
+            number=1,
+            cadence="monthly",
+            designees_may_attend=True,
+            designees_may_vote=True,
+            author_id=m.lead.user_id,
+        )
+    )
+    db.session.commit()
+    result = services.cast_vote(
+        m.moderator.user,
+        round_.id,
+        choice="up",
+        reason="",
+        request_id="d2",
+        member_id=m.members[0].id,
+        designee=True,
+    )
+    vote = db.session.scalar(sa.select(Vote).where(Vote.membership_id == result.membership_id))
+    assert vote.cast_via.value == "designee" and vote.cast_by_id == m.moderator.user_id
+
+
+def test_a_designee_vote_must_name_the_member(meeting) -> None:
+    m = meeting()
+    round_ = services.open_round(m.moderator.user, m.proposal.id)
+    with pytest.raises(InvalidInput):
+        services.cast_vote(
+            m.moderator.user, round_.id, choice="up", reason="", request_id="d", designee=True
         )
