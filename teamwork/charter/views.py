@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from teamwork.charter import services
+from teamwork.charter import export, services
 from teamwork.charter.forms import DraftForm, RuleForm, fill_rule_form, rule_data
 from teamwork.charter.models import StatementKind
 from teamwork.consensus import services as consensus
@@ -19,6 +19,7 @@ from teamwork.teams.services import (
     oversight_access,
     team_access,
     team_roster,
+    today,
 )
 
 bp = Blueprint("charter", __name__, url_prefix="/teams/<int:team_id>/charter")
@@ -54,6 +55,25 @@ def _charter_page(
         form=form,
     )
     return page, status
+
+
+@bp.get("/export.md")
+def export_markdown(team_id: int) -> Response:
+    access = team_access(current_user, team_id)
+    document = export.charter_document(current_user, access, today())
+    filename = f"charter-{access.team.id}-{document.day.isoformat()}.md"
+    return Response(
+        export.charter_markdown(document),
+        mimetype="text/markdown",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/print")
+def printable(team_id: int) -> Page:
+    access = team_access(current_user, team_id)
+    document = export.charter_document(current_user, access, today())
+    return render_template("charter/print.html", team=access.team, doc=document)
 
 
 @bp.post("/drafts")

@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from teamwork.auth.models import User
 from teamwork.charter import services
 from teamwork.charter.models import Statement, StatementKind, StatementVersion, VersionStatus
 from teamwork.consensus import services as consensus
 from teamwork.consensus.models import Round
 from teamwork.errors import Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
-from tests.conftest import Meeting
+from tests.conftest import PASSWORD, Meeting
 
 
 def decide(m: Meeting, proposal_id: int, choice: str = "up", tag: str = "v") -> Round:
@@ -203,3 +204,29 @@ def test_rule_form_proposes_a_change(meeting, signed_in) -> None:
 
     change = db.session.scalar(sa.select(RuleChange))
     assert change.rule["block_threshold"] == 2
+
+
+def test_charter_exports_as_markdown_and_a_printable_page(app, signed_in, make_team) -> None:
+    from teamwork.demo import COUNTY, seed_demo
+    from teamwork.teams.models import Team
+
+    seed_demo(PASSWORD)  # the password the sign-in fixtures use
+    county = db.session.scalar(sa.select(Team).where(Team.name == COUNTY))
+    lead = db.session.scalar(sa.select(User).where(User.email == "lead@example.org"))
+    browser = signed_in(lead)
+    response = browser.get(f"/teams/{county.id}/charter/export.md")
+    assert response.status_code == 200
+    assert response.mimetype == "text/markdown"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert text.startswith(f"# Charter of {county.name}")
+    for heading in ("## Mission", "## Vision", "## Operating norms", "## Stakeholder incentives"):
+        assert heading in text
+    assert "Adopted by consensus" in text and "agencies signed" in text
+    page = browser.get(f"/teams/{county.id}/charter/print").get_data(as_text=True)
+    assert "Charter of" in page and "Stakeholder incentives" in page
+    outsider = signed_in(
+        db.session.scalar(sa.select(User).where(User.email == "outsider@example.org"))
+    )
+    assert outsider.get(f"/teams/{county.id}/charter/export.md").status_code == 404
+    assert outsider.get(f"/teams/{county.id}/charter/print").status_code == 404
