@@ -40,3 +40,54 @@ def test_migrations_do_not_import_the_application() -> None:
     assert scripts
     for script in scripts:
         assert "teamwork" not in script.read_text(), script.name
+
+
+def test_upgrading_a_database_with_data_keeps_its_rows(tmp_path: Path, monkeypatch) -> None:
+    """The last migration runs over existing rows (teams pointing at teams, members at
+    teams): every row survives and no foreign key is left broken (SQLite rebuilds tables)."""
+    import sqlalchemy as sa
+    from alembic.script import ScriptDirectory
+    from flask_migrate import downgrade
+
+    monkeypatch.setenv("TEAMWORK_INSTANCE_PATH", str(tmp_path / "instance"))
+    with database_schema() as schema:
+        app: Flask = create_app(config_for_tests(tmp_path, schema))
+        with app.app_context():
+            upgrade()
+            config = app.extensions["migrate"].migrate.get_config()
+            head = ScriptDirectory.from_config(config).get_current_head()
+            downgrade(revision="-1")
+            with db.engine.begin() as connection:
+                connection.execute(
+                    sa.text(
+                        "insert into users (id, email, name, password_hash, is_admin, created_at)"
+                        " values (1, 'a@example.org', 'A', 'x', false, '2026-01-01 00:00:00')"
+                    )
+                )
+                for team_id, parent in ((1, None), (2, 1)):
+                    connection.execute(
+                        sa.text(
+                            "insert into teams (id, name, level, description, created_at,"
+                            " decision_rule, parent_id) values (:id, 'T', 'other', '',"
+                            " '2026-01-01 00:00:00', '{}', :parent)"
+                        ),
+                        {"id": team_id, "parent": parent},
+                    )
+                connection.execute(
+                    sa.text(
+                        "insert into memberships (id, team_id, user_id, agency, discipline, role,"
+                        " joined_at) values (1, 2, 1, 'A', 'other', 'lead', '2026-01-01 00:00:00')"
+                    )
+                )
+            upgrade()
+            with db.engine.connect() as connection:
+                version = connection.execute(sa.text("select version_num from alembic_version"))
+                assert version.scalar() == head
+                teams = connection.execute(sa.text("select id, parent_id from teams order by id"))
+                assert teams.all() == [(1, None), (2, 1)]
+                members = connection.execute(sa.text("select team_id from memberships"))
+                assert members.scalars().all() == [2]
+                if connection.dialect.name == "sqlite":
+                    check = connection.exec_driver_sql("PRAGMA foreign_key_check")
+                    assert check.fetchall() == []
+            db.engine.dispose()

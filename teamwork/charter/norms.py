@@ -94,6 +94,8 @@ class OperatingNorms(db.Model):
     video_link: Mapped[str] = mapped_column(sa.String(LINK_MAX), default="")
     designees_may_attend: Mapped[bool] = mapped_column(default=False)
     designees_may_vote: Mapped[bool] = mapped_column(default=False)
+    # Whether any voting member (not only leads) may start charter drafts.
+    members_may_draft: Mapped[bool] = mapped_column(default=False)
     expectations: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     discussion: Mapped[str] = mapped_column(sa.Text, default="")
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
@@ -122,6 +124,7 @@ NORMS_FIELDS: dict[str, str] = {
     "video_link": "Video link",
     "designees_may_attend": "Designees may attend",
     "designees_may_vote": "Designees may vote",
+    "members_may_draft": "Any member may start charter drafts",
     "expectations": "Expectations of one another",
     "discussion": "How discussions are managed",
 }
@@ -267,6 +270,7 @@ class NormsInput:
     video_link: str = ""
     designees_may_attend: bool = False
     designees_may_vote: bool = False
+    members_may_draft: bool = False
     expectations: Sequence[str] = ()
     discussion: str = ""
 
@@ -299,6 +303,7 @@ def _clean_norms(data: NormsInput) -> dict[str, Any]:
         "video_link": _link(data.video_link),
         "designees_may_attend": attend,
         "designees_may_vote": vote,
+        "members_may_draft": bool(data.members_may_draft),
         "expectations": _expectations(data.expectations),
         "discussion": _text(data.discussion, "discussion"),
     }
@@ -836,3 +841,9 @@ def _designees_may_vote(team_id: int, **_extra: Any) -> bool:
     """The consensus loop asks this before recording a designee's vote."""
     norms = _latest_norms(team_id)
     return bool(norms and norms.designees_may_vote)
+
+
+def members_may_draft(team_id: int) -> bool:
+    """Whether the team's norms let any voting member start charter drafts."""
+    norms = _latest_norms(team_id)
+    return bool(norms and norms.members_may_draft)

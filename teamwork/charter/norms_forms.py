@@ -86,6 +86,10 @@ class NormsForm(FlaskForm):
         NORMS_FIELDS["designees_may_vote"],
         description="Whether a designee takes part in the thumbs in the member's place.",
     )
+    members_may_draft = BooleanField(
+        NORMS_FIELDS["members_may_draft"],
+        description="Otherwise only leads start drafts of the mission, vision and goals.",
+    )
     expectations = TextAreaField(
         NORMS_FIELDS["expectations"],
         validators=[Length(max=EXPECTATIONS_MAX * (EXPECTATION_MAX + 2))],
@@ -109,6 +113,7 @@ def norms_input(form: NormsForm) -> NormsInput:
         video_link=form.video_link.data or "",
         designees_may_attend=bool(form.designees_may_attend.data),
         designees_may_vote=bool(form.designees_may_vote.data),
+        members_may_draft=bool(form.members_may_draft.data),
         expectations=split_lines(form.expectations.data),
         discussion=form.discussion.data or "",
     )
@@ -127,6 +132,7 @@ def fill_norms_form(form: NormsForm, norms: OperatingNorms | None) -> None:
     form.video_link.data = norms.video_link
     form.designees_may_attend.data = norms.designees_may_attend
     form.designees_may_vote.data = norms.designees_may_vote
+    form.members_may_draft.data = norms.members_may_draft
     form.expectations.data = "\n".join(norms.expectations)
     form.discussion.data = norms.discussion
 

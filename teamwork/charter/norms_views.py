@@ -168,7 +168,10 @@ def incentive(team_id: int) -> Page:
 @bp.get("/composition")
 def composition(team_id: int) -> Page:
     access = team_access(current_user, team_id)
-    juvenile = request.args.get("juvenile") == "1"
+    # The team's own setting, unless the page is asked to show the other recommendation.
+    # (The form sends juvenile=0 from a hidden field, plus juvenile=1 when ticked.)
+    asked = request.args.getlist("juvenile")
+    juvenile = "1" in asked if asked else access.team.juvenile_focus
     return render_template(
         "charter/composition.html",
         access=access,

@@ -24,7 +24,7 @@ from teamwork.consensus.models import Decision, Proposal, ProposalStatus
 from teamwork.consensus.rules import DecisionRule, RuleError
 from teamwork.consensus.signals import decision_recorded
 from teamwork.database import utcnow
-from teamwork.errors import Conflict, InvalidInput, NotFound
+from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
 from teamwork.teams.models import Team
 from teamwork.teams.rules import Action
@@ -92,6 +92,28 @@ def pending_rule_changes(access: TeamAccess | OversightAccess) -> list[RuleChang
 # --- Drafting ----------------------------------------------------------------------------
 
 
+def _drafting_access(actor: User, team_id: int) -> TeamAccess:
+    """Leads draft; so does any voting member when the team's operating norms say so."""
+    from teamwork.charter.norms import members_may_draft
+
+    access = team_access(actor, team_id)
+    if access.can(Action.EDIT_CHARTER):
+        return access
+    if access.can(Action.VOTE) and members_may_draft(team_id):
+        return access
+    raise Forbidden("Only the team's leads start charter drafts (the operating norms say so).")
+
+
+def can_draft(access: TeamAccess | OversightAccess) -> bool:
+    from teamwork.charter.norms import members_may_draft
+
+    if not isinstance(access, TeamAccess):
+        return False
+    return access.can(Action.EDIT_CHARTER) or (
+        access.can(Action.VOTE) and members_may_draft(access.team.id)
+    )
+
+
 def _clean_text(text: str, kind: StatementKind) -> str:
     text = (text or "").strip().replace("\r\n", "\n")
     if not text:
@@ -111,7 +133,7 @@ def draft_statement(
 ) -> StatementVersion:
     """Save a new draft version: of the given statement, or of the team's mission or vision,
     or of a new goal. Every edit is kept as its own version with a diff to the previous one."""
-    access = team_access(actor, team_id, Action.EDIT_CHARTER)
+    access = _drafting_access(actor, team_id)
     kind = StatementKind(kind)
     text = _clean_text(text, kind)
     if statement_id is not None:
@@ -145,7 +167,7 @@ def draft_statement(
 
 def propose_adoption(actor: User, team_id: int, version_id: int) -> Proposal:
     """Put a draft version to the team as a consensus proposal; consensus adopts it."""
-    access = team_access(actor, team_id, Action.EDIT_CHARTER)
+    access = _drafting_access(actor, team_id)
     version = db.session.get(StatementVersion, version_id)
     if version is None or version.statement.team_id != access.team.id:
         raise NotFound()

@@ -10,7 +10,7 @@ from teamwork.charter import export, services
 from teamwork.charter.forms import DraftForm, RuleForm, fill_rule_form, rule_data
 from teamwork.charter.models import StatementKind
 from teamwork.consensus import services as consensus
-from teamwork.errors import Conflict, InvalidInput
+from teamwork.errors import Conflict, Forbidden, InvalidInput
 from teamwork.forms import apply_error
 from teamwork.teams.rules import Action
 from teamwork.teams.services import (
@@ -52,6 +52,7 @@ def _charter_page(
         rule_changes=services.pending_rule_changes(access),
         # Leadership and staffing names people: for the team's own members only.
         roster=team_roster(access) if isinstance(access, TeamAccess) else None,
+        can_draft=services.can_draft(access),
         form=form,
     )
     return page, status
@@ -78,7 +79,9 @@ def printable(team_id: int) -> Page:
 
 @bp.post("/drafts")
 def draft(team_id: int) -> Page:
-    access = team_access(current_user, team_id, Action.EDIT_CHARTER)
+    access = team_access(current_user, team_id)
+    if not services.can_draft(access):
+        raise Forbidden("Only the team's leads start charter drafts (the operating norms say so).")
     form = DraftForm()
     if form.validate_on_submit():
         try:
@@ -110,13 +113,17 @@ def statement(team_id: int, statement_id: int) -> Page:
         text=view.versions[-1].text if view.versions else "",
     )
     return render_template(
-        "charter/statement.html", access=access, team=access.team, view=view, form=form
+        "charter/statement.html",
+        access=access,
+        team=access.team,
+        view=view,
+        form=form,
+        can_draft=services.can_draft(access),
     )
 
 
 @bp.post("/versions/<int:version_id>/propose")
 def propose(team_id: int, version_id: int) -> Page:
-    team_access(current_user, team_id, Action.EDIT_CHARTER)
     try:
         proposal = services.propose_adoption(current_user, team_id, version_id)
     except Conflict as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
@@ -31,6 +31,10 @@ class TeamForm(FlaskForm):
         "Description",
         validators=[Length(max=DESCRIPTION_MAX)],
         description="Optional: what this team is for, in a sentence or two.",
+    )
+    juvenile_focus = BooleanField(
+        "This team focuses on juveniles",
+        description="Its recommended composition then includes schools and social services.",
     )
 
 

@@ -26,6 +26,8 @@ class Team(db.Model):
     name: Mapped[str] = mapped_column(sa.String(160))
     level: Mapped[TeamLevel] = mapped_column(enum_column(TeamLevel))
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # Juvenile-focused teams should also seat schools and social services (the brief).
+    juvenile_focus: Mapped[bool] = mapped_column(default=False)
     parent_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("teams.id", ondelete="RESTRICT"), index=True
     )

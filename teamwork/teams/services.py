@@ -401,12 +401,20 @@ def create_team(
 
 
 def update_team(
-    actor: User, team_id: int, *, name: str, level: TeamLevel, description: str
+    actor: User,
+    team_id: int,
+    *,
+    name: str,
+    level: TeamLevel,
+    description: str,
+    juvenile_focus: bool | None = None,
 ) -> Team:
     team = team_access(actor, team_id, Action.EDIT_TEAM).team
     team.name = _clean_name(name)
     team.level = TeamLevel(level)
     team.description = _clean_description(description)
+    if juvenile_focus is not None:
+        team.juvenile_focus = juvenile_focus
     db.session.commit()
     return team
 

@@ -106,6 +106,7 @@ def edit(team_id: int) -> Page:
                 name=form.name.data or "",
                 level=TeamLevel(form.level.data),
                 description=form.description.data or "",
+                juvenile_focus=bool(form.juvenile_focus.data),
             )
         except DomainError as exc:
             if exc.field is None:

@@ -230,3 +230,38 @@ def test_charter_exports_as_markdown_and_a_printable_page(app, signed_in, make_t
     )
     assert outsider.get(f"/teams/{county.id}/charter/export.md").status_code == 404
     assert outsider.get(f"/teams/{county.id}/charter/print").status_code == 404
+
+
+def test_members_draft_only_when_the_norms_say_so(meeting) -> None:
+    from teamwork.charter.norms import OperatingNorms
+
+    m = meeting()
+    with pytest.raises(Forbidden):
+        services.draft_statement(m.members[0].user, m.team.id, kind=StatementKind.VISION, text="V")
+    db.session.rollback()
+    db.session.add(
+        OperatingNorms(
+            team_id=m.team.id, number=1, cadence="monthly", members_may_draft=True, author_id=None
+        )
+    )
+    db.session.commit()
+    version = services.draft_statement(
+        m.members[0].user, m.team.id, kind=StatementKind.VISION, text="V"
+    )
+    assert version.author_id == m.members[0].user_id
+    with pytest.raises(Forbidden):  # observers never draft
+        services.draft_statement(m.observer.user, m.team.id, kind=StatementKind.VISION, text="W")
+
+
+def test_composition_follows_the_teams_juvenile_focus(meeting, signed_in) -> None:
+    m = meeting()
+    lead = signed_in(m.lead.user)
+    response = lead.post(
+        f"/teams/{m.team.id}/edit",
+        data={"name": m.team.name, "level": "local_policy", "juvenile_focus": "y"},
+    )
+    assert response.status_code == 302
+    db.session.refresh(m.team)
+    assert m.team.juvenile_focus is True
+    page = lead.get(f"/teams/{m.team.id}/charter/composition").get_data(as_text=True)
+    assert "Schools" in page
