@@ -6,6 +6,7 @@ decision on the linked proposal (`consensus.signals.decision_recorded`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
@@ -190,12 +191,17 @@ def propose_adoption(actor: User, team_id: int, version_id: int) -> Proposal:
 # --- The decision rule -------------------------------------------------------------------
 
 
+def _percent(share: Fraction) -> str:
+    return f"{float(share) * 100:.0f}%"
+
+
 def describe_rule(rule: DecisionRule) -> str:
     """The rule in plain words, as the text members vote on."""
     if rule.quorum_count is not None:
         quorum = f"at least {rule.quorum_count} voting members vote"
     elif rule.quorum_share is not None and rule.quorum_share < 1:
-        quorum = f"more than {rule.quorum_share} of the voting members vote"
+        share = "half" if rule.quorum_share == Fraction(1, 2) else _percent(rule.quorum_share)
+        quorum = f"more than {share} of the voting members vote"
     else:
         quorum = "every voting member votes"
     blocks = (
@@ -206,7 +212,8 @@ def describe_rule(rule: DecisionRule) -> str:
     lines = [
         f"A round counts when {quorum}; {blocks}.",
         (
-            f"Consensus fails when more than {rule.sideways_cap} of the votes are sideways."
+            f"Consensus fails when more than {_percent(rule.sideways_cap)} of the votes are "
+            "sideways."
             if rule.sideways_cap is not None
             else "There is no limit on sideways votes."
         ),
