@@ -1,0 +1,228 @@
+"""The authorization matrix: every route of the app, for every kind of actor, against one
+policy table. A route missing from the table fails the suite, so a new page cannot be added
+without deciding who may use it. Refused requests must change nothing in the database."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from teamwork.agreements import services as agreements
+from teamwork.charter import services as charter
+from teamwork.charter.models import StatementKind
+from teamwork.consensus import services as consensus
+from teamwork.extensions import db
+from teamwork.teams import services as teams
+from teamwork.teams.rules import Role, TeamLevel
+
+# Who may use a route. Levels, from the least to the most privileged:
+#   member     any current member (observers included)
+#   oversight  any member, and members of a parent team, read only
+#   voter      members who vote (not observers)
+#   moderator  the moderator in office, or a lead
+#   lead       leads only
+#   own        reaches its service for every member; the service decides by the object
+#              (e.g. a member's own agency), so only outsiders' 404 is checked here
+# Routes outside any team (sign-in, account, ...) are listed in NOT_TEAM_SCOPED.
+POLICY: dict[str, dict[str, str]] = {
+    "teams.show": {"GET": "member"},
+    "teams.structure": {"GET": "oversight"},
+    "teams.members": {"GET": "lead"},
+    "teams.edit": {"GET": "lead", "POST": "lead"},
+    "teams.invite": {"POST": "lead"},
+    "teams.update_member": {"POST": "lead"},
+    "teams.remove_member": {"POST": "lead"},
+    "teams.resend_invitation": {"POST": "lead"},
+    "teams.revoke_invitation": {"POST": "lead"},
+    "teams.designate_moderator": {"POST": "lead"},
+    "consensus.proposals": {"GET": "member", "POST": "voter"},
+    "consensus.vote": {"GET": "member"},
+    "consensus.history": {"GET": "member"},
+    "consensus.console": {"GET": "moderator"},
+    "consensus.amend": {"GET": "moderator", "POST": "moderator"},
+    "consensus.change_status": {"POST": "moderator"},
+    "consensus.decisions": {"GET": "oversight"},
+    "consensus.decision": {"GET": "oversight"},
+    "charter.show": {"GET": "oversight"},
+    "charter.statement": {"GET": "oversight"},
+    "charter.export_markdown": {"GET": "member"},
+    "charter.printable": {"GET": "member"},
+    "charter.draft": {"POST": "lead"},
+    "charter.propose": {"POST": "lead"},
+    "charter.decision_rule": {"GET": "lead", "POST": "lead"},
+    "norms.show": {"GET": "member"},
+    "norms.history": {"GET": "member"},
+    "norms.edit": {"GET": "lead", "POST": "lead"},
+    "norms.incentives": {"GET": "member"},
+    "norms.incentive": {"GET": "member", "POST": "own"},
+    "norms.composition": {"GET": "member"},
+    "agreements.index": {"GET": "member", "POST": "lead"},
+    "agreements.show": {"GET": "member"},
+    "agreements.printable": {"GET": "member"},
+    "agreements.export_markdown": {"GET": "member"},
+    "agreements.add_version": {"POST": "lead"},
+    "agreements.sign": {"POST": "own"},
+}
+NOT_TEAM_SCOPED = {
+    "static",
+    "auth.login",
+    "auth.logout",
+    "auth.account",
+    "auth.sign_out_elsewhere",
+    "auth.invitation",
+    "teams.dashboard",
+    "teams.create",
+}
+# Query arguments some pages need (which agency's incentives).
+QUERY = {"norms.incentive": {"agency": "Probation"}}
+ACTORS = ["anonymous", "outsider", "parent_member", "observer", "member", "recorder"]
+ACTORS += ["moderator", "lead"]
+ALLOWED = {
+    "member": {"observer", "member", "recorder", "moderator", "lead"},
+    "oversight": {"parent_member", "observer", "member", "recorder", "moderator", "lead"},
+    "voter": {"member", "recorder", "moderator", "lead"},
+    "moderator": {"moderator", "lead"},
+    "lead": {"lead"},
+}
+
+
+def routes(app: Flask) -> list[tuple[str, str, str]]:
+    found = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method, rule.rule))
+    return found
+
+
+def test_every_route_is_in_the_policy_table(app: Flask) -> None:
+    missing = sorted(
+        f"{method} {endpoint}"
+        for endpoint, method, _rule in routes(app)
+        if endpoint not in NOT_TEAM_SCOPED and method not in POLICY.get(endpoint, {})
+    )
+    assert missing == [], f"add these to POLICY in {__file__}: {missing}"
+    stale = sorted(
+        f"{method} {endpoint}"
+        for endpoint, methods in POLICY.items()
+        for method in methods
+        if (endpoint, method) not in {(e, m) for e, m, _r in routes(app)}
+    )
+    assert stale == []
+
+
+@dataclass
+class World:
+    team_id: int
+    values: dict[str, Any]
+    users: dict[str, Any]
+
+
+@pytest.fixture
+def world(make_team, make_member, make_user) -> World:
+    parent = make_team("Oversight group", level=TeamLevel.STATEWIDE_POLICY)
+    team = make_team("County team", parent=parent)
+    other = make_team("Another team")
+    lead = make_member(team, role=Role.LEAD, agency="Probation")
+    moderator = make_member(team, moderator=True, agency="Treatment")
+    member = make_member(team, agency="Victim advocacy")
+    recorder = make_member(team, role=Role.RECORDER, agency="County office")
+    observer = make_member(team, role=Role.OBSERVER, agency="District court")
+    target = make_member(team, agency="Police")
+    outsider = make_member(other)
+    parent_member = make_member(parent)
+    proposal = consensus.create_proposal(lead.user, team.id, title="P", text="Text")
+    decided = consensus.create_proposal(lead.user, team.id, title="D", text="Decided")
+    round_ = consensus.open_round(lead.user, decided.id)
+    for voter in (lead, moderator, member, recorder, target):
+        consensus.cast_vote(voter.user, round_.id, choice="up", reason="", request_id="m")
+    consensus.close_round(lead.user, round_.id)
+    decision_id = db.session.scalar(sa.text("select id from decisions"))
+    version = charter.draft_statement(lead.user, team.id, kind=StatementKind.MISSION, text="M")
+    agreement = agreements.create_agreement(
+        lead.user, team.id, title="MOU", text="We agree.", renewal_date=None
+    )
+    issued = teams.invite_member(
+        lead.user,
+        team.id,
+        email="new@example.org",
+        role=Role.MEMBER,
+        agency="Schools",
+        discipline="schools",
+    )
+    values = {
+        "team_id": team.id,
+        "proposal_id": proposal.id,
+        "decision_id": decision_id,
+        "membership_id": target.id,
+        "invitation_id": issued.invitation.id,
+        "statement_id": version.statement_id,
+        "version_id": version.id,
+        "agreement_id": agreement.id,
+    }
+    users = {
+        "outsider": outsider.user,
+        "parent_member": parent_member.user,
+        "observer": observer.user,
+        "member": member.user,
+        "recorder": recorder.user,
+        "moderator": moderator.user,
+        "lead": lead.user,
+    }
+    return World(team.id, values, users)
+
+
+def fingerprint() -> str:
+    """A digest of every row of every table: equal before and after means nothing changed."""
+    digest = hashlib.sha256()
+    with db.engine.connect() as connection:
+        for table in db.metadata.sorted_tables:
+            rows = connection.execute(sa.select(table).order_by(*table.primary_key.columns))
+            digest.update(repr(rows.all()).encode())
+    return digest.hexdigest()
+
+
+def team_routes() -> list[tuple[str, str]]:
+    return sorted((endpoint, method) for endpoint, ms in POLICY.items() for method in ms)
+
+
+@pytest.mark.parametrize(("endpoint", "method"), team_routes())
+def test_policy_holds_for_every_actor(
+    app: Flask, world: World, login, endpoint: str, method: str
+) -> None:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    with app.test_request_context():
+        from flask import url_for
+
+        url = url_for(
+            endpoint, **{k: world.values[k] for k in rule.arguments}, **QUERY.get(endpoint, {})
+        )
+    level = POLICY[endpoint][method]
+    for actor in ACTORS:
+        client = app.test_client()
+        if actor != "anonymous":
+            login(world.users[actor], on=client)
+        before = fingerprint()
+        response = client.open(url, method=method, data={})
+        status, location = response.status_code, response.headers.get("Location", "")
+        label = f"{method} {endpoint} as {actor}"
+        if actor == "anonymous":
+            assert status == 302 and location.startswith("/login"), label
+            assert fingerprint() == before, label
+            continue
+        if actor == "outsider" or (actor == "parent_member" and level != "oversight"):
+            assert status == 404, f"{label}: {status}"
+            assert fingerprint() == before, label
+            continue
+        if level == "own":
+            continue  # the service decides per object; tested with the capability
+        if actor in ALLOWED[level]:
+            assert status not in {401, 403, 404}, f"{label}: {status}"
+            assert not location.startswith("/login"), label
+        else:
+            assert status == 403, f"{label}: {status}"
+            assert fingerprint() == before, label
