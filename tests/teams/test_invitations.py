@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -26,8 +25,9 @@ from teamwork.auth.models import User
 from teamwork.auth.services import token_digest
 from teamwork.database import utcnow
 from teamwork.extensions import db as _db
-from teamwork.teams.models import Invitation, Membership, ModeratorTerm, Team
+from teamwork.teams.models import Invitation, Membership, Team
 from teamwork.teams.rules import Discipline, Role
+from tests.teams.helpers import committed, committed_row, snapshot
 
 NEW_PASSWORD = "violet tractor moonlight"
 LINK = re.compile(r"http://localhost/invitations/([A-Za-z0-9_-]+)")
@@ -45,27 +45,6 @@ def outbox(app: Flask) -> Iterator[list[EmailMessage]]:
 
     with mail.message_sent.connected_to(record, app):
         yield sent
-
-
-def committed(model: type[Any], *where: Any) -> list[Any]:
-    """Rows of `model`'s table as committed, read on a connection of its own."""
-    table = model.__table__
-    with _db.engine.connect() as connection:
-        return list(connection.execute(sa.select(table).where(*where).order_by(table.c.id)))
-
-
-def committed_row(model: type[Any], row_id: int) -> Any:
-    rows = committed(model, model.__table__.c.id == row_id)
-    assert len(rows) == 1
-    return rows[0]
-
-
-def snapshot() -> dict[str, list[tuple[Any, ...]]]:
-    """Everything an invitation request could change (sign-in sessions excluded)."""
-    return {
-        model.__tablename__: [tuple(row) for row in committed(model)]
-        for model in (User, Team, Membership, Invitation, ModeratorTerm)
-    }
 
 
 def page(response: Any) -> str:

@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from teamwork.auth.models import User
 from teamwork.auth.services import deactivate_user, token_digest
@@ -21,29 +20,10 @@ from teamwork.extensions import db as _db
 from teamwork.teams import services
 from teamwork.teams.models import Invitation, Membership, ModeratorTerm, Team
 from teamwork.teams.rules import Action, Discipline, Role, TeamLevel
+from tests.teams.helpers import committed, committed_row, snapshot
 
 AGENCY = "Northfield County Probation Department"
 PW = "violet tractor moonlight"
-
-
-def committed(model: type[Any], *where: Any) -> list[Any]:
-    """Rows of `model`'s table as committed, read on a connection of its own."""
-    table = model.__table__
-    with _db.engine.connect() as connection:
-        return list(connection.execute(sa.select(table).where(*where).order_by(table.c.id)))
-
-
-def committed_row(model: type[Any], row_id: int) -> Any:
-    rows = committed(model, model.__table__.c.id == row_id)
-    assert len(rows) == 1
-    return rows[0]
-
-
-def snapshot() -> dict[str, list[tuple[Any, ...]]]:
-    return {
-        model.__tablename__: [tuple(row) for row in committed(model)]
-        for model in (User, Team, Membership, Invitation, ModeratorTerm)
-    }
 
 
 @pytest.fixture

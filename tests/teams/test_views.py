@@ -13,38 +13,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from teamwork.auth.models import User
-from teamwork.extensions import db as _db
 from teamwork.teams import services
-from teamwork.teams.models import Invitation, Membership, ModeratorTerm, Team
+from teamwork.teams.models import Membership, ModeratorTerm, Team
 from teamwork.teams.rules import Discipline, Role, TeamLevel
+from tests.teams.helpers import committed, committed_row, snapshot
 
 # --- Helpers -----------------------------------------------------------------------------
-
-
-def committed(model: type[Any], *where: Any) -> list[Any]:
-    """Rows of `model`'s table as committed, read on a connection of its own."""
-    table = model.__table__
-    with _db.engine.connect() as connection:
-        return list(connection.execute(sa.select(table).where(*where).order_by(table.c.id)))
-
-
-def committed_row(model: type[Any], row_id: int) -> Any:
-    rows = committed(model, model.__table__.c.id == row_id)
-    assert len(rows) == 1
-    return rows[0]
-
-
-def snapshot() -> dict[str, list[tuple[Any, ...]]]:
-    """Everything a team request could change (sign-in sessions excluded)."""
-    return {
-        model.__tablename__: [tuple(row) for row in committed(model)]
-        for model in (User, Team, Membership, Invitation, ModeratorTerm)
-    }
 
 
 def page(response: Any) -> str:
