@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 export HOST ?= 127.0.0.1
 export PORT ?= 5000
 
-.PHONY: run test test-sqlite lint format bench vendor migrate clean
+.PHONY: run serve-cluster test test-sqlite lint format bench vendor migrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,17 @@ run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) demo
 	$(BIN)/python wsgi.py
+
+# Several workers (WORKERS, on ports PORT, PORT+1, ...) sharing PostgreSQL and Redis, for local
+# trials of the scale-out setup (docs/deploy.md). TEAMWORK_DATABASE_URL and
+# TEAMWORK_MESSAGE_QUEUE default to the local servers; Ctrl+C stops every worker.
+WORKERS ?= 2
+$(VENV)/.installed-postgres: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[postgres]'
+	touch $@ $(VENV)/.installed
+
+serve-cluster: $(VENV)/.installed-postgres
+	WORKERS=$(WORKERS) $(BIN)/python scripts/serve_cluster.py
 
 # The whole suite on SQLite, then again on PostgreSQL when it is reachable (CI has it).
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test

@@ -72,13 +72,36 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     socketio.init_app(
         app,
-        message_queue=app.config["TEAMWORK_MESSAGE_QUEUE"],
+        **_message_queue_options(app),
         async_mode=app.config["TEAMWORK_ASYNC_MODE"],
         # None means same origin only; a deployment behind a proxy lists its public origins.
         cors_allowed_origins=app.config["TEAMWORK_ALLOWED_ORIGINS"] or None,
         # The largest message a client sends is a vote with its reason (2,000 characters).
         max_http_buffer_size=64 * 1024,
     )
+
+
+def _message_queue_options(app: Flask) -> dict[str, Any]:
+    """Flask-SocketIO's message queue, with the Redis connection pool sized for bursts.
+
+    Flask-SocketIO builds its own `socketio.RedisManager` from `message_queue` and passes no
+    `redis_options`, so redis-py's default pool of 100 connections applies. Every greenlet that
+    broadcasts at the same moment takes one; past the limit redis-py raises "Too many
+    connections" and python-socketio drops that broadcast after one retry. For a Redis URL we
+    therefore build the manager ourselves with `max_connections` (TEAMWORK_REDIS_MAX_CONNECTIONS)
+    and the same channel Flask-SocketIO would use; other queues go through Flask-SocketIO as-is.
+    """
+    url = app.config["TEAMWORK_MESSAGE_QUEUE"]
+    if not url or not url.startswith(("redis://", "rediss://")):
+        return {"message_queue": url}
+    import socketio as python_socketio
+
+    manager = python_socketio.RedisManager(
+        url,
+        channel="flask-socketio",  # Flask-SocketIO's default channel
+        redis_options={"max_connections": app.config["TEAMWORK_REDIS_MAX_CONNECTIONS"]},
+    )
+    return {"client_manager": manager}
 
 
 def register_proxy_handling(app: Flask) -> None:

@@ -85,6 +85,9 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "TEAMWORK_MESSAGE_QUEUE": message_queue,
+        # Size of each worker's Redis connection pool for the message queue (redis-py's default
+        # is 100; a burst of broadcasts beyond it would be dropped). See teamwork/__init__.py.
+        "TEAMWORK_REDIS_MAX_CONNECTIONS": _int(env, "REDIS_MAX_CONNECTIONS", 1000, minimum=1),
         "RATELIMIT_STORAGE_URI": limiter_storage,
         "RATELIMIT_HEADERS_ENABLED": False,
         "TEAMWORK_LOGIN_LIMIT_ACCOUNT": _env(

@@ -43,6 +43,7 @@ POLICY: dict[str, dict[str, str]] = {
     "consensus.proposals": {"GET": "member", "POST": "voter"},
     "consensus.vote": {"GET": "member"},
     "consensus.history": {"GET": "member"},
+    "consensus.room": {"GET": "member"},
     "consensus.console": {"GET": "moderator"},
     "consensus.amend": {"GET": "moderator", "POST": "moderator"},
     "consensus.change_status": {"POST": "moderator"},

@@ -85,3 +85,21 @@ def test_a_trusted_proxy_supplies_the_scheme(tmp_path: Path, monkeypatch) -> Non
     response = app.test_client().get("/login", headers={"X-Forwarded-Proto": "https"})
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if "teamwork_session" in h)
     assert "Secure" in cookie
+
+
+def test_a_redis_queue_gets_a_pool_sized_for_bursts(tmp_path: Path, monkeypatch) -> None:
+    from teamwork import create_app
+    from teamwork.extensions import socketio
+    from tests.conftest import config_for_tests
+
+    monkeypatch.setenv("TEAMWORK_INSTANCE_PATH", str(tmp_path / "instance"))
+    create_app(
+        {
+            **config_for_tests(tmp_path),
+            "TEAMWORK_MESSAGE_QUEUE": "redis://127.0.0.1:6379/7",
+            "TEAMWORK_REDIS_MAX_CONNECTIONS": 777,
+        }
+    )
+    manager = socketio.server.manager
+    assert manager.redis_options["max_connections"] == 777
+    assert manager.channel == "flask-socketio"

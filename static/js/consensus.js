@@ -1,6 +1,7 @@
 /*
- * Teamwork — the live consensus screens: the voting screen (data-mode="vote") and the
- * moderator console (data-mode="console"). Protocol: docs/realtime.md.
+ * Teamwork — the live consensus screens: the voting screen (data-mode="vote"), the
+ * moderator console (data-mode="console") and the read-only room display for the projector
+ * (data-mode="room": no controls and no per-user data). Protocol: docs/realtime.md.
  *
  * - The page renders from the JSON blocks the server put in it (state, you, members), so it is
  *   right before the socket connects; every server event then carries the whole state with a
@@ -19,7 +20,7 @@
 
   // ---- Constants ------------------------------------------------------------------------
 
-  const MODE = root.dataset.mode === "console" ? "console" : "vote";
+  const MODE = ["console", "room"].includes(root.dataset.mode) ? root.dataset.mode : "vote";
   const PROPOSAL_ID = Number(root.dataset.proposalId);
   const ACK_TIMEOUT_MS = 5000;
   const SNAPSHOT_GRACE_MS = 2000;
@@ -218,7 +219,8 @@
       if (!a.tally_visible && b.tally_visible) {
         ui.lastTallyAnnounced = Date.now();
         announce(`The votes are shown. ${tallySentence(next)}`);
-      } else if (a.voted !== b.voted || JSON.stringify(a.tally) !== JSON.stringify(b.tally)) {
+      } else if (MODE !== "room" && (a.voted !== b.voted || JSON.stringify(a.tally) !== JSON.stringify(b.tally))) {
+        // (The room display announces rounds opening, revealing and closing, not every vote.)
         announceTallySoon();
       }
     }
@@ -245,7 +247,8 @@
     state = payload.state;
     if (Array.isArray(payload.members)) members = payload.members;
     else if (Array.isArray(state.members)) members = state.members;
-    if (payload.you && typeof payload.you === "object") {
+    // The room display shows only what the whole room may see: it never takes `you`.
+    if (payload.you && typeof payload.you === "object" && MODE !== "room") {
       you = payload.you;
       adoptYourVote(you, v);
     } else {
@@ -665,7 +668,8 @@
     renderConcerns();
     renderProposal();
     if (MODE === "vote") renderVotePanel();
-    else renderConsole();
+    else if (MODE === "console") renderConsole();
+    // The room display has no panel of its own: the shared parts above are all it shows.
   }
 
   function roundLine(s) {
@@ -685,6 +689,7 @@
     if (status === "tabled") return "This proposal is tabled (set aside for now).";
     if (r && r.status === "open") {
       if (MODE === "console") return "Members can vote now.";
+      if (MODE === "room") return "Members are voting now.";
       return you.can_vote ? "" : "Members are voting now.";
     }
     if (r) return MODE === "console" ? "Discuss the concerns, amend the text if needed, then open the next round." : "Waiting for the moderator to open the next round.";
@@ -693,7 +698,8 @@
 
   function renderHeader() {
     setText($("cs-title"), state.proposal.title);
-    const title = `${MODE === "console" ? "Console · " : ""}${state.proposal.title} · Teamwork`;
+    const prefix = { console: "Console · ", room: "Room display · " }[MODE] || "";
+    const title = `${prefix}${state.proposal.title} · Teamwork`;
     if (document.title !== title) document.title = title;
     setText($("cs-round-line"), roundLine(state));
     const detail = roundDetail(state);

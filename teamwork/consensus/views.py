@@ -70,6 +70,19 @@ def vote(team_id: int, proposal_id: int) -> Page:
     )
 
 
+@bp.get("/proposals/<int:proposal_id>/room")
+def room(team_id: int, proposal_id: int) -> Page:
+    """The read-only room display (the projector): large type, no controls, updated live."""
+    access, proposal = services.team_proposal(current_user, team_id, proposal_id)
+    return render_template(
+        "consensus/room.html",
+        team=access.team,
+        proposal=proposal,
+        state=services.live_state(proposal),
+        members=services.members_state(team_id),
+    )
+
+
 @bp.get("/proposals/<int:proposal_id>/console")
 def console(team_id: int, proposal_id: int) -> Page:
     access, proposal = services.team_proposal(current_user, team_id, proposal_id, Action.MODERATE)

@@ -133,6 +133,7 @@ CHECKS = [
     Check("agreement", LEAD, "{agreement}"),
     Check("agreement-print", MEMBER, "{agreement}/print"),
     Check("account", OBSERVER, "/account"),
+    Check("room-display", MEMBER, "{voting}/room", ready=LIVE, needs_open_round=True),
 ]
 
 

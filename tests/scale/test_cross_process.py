@@ -1,0 +1,387 @@
+"""Two real server processes sharing PostgreSQL and Redis: live updates cross processes.
+
+The setup `make serve-cluster` and docs/deploy.md describe, in miniature: two `python wsgi.py`
+workers (gevent) on free ports, one fresh PostgreSQL schema, one Redis message queue. A lead and
+six members sign in over HTTP (each on the *other* worker from the one it connects to, so the
+shared secret key and session store are exercised too), connect with python-socketio's asyncio
+client over WebSocket, half to worker A and half to worker B; the lead opens a round on A and
+every member votes on its own worker at once. Every client, on both workers, must see the round
+open and a state with every vote counted, and PostgreSQL must hold exactly the votes cast.
+
+Runs only in the PostgreSQL pass of `make test` (TEAMWORK_TEST_DATABASE_URL set) and only when
+Redis answers at REDIS_URL. Redis database 7 holds this test's rate-limit counters and is
+flushed afterwards. Note that Redis pub/sub channels are not scoped by database number: the
+workers publish on Flask-SocketIO's default channel, which a `make serve-cluster` running on the
+same Redis at the same time would share.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import TEST_DATABASE_URL, database_schema
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+REPO = Path(__file__).resolve().parents[2]
+REDIS_URL = "redis://127.0.0.1:6379/7"
+PASSWORD = "cross process passphrase"
+MEMBERS = 6
+TIMEOUT = 30.0  # seconds, for any one wait
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+# Run by the test in the workers' environment: a lead, MEMBERS members and one proposal.
+SEED = """
+import json, sys
+from teamwork import create_app
+from teamwork.auth.models import User
+from teamwork.auth.services import hash_password
+from teamwork.consensus.services import create_proposal
+from teamwork.extensions import db
+from teamwork.teams.models import Membership, Team
+from teamwork.teams.rules import Discipline, Role, TeamLevel
+
+members, password = int(sys.argv[1]), sys.argv[2]
+app = create_app()
+with app.app_context():
+    password_hash = hash_password(password)
+    team = Team(name="Scale Test Team", level=TeamLevel.LOCAL_POLICY, description="Scale test.")
+    db.session.add(team)
+    people = [("lead@scale.example", Role.LEAD)] + [
+        (f"member{n}@scale.example", Role.MEMBER) for n in range(1, members + 1)
+    ]
+    users = {}
+    for n, (email, role) in enumerate(people):
+        user = User(email=email, name=f"Scale Person {n}", password_hash=password_hash)
+        users[email] = user
+        db.session.add(user)
+        db.session.add(Membership(team=team, user=user, agency=f"Agency {n}",
+                                  discipline=Discipline.OTHER, role=role))
+    db.session.commit()
+    proposal = create_proposal(users["lead@scale.example"], team.id, title="Scale proposal",
+                               text="Every member votes on this from one of two workers.")
+    print(json.dumps({"proposal_id": proposal.id, "lead": people[0][0],
+                      "members": [email for email, _ in people[1:]]}))
+"""
+
+
+def _unreachable_reason() -> str | None:
+    if not TEST_DATABASE_URL:
+        return "runs in the PostgreSQL pass of make test (TEAMWORK_TEST_DATABASE_URL is unset)"
+    try:
+        import psycopg
+
+        psycopg.connect(TEST_DATABASE_URL.replace("+psycopg", ""), connect_timeout=3).close()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return f"PostgreSQL is not reachable at {TEST_DATABASE_URL}: {exc}"
+    try:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+        client.ping()
+        client.close()
+    except Exception as exc:  # noqa: BLE001
+        return f"Redis is not reachable at {REDIS_URL}: {exc}"
+    try:
+        import aiohttp  # noqa: F401 - python-socketio's AsyncClient runs over it
+    except ImportError:
+        return "needs aiohttp (the `test` extra: pip install -e '.[test]')"
+    return None
+
+
+# ---- Processes -------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _answers(port: int) -> bool:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        connection.request("GET", "/login")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+def _database_url(schema: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def _run(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
+        [sys.executable, *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"`{' '.join(args[:4])}` failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@dataclass
+class Cluster:
+    urls: list[str]
+    logs: list[Path]
+    seed: dict[str, Any]
+    database_url: str
+
+    def log_text(self) -> str:
+        return "\n".join(
+            f"--- worker {n} ---\n" + path.read_text(errors="replace")
+            for n, path in enumerate(self.logs)
+            if path.exists()
+        )
+
+
+@pytest.fixture
+def cluster() -> Iterator[Cluster]:
+    reason = _unreachable_reason()
+    if reason:
+        pytest.skip(reason)
+    import redis
+
+    instance = Path(tempfile.mkdtemp(prefix="teamwork-scale-"))
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        with database_schema() as schema:
+            assert schema  # TEST_DATABASE_URL is set (checked above)
+            env = {n: v for n, v in os.environ.items() if not n.startswith("TEAMWORK_")}
+            env.update(
+                TEAMWORK_INSTANCE_PATH=str(instance),  # both workers: one generated secret key
+                TEAMWORK_DATABASE_URL=_database_url(schema),
+                TEAMWORK_MESSAGE_QUEUE=REDIS_URL,
+                TEAMWORK_ARGON2_TIME_COST="1",
+                TEAMWORK_ARGON2_MEMORY_KIB="64",
+                TEAMWORK_LOG_LEVEL="WARNING",
+                PYTHONUNBUFFERED="1",
+            )
+            _run(env, "-m", "flask", "--app", "wsgi", "db", "upgrade")  # writes the secret key
+            seeded = _run(env, "-c", SEED, str(MEMBERS), PASSWORD)
+            seed = json.loads(seeded.strip().splitlines()[-1])
+            ports = [_free_port(), _free_port()]
+            logs = [instance / f"worker-{port}.log" for port in ports]
+            try:
+                for port, log_path in zip(ports, logs, strict=True):
+                    with log_path.open("wb") as log:
+                        processes.append(
+                            subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
+                                [sys.executable, "wsgi.py"],
+                                cwd=REPO,
+                                env={**env, "HOST": "127.0.0.1", "PORT": str(port)},
+                                stdout=log,
+                                stderr=subprocess.STDOUT,
+                            )
+                        )
+                deadline = time.monotonic() + TIMEOUT
+                for port, process, log_path in zip(ports, processes, logs, strict=True):
+                    while not _answers(port):
+                        if process.poll() is not None or time.monotonic() > deadline:
+                            pytest.fail(
+                                f"worker on port {port} did not answer within {TIMEOUT:.0f} s "
+                                f"(exit code {process.returncode}):\n"
+                                + log_path.read_text(errors="replace")
+                            )
+                        time.sleep(0.1)
+                yield Cluster(
+                    urls=[f"http://127.0.0.1:{port}" for port in ports],
+                    logs=logs,
+                    seed=seed,
+                    database_url=env["TEAMWORK_DATABASE_URL"],
+                )
+            finally:
+                for process in processes:
+                    _stop(process)  # before the schema is dropped
+    finally:
+        with contextlib.suppress(Exception):
+            client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+            client.flushdb()  # only database 7: this test's rate-limit counters
+            client.close()
+        shutil.rmtree(instance, ignore_errors=True)
+
+
+# ---- Clients ---------------------------------------------------------------------------------
+
+
+def _state(payload: Any) -> tuple[Any, int]:
+    """(round id, voted) from `{"state": {"round": ...}}` or `vote_cast`'s `{"round": ...}`."""
+    if not isinstance(payload, dict):
+        return None, 0
+    round_ = payload.get("round") or (payload.get("state") or {}).get("round")
+    if not round_:
+        return None, 0
+    return round_.get("id"), int(round_.get("voted") or 0)
+
+
+@dataclass
+class Person:
+    email: str
+    connect_to: int  # worker index
+    sio: Any = None
+    opened: set[Any] = field(default_factory=set)  # round ids seen in round_opened
+    voted: dict[Any, int] = field(default_factory=dict)  # round id -> highest `voted` seen
+
+    def on_round_opened(self, payload: Any = None) -> None:
+        round_id, voted = _state(payload)
+        self.opened.add(round_id)
+        self.on_state(payload)
+
+    def on_state(self, payload: Any = None) -> None:
+        round_id, voted = _state(payload)
+        if round_id is not None:
+            self.voted[round_id] = max(voted, self.voted.get(round_id, 0))
+
+
+async def _sign_in(base: str, email: str) -> str:
+    import aiohttp
+
+    timeout = aiohttp.ClientTimeout(total=TIMEOUT)
+    jar = aiohttp.CookieJar(unsafe=True)  # cookies for an IP address
+    async with aiohttp.ClientSession(cookie_jar=jar, timeout=timeout) as http:
+        async with http.get(f"{base}/login") as response:
+            match = CSRF.search(await response.text())
+        assert match, "no csrf_token on /login"
+        form = {"email": email, "password": PASSWORD, "csrf_token": match[1] or match[2]}
+        async with http.post(f"{base}/login", data=form, allow_redirects=False) as response:
+            assert response.status == 302, f"sign-in of {email} answered {response.status}"
+        cookies = {c.key: c.value for c in jar}
+    assert "teamwork_session" in cookies, f"sign-in of {email} set no session cookie"
+    return f"teamwork_session={cookies['teamwork_session']}"
+
+
+async def _until(check: Any, what: str) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"within {TIMEOUT:.0f} s: {what}")
+        await asyncio.sleep(0.05)
+
+
+async def _scenario(cluster: Cluster) -> tuple[Any, dict[str, str], list[Person]]:
+    import socketio
+
+    proposal_id = cluster.seed["proposal_id"]
+    lead = Person(cluster.seed["lead"], connect_to=0)
+    members = [Person(email, connect_to=n % 2) for n, email in enumerate(cluster.seed["members"])]
+    people = [lead, *members]
+    assert {p.connect_to for p in members} == {0, 1}
+    try:
+        for person in people:
+            # Signed in on the other worker: its cookie must work on this one.
+            cookie = await _sign_in(cluster.urls[1 - person.connect_to], person.email)
+            person.sio = socketio.AsyncClient(reconnection=False, request_timeout=TIMEOUT)
+            person.sio.on("round_opened", person.on_round_opened)
+            for event in ("snapshot", "vote_cast", "round_revealed", "round_closed"):
+                person.sio.on(event, person.on_state)
+            await person.sio.connect(
+                f"{cluster.urls[person.connect_to]}/?proposal={proposal_id}",
+                headers={"Cookie": cookie},
+                transports=["websocket"],
+                wait_timeout=TIMEOUT,
+            )
+
+        ack = await lead.sio.call("open_round", {"proposal_id": proposal_id}, timeout=TIMEOUT)
+        assert isinstance(ack, dict) and ack.get("ok"), f"open_round refused: {ack!r}"
+        round_id = ack["round_id"]
+        await _until(
+            lambda: all(round_id in p.opened for p in people),
+            "every client on both workers sees round_opened "
+            f"(missing: {[p.email for p in people if round_id not in p.opened]})",
+        )
+
+        choices = {p.email: ("up" if n % 2 else "sideways") for n, p in enumerate(members)}
+
+        async def vote(person: Person) -> Any:
+            return await person.sio.call(
+                "cast_vote",
+                {
+                    "round_id": round_id,
+                    "choice": choices[person.email],
+                    "reason": f"Vote of {person.email}.",
+                    "request_id": uuid.uuid4().hex,
+                },
+                timeout=TIMEOUT,
+            )
+
+        acks = await asyncio.gather(*(vote(p) for p in members))  # all at once
+        refused = [a for a in acks if not (isinstance(a, dict) and a.get("ok"))]
+        assert refused == [], f"votes refused: {refused!r}"
+        await _until(
+            lambda: all(p.voted.get(round_id, 0) == len(members) for p in people),
+            f"every client sees voted == {len(members)} "
+            f"(seen: {[(p.email, p.connect_to, p.voted.get(round_id)) for p in people]})",
+        )
+        return round_id, choices, people
+    finally:
+        for person in people:
+            if person.sio is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(person.sio.disconnect(), 5)
+
+
+def _stored_votes(cluster: Cluster, round_id: Any) -> dict[str, str]:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(cluster.database_url)  # the test's schema
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text(
+                    "SELECT u.email, v.choice FROM votes v"
+                    " JOIN memberships m ON m.id = v.membership_id"
+                    " JOIN users u ON u.id = m.user_id WHERE v.round_id = :round"
+                ),
+                {"round": round_id},
+            ).all()
+    finally:
+        engine.dispose()
+    return {email: str(choice) for email, choice in rows}
+
+
+def test_votes_on_two_workers_reach_every_client_through_redis(cluster: Cluster) -> None:
+    round_id, choices, people = asyncio.run(asyncio.wait_for(_scenario(cluster), 4 * TIMEOUT))
+
+    # Both workers served clients, and each saw every vote cast on either worker.
+    assert {p.connect_to for p in people} == {0, 1}
+    assert _stored_votes(cluster, round_id) == choices
+    assert "Traceback" not in cluster.log_text(), cluster.log_text()
