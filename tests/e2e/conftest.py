@@ -11,10 +11,8 @@ Content-Security-Policy violations; `screens.assert_no_browser_errors()` checks 
 
 from __future__ import annotations
 
-import http.client
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.conftest import TEST_DATABASE_URL, database_schema
+from tests.conftest import database_schema
+from tests.servers import answers, database_url, free_port, stop
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
@@ -65,23 +64,6 @@ def chromium_missing_reason() -> str | None:
 
 
 # ---- The server ------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _answers(port: int) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-    try:
-        connection.request("GET", "/login")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
 
 
 def _server_env(instance: Path, port: int) -> dict[str, str]:
@@ -123,36 +105,19 @@ class LiveServer:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
-def _database_url(schema: str) -> str:
-    """TEAMWORK_TEST_DATABASE_URL, with the connections' search path set to `schema`."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def live_server_process() -> Iterator[LiveServer]:
     """The real app served by `python wsgi.py` (gevent) on the demo data: on SQLite in a
     throwaway instance folder, or on a fresh PostgreSQL schema when the suite runs on
     PostgreSQL (TEAMWORK_TEST_DATABASE_URL)."""
     instance = Path(tempfile.mkdtemp(prefix="teamwork-e2e-"))
-    port = _free_port()
+    port = free_port()
     env = _server_env(instance, port)
     log_path = instance / "server.log"
     try:
         with database_schema() as schema:
             if schema:
-                env["TEAMWORK_DATABASE_URL"] = _database_url(schema)
+                env["TEAMWORK_DATABASE_URL"] = database_url(schema)
             _flask(env, "db", "upgrade")
             _flask(env, "demo")
             with log_path.open("wb") as log:
@@ -161,7 +126,7 @@ def live_server_process() -> Iterator[LiveServer]:
                 )
             try:
                 deadline = time.monotonic() + SERVER_START_TIMEOUT
-                while not _answers(port):
+                while not answers(port):
                     if process.poll() is not None or time.monotonic() > deadline:
                         pytest.fail(
                             f"the server did not answer on port {port} within "
@@ -171,7 +136,7 @@ def live_server_process() -> Iterator[LiveServer]:
                     time.sleep(0.1)
                 yield LiveServer(url=f"http://127.0.0.1:{port}", log=log_path)
             finally:
-                _stop(process)  # before its database schema is dropped
+                stop(process)  # before its database schema is dropped
     finally:
         shutil.rmtree(instance, ignore_errors=True)
 

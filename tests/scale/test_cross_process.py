@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import http.client
 import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,6 +36,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import TEST_DATABASE_URL, database_schema
+from tests.servers import answers, database_url, free_port, stop
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -110,30 +109,6 @@ def _unreachable_reason() -> str | None:
 # ---- Processes -------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _answers(port: int) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-    try:
-        connection.request("GET", "/login")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
-
-
-def _database_url(schema: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    url = make_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
-
-
 def _run(env: dict[str, str], *args: str) -> str:
     done = subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
         [sys.executable, *args],
@@ -147,16 +122,6 @@ def _run(env: dict[str, str], *args: str) -> str:
     if done.returncode != 0:
         pytest.fail(f"`{' '.join(args[:4])}` failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
 
 
 @dataclass
@@ -189,7 +154,7 @@ def cluster() -> Iterator[Cluster]:
             env = {n: v for n, v in os.environ.items() if not n.startswith("TEAMWORK_")}
             env.update(
                 TEAMWORK_INSTANCE_PATH=str(instance),  # both workers: one generated secret key
-                TEAMWORK_DATABASE_URL=_database_url(schema),
+                TEAMWORK_DATABASE_URL=database_url(schema),
                 TEAMWORK_MESSAGE_QUEUE=REDIS_URL,
                 TEAMWORK_ARGON2_TIME_COST="1",
                 TEAMWORK_ARGON2_MEMORY_KIB="64",
@@ -199,7 +164,7 @@ def cluster() -> Iterator[Cluster]:
             _run(env, "-m", "flask", "--app", "wsgi", "db", "upgrade")  # writes the secret key
             seeded = _run(env, "-c", SEED, str(MEMBERS), PASSWORD)
             seed = json.loads(seeded.strip().splitlines()[-1])
-            ports = [_free_port(), _free_port()]
+            ports = [free_port(), free_port()]
             logs = [instance / f"worker-{port}.log" for port in ports]
             try:
                 for port, log_path in zip(ports, logs, strict=True):
@@ -215,7 +180,7 @@ def cluster() -> Iterator[Cluster]:
                         )
                 deadline = time.monotonic() + TIMEOUT
                 for port, process, log_path in zip(ports, processes, logs, strict=True):
-                    while not _answers(port):
+                    while not answers(port):
                         if process.poll() is not None or time.monotonic() > deadline:
                             pytest.fail(
                                 f"worker on port {port} did not answer within {TIMEOUT:.0f} s "
@@ -231,7 +196,7 @@ def cluster() -> Iterator[Cluster]:
                 )
             finally:
                 for process in processes:
-                    _stop(process)  # before the schema is dropped
+                    stop(process)  # before the schema is dropped
     finally:
         with contextlib.suppress(Exception):
             client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
