@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -151,25 +152,39 @@ def structure(access: TeamAccess | OversightAccess) -> StructureNode:
             )
         )
     )
+
+    def subtree(team: Team, seen: frozenset[int]) -> list[tuple[Team, list[Any]]]:
+        children = sorted(team.children, key=lambda t: t.name.lower())
+        return [(c, subtree(c, seen | {c.id})) for c in children if c.id not in seen]
+
+    tree = subtree(access.team, frozenset({access.team.id}))
+
+    def ids(branches: list[tuple[Team, list[Any]]]) -> list[int]:
+        return [i for team, below in branches for i in (team.id, *ids(below))]
+
+    # Member counts for this tree only, in one query.
     counts = dict(
         db.session.execute(
             sa.select(Membership.team_id, sa.func.count(Membership.id))
             .join(User, User.id == Membership.user_id)
-            .where(Membership.removed_at.is_(None), User.deactivated_at.is_(None))
+            .where(
+                Membership.team_id.in_([access.team.id, *ids(tree)]),
+                Membership.removed_at.is_(None),
+                User.deactivated_at.is_(None),
+            )
             .group_by(Membership.team_id)
         ).all()
     )
 
-    def node(team: Team, seen: frozenset[int]) -> StructureNode:
-        children = sorted(team.children, key=lambda t: t.name.lower())
+    def node(team: Team, branches: list[tuple[Team, list[Any]]]) -> StructureNode:
         return StructureNode(
             team=team,
             is_member=team.id in actor_teams,
             member_count=counts.get(team.id, 0),
-            children=[node(c, seen | {c.id}) for c in children if c.id not in seen],
+            children=[node(child, below) for child, below in branches],
         )
 
-    return node(access.team, frozenset({access.team.id}))
+    return node(access.team, tree)
 
 
 def current_term(team_id: int, day: date | None = None) -> ModeratorTerm | None:

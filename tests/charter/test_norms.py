@@ -4,7 +4,6 @@ reminders), the composition page and the leadership partial."""
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterator
 from datetime import time, timedelta
 from email.message import EmailMessage
@@ -29,6 +28,7 @@ from teamwork.extensions import db
 from teamwork.mail import message_sent
 from teamwork.teams.rules import Discipline, Role
 from teamwork.teams.services import team_access, team_roster, today
+from tests.pages import page, text
 
 PROBATION = "Northfield County Probation Department"  # the meeting fixture's default agency
 
@@ -42,15 +42,6 @@ def outbox(app: Flask) -> Iterator[list[EmailMessage]]:
 
     with message_sent.connected_to(record, app):
         yield sent
-
-
-def page(response: Any) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def text(response: Any) -> str:
-    """The page as a reader hears it: no tags, spaces collapsed."""
-    return " ".join(re.sub(r"<[^>]+>", " ", page(response)).split())
 
 
 def rows(model: type[Any]) -> list[tuple[Any, ...]]:

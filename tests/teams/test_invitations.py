@@ -7,7 +7,6 @@ connection of its own.
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from collections.abc import Callable, Iterator
@@ -27,6 +26,7 @@ from teamwork.database import utcnow
 from teamwork.extensions import db as _db
 from teamwork.teams.models import Invitation, Membership, Team
 from teamwork.teams.rules import Discipline, Role
+from tests.pages import field_error, page, text
 from tests.teams.helpers import committed, committed_row, snapshot
 
 NEW_PASSWORD = "violet tractor moonlight"
@@ -47,25 +47,6 @@ def outbox(app: Flask) -> Iterator[list[EmailMessage]]:
         yield sent
 
 
-def page(response: Any) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def text(response: Any) -> str:
-    """The page's text: tags dropped, whitespace collapsed."""
-    return " ".join(re.sub(r"<[^>]+>", " ", page(response)).split())
-
-
-def field_error(response: Any, field_id: str) -> str:
-    match = re.search(
-        rf'<div class="field-error" id="{re.escape(field_id)}-error">(.*?)</div>',
-        page(response),
-        re.S,
-    )
-    assert match, f"no error beside {field_id}"
-    return match.group(1)
-
-
 def body_of(message: EmailMessage) -> str:
     content = message.get_content()
     assert isinstance(content, str)
@@ -76,18 +57,6 @@ def token_in(message: EmailMessage) -> str:
     match = LINK.search(body_of(message))
     assert match, body_of(message)
     return match.group(1)
-
-
-@pytest.fixture
-def signed_in(app: Flask, login: Callable[..., Any]) -> Callable[[User], FlaskClient]:
-    """A new browser signed in as `user`."""
-
-    def make(user: User) -> FlaskClient:
-        browser = app.test_client()
-        login(user, on=browser)
-        return browser
-
-    return make
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ database state through a connection of its own.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
 from typing import Any
@@ -20,41 +19,16 @@ from teamwork.auth.models import User
 from teamwork.teams import services
 from teamwork.teams.models import Membership, ModeratorTerm, Team
 from teamwork.teams.rules import Discipline, Role, TeamLevel
+from tests.pages import field_error, page
 from tests.teams.helpers import committed, committed_row, snapshot
 
 # --- Helpers -----------------------------------------------------------------------------
-
-
-def page(response: Any) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def flashed_error(response: Any) -> str:
     alerts = re.search(r'<div id="flash-alerts"[^>]*>(.*?)</div>', page(response), re.S)
     assert alerts, "no alert region on the page"
     return alerts.group(1)
-
-
-def field_error(response: Any, field_id: str) -> str:
-    match = re.search(
-        rf'<div class="field-error" id="{re.escape(field_id)}-error">(.*?)</div>',
-        page(response),
-        re.S,
-    )
-    assert match, f"no error beside {field_id}"
-    return match.group(1)
-
-
-@pytest.fixture
-def signed_in(app: Flask, login: Callable[..., Any]) -> Callable[[User], FlaskClient]:
-    """A new browser signed in as `user`."""
-
-    def make(user: User) -> FlaskClient:
-        browser = app.test_client()
-        login(user, on=browser)
-        return browser
-
-    return make
 
 
 @pytest.fixture
