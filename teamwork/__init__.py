@@ -130,22 +130,33 @@ class StripForwardedHeaders:
         return self.wsgi_app(environ, start_response)
 
 
-def register_blueprints(app: Flask) -> None:
-    from teamwork.agreements.views import bp as agreements_bp
-    from teamwork.auth.views import bp as auth_bp
-    from teamwork.charter.norms_views import bp as norms_bp
-    from teamwork.charter.views import bp as charter_bp
-    from teamwork.consensus import sockets as consensus_sockets
-    from teamwork.consensus.views import bp as consensus_bp
-    from teamwork.teams.views import bp as teams_bp
+# Each capability's pages (a `bp` in the module), in the order their URLs are matched.
+BLUEPRINT_MODULES = [
+    "teamwork.auth.views",
+    "teamwork.teams.views",
+    "teamwork.consensus.views",
+    "teamwork.charter.views",
+    "teamwork.charter.norms_views",
+    "teamwork.agreements.views",
+    "teamwork.meetings.views",
+    "teamwork.meetings.live_views",
+    "teamwork.meetings.calendar_views",
+    "teamwork.search.views",
+    "teamwork.workplans.views",
+    "teamwork.evaluation.views",
+    "teamwork.moderation.views",
+]
+# Modules with Socket.IO handlers (an `init_app()` registers them).
+SOCKET_MODULES = ["teamwork.consensus.sockets", "teamwork.meetings.sockets"]
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(teams_bp)
-    app.register_blueprint(consensus_bp)
-    app.register_blueprint(charter_bp)
-    app.register_blueprint(norms_bp)
-    app.register_blueprint(agreements_bp)
-    consensus_sockets.init_app()
+
+def register_blueprints(app: Flask) -> None:
+    import importlib
+
+    for name in BLUEPRINT_MODULES:
+        app.register_blueprint(importlib.import_module(name).bp)
+    for name in SOCKET_MODULES:
+        importlib.import_module(name).init_app()
 
 
 def register_error_handlers(app: Flask) -> None:

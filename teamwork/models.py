@@ -13,9 +13,29 @@ from teamwork.consensus.models import (
     Vote,
     VoteEvent,
 )
+from teamwork.meetings.models import (
+    ActionItem,
+    AgendaItem,
+    Attendance,
+    CalendarFeed,
+    Meeting,
+    Minutes,
+    MinutesAmendment,
+    MinutesEntry,
+    SpeakingRequest,
+)
 from teamwork.teams.models import Invitation, Membership, ModeratorTerm, Team
 
 __all__ = [
+    "ActionItem",
+    "AgendaItem",
+    "Attendance",
+    "CalendarFeed",
+    "Meeting",
+    "Minutes",
+    "MinutesAmendment",
+    "MinutesEntry",
+    "SpeakingRequest",
     "Agreement",
     "AgreementVersion",
     "AuthSession",

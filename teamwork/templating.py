@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import Flask
 
+from teamwork.markdown import render_markdown
 from teamwork.teams.rules import Action
 
 
@@ -20,6 +21,7 @@ def format_date(value: datetime | None) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["Action"] = Action
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -5,7 +5,9 @@ without deciding who may use it. Refused requests must change nothing in the dat
 from __future__ import annotations
 
 import hashlib
+import importlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,11 +26,16 @@ from teamwork.teams.rules import Role, TeamLevel
 #   member     any current member (observers included)
 #   oversight  any member, and members of a parent team, read only
 #   voter      members who vote (not observers)
+#   staff      those who prepare meetings: recorders, the moderator in office, leads
+#   recorder   those who keep the minutes: recorders and leads
 #   moderator  the moderator in office, or a lead
 #   lead       leads only
 #   own        reaches its service for every member; the service decides by the object
 #              (e.g. a member's own agency), so only outsiders' 404 is checked here
 # Routes outside any team (sign-in, account, ...) are listed in NOT_TEAM_SCOPED.
+# Capabilities keep their own entries in tests/<capability>/policy.py (POLICY, and optionally
+# QUERY, NOT_TEAM_SCOPED and `arrange(ctx)` returning the URL values their routes need); they
+# are merged below.
 POLICY: dict[str, dict[str, str]] = {
     "teams.show": {"GET": "member"},
     "teams.structure": {"GET": "oversight"},
@@ -80,13 +87,31 @@ NOT_TEAM_SCOPED = {
     "teams.create",
 }
 # Query arguments some pages need (which agency's incentives).
-QUERY = {"norms.incentive": {"agency": "Probation"}}
+QUERY: dict[str, dict[str, Any]] = {"norms.incentive": {"agency": "Probation"}}
+
+
+def _policy_modules() -> list[Any]:
+    tests = Path(__file__).resolve().parent
+    return [
+        importlib.import_module(f"tests.{path.parent.name}.policy")
+        for path in sorted(tests.glob("*/policy.py"))
+    ]
+
+
+POLICY_MODULES = _policy_modules()
+for _module in POLICY_MODULES:
+    assert not set(_module.POLICY) & set(POLICY), f"{_module.__name__} repeats endpoints"
+    POLICY.update(_module.POLICY)
+    QUERY.update(getattr(_module, "QUERY", {}))
+    NOT_TEAM_SCOPED |= set(getattr(_module, "NOT_TEAM_SCOPED", set()))
 ACTORS = ["anonymous", "outsider", "parent_member", "observer", "member", "recorder"]
 ACTORS += ["moderator", "lead"]
 ALLOWED = {
     "member": {"observer", "member", "recorder", "moderator", "lead"},
     "oversight": {"parent_member", "observer", "member", "recorder", "moderator", "lead"},
     "voter": {"member", "recorder", "moderator", "lead"},
+    "staff": {"recorder", "moderator", "lead"},
+    "recorder": {"recorder", "lead"},
     "moderator": {"moderator", "lead"},
     "lead": {"lead"},
 }
@@ -114,6 +139,18 @@ def test_every_route_is_in_the_policy_table(app: Flask) -> None:
         if (endpoint, method) not in {(e, m) for e, m, _r in routes(app)}
     )
     assert stale == []
+
+
+@dataclass
+class Arrangement:
+    """What a capability's `arrange(ctx)` gets to build its rows on: the team under test,
+    a team none of the actors but the outsider belongs to, the team's members by actor name
+    (plus `target`, a member whom routes act upon), and the URL values gathered so far."""
+
+    team: Any
+    other_team: Any
+    members: dict[str, Any]
+    values: dict[str, Any]
 
 
 @dataclass
@@ -165,6 +202,18 @@ def world(make_team, make_member, make_user) -> World:
         "version_id": version.id,
         "agreement_id": agreement.id,
     }
+    members = {
+        "lead": lead,
+        "moderator": moderator,
+        "member": member,
+        "recorder": recorder,
+        "observer": observer,
+        "target": target,
+        "outsider": outsider,
+    }
+    for module in POLICY_MODULES:
+        if hasattr(module, "arrange"):
+            values.update(module.arrange(Arrangement(team, other, members, dict(values))))
     users = {
         "outsider": outsider.user,
         "parent_member": parent_member.user,

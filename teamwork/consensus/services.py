@@ -32,7 +32,7 @@ from teamwork.consensus.models import (
     VoteEvent,
 )
 from teamwork.consensus.rules import Ballot, Choice, DecisionRule, Outcome, RoundStatus
-from teamwork.consensus.signals import decision_recorded, designees_may_vote
+from teamwork.consensus.signals import decision_recorded, designees_may_vote, round_closed
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
@@ -542,6 +542,7 @@ def close_round(actor: User, round_id: int) -> Round:
     else:
         proposal.status = ProposalStatus.DISCUSSION
         _apply_fallback(actor, proposal, rule, access.team)
+    round_closed.send(round_)
     db.session.commit()
     return round_
 

@@ -109,6 +109,10 @@ class Action(StrEnum):
     CREATE_SUBTEAM = "create_subteam"
     DESIGNATE_MODERATOR = "designate_moderator"
     EDIT_CHARTER = "edit_charter"
+    EDIT_AGENDA = "edit_agenda"  # schedule meetings, build and publish agendas
+    MANAGE_WORKPLAN = "manage_workplan"  # any activity (owners edit their own)
+    MANAGE_EVALUATION = "manage_evaluation"  # define measures, open assessment periods
+    ENTER_MEASURES = "enter_measures"  # enter data points
 
 
 _EVERYONE = frozenset({Action.VIEW_TEAM})
@@ -119,7 +123,7 @@ _VOTERS = _EVERYONE | {Action.VOTE}
 ROLE_GRANTS: dict[Role, frozenset[Action]] = {
     Role.OBSERVER: _EVERYONE,
     Role.MEMBER: _VOTERS,
-    Role.RECORDER: _VOTERS | {Action.RECORD_MINUTES},
+    Role.RECORDER: _VOTERS | {Action.RECORD_MINUTES, Action.EDIT_AGENDA, Action.ENTER_MEASURES},
     Role.LEAD: _VOTERS
     | {
         Action.RECORD_MINUTES,
@@ -129,10 +133,15 @@ ROLE_GRANTS: dict[Role, frozenset[Action]] = {
         Action.CREATE_SUBTEAM,
         Action.DESIGNATE_MODERATOR,
         Action.EDIT_CHARTER,
+        Action.EDIT_AGENDA,
+        Action.MANAGE_WORKPLAN,
+        Action.MANAGE_EVALUATION,
+        Action.ENTER_MEASURES,
     },
 }
 
-MODERATOR_GRANTS = frozenset({Action.MODERATE})
+# The moderator in office runs meetings: rounds, and the agenda they work through.
+MODERATOR_GRANTS = frozenset({Action.MODERATE, Action.EDIT_AGENDA})
 
 
 def allowed(role: Role | None, action: Action, *, is_moderator: bool = False) -> bool:

@@ -1,0 +1,1 @@
+"""Evaluation: measures, the collaboration self-assessment and the health dashboard"""

@@ -1,0 +1,34 @@
+"""Markdown written by members (minutes, notes, descriptions), rendered to safe HTML.
+
+Markdown is rendered first, then the HTML is sanitized with nh3 against an allowlist of tags and
+attributes, and links may only use http, https or mailto: whatever a member types, the page gets
+no script, no event handler, no style and no javascript: link.
+"""
+
+from __future__ import annotations
+
+import markdown as _markdown
+import nh3
+from markupsafe import Markup
+
+ALLOWED_TAGS = {
+    "a", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+    "li", "ol", "p", "pre", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "td": {"align"}, "th": {"align"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def render_markdown(text: str | None) -> Markup:
+    """HTML for `text`, safe to insert in a page."""
+    if not text:
+        return Markup("")
+    html = _markdown.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+    )
+    return Markup(clean)  # noqa: S704 - sanitized by nh3 just above

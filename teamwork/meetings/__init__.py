@@ -1,0 +1,1 @@
+"""Meetings: schedule, agendas, minutes, attendance and the meeting summary"""

@@ -1,0 +1,1 @@
+"""Moderator terms: elections, rotation, backups and handover"""

@@ -1,0 +1,1 @@
+"""Workplans: activities with deliverables, owners and dates"""
