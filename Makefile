@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 export HOST ?= 127.0.0.1
 export PORT ?= 5000
 
-.PHONY: run serve-cluster test test-sqlite lint format bench vendor migrate clean
+.PHONY: run serve-cluster test test-sqlite lint format bench bench-scale vendor migrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,15 @@ migrate: $(VENV)/.installed
 BENCH_MEMBERS ?= 200
 bench: $(VENV)/.installed-bench
 	BENCH_MEMBERS=$(BENCH_MEMBERS) $(BIN)/python -m bench
+
+# 1,000 members in 50 meetings voting at once on 2 workers sharing PostgreSQL and Redis
+# (bench/scale.py; the local servers by default). Its last line is a JSON object.
+BENCH_SCALE_MEMBERS ?= 1000
+BENCH_SCALE_MEETINGS ?= 50
+BENCH_SCALE_WORKERS ?= 2
+bench-scale: $(VENV)/.installed-bench $(VENV)/.installed-postgres
+	BENCH_MEMBERS=$(BENCH_SCALE_MEMBERS) BENCH_MEETINGS=$(BENCH_SCALE_MEETINGS) \
+		BENCH_WORKERS=$(BENCH_SCALE_WORKERS) $(BIN)/python -m bench.scale
 
 # Refreshes static/vendor/ from the npm registry (needs npm; `make run` does not).
 vendor:

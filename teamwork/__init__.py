@@ -89,16 +89,17 @@ def _message_queue_options(app: Flask) -> dict[str, Any]:
     broadcasts at the same moment takes one; past the limit redis-py raises "Too many
     connections" and python-socketio drops that broadcast after one retry. For a Redis URL we
     therefore build the manager ourselves with `max_connections` (TEAMWORK_REDIS_MAX_CONNECTIONS)
-    and the same channel Flask-SocketIO would use; other queues go through Flask-SocketIO as-is.
+    and the configured channel (TEAMWORK_MESSAGE_QUEUE_CHANNEL); other queues go through Flask-SocketIO as-is.
     """
     url = app.config["TEAMWORK_MESSAGE_QUEUE"]
+    channel = app.config["TEAMWORK_MESSAGE_QUEUE_CHANNEL"]
     if not url or not url.startswith(("redis://", "rediss://")):
-        return {"message_queue": url}
+        return {"message_queue": url, "channel": channel}
     import socketio as python_socketio
 
     manager = python_socketio.RedisManager(
         url,
-        channel="flask-socketio",  # Flask-SocketIO's default channel
+        channel=channel,
         redis_options={"max_connections": app.config["TEAMWORK_REDIS_MAX_CONNECTIONS"]},
     )
     return {"client_manager": manager}

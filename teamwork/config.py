@@ -88,6 +88,11 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         # Size of each worker's Redis connection pool for the message queue (redis-py's default
         # is 100; a burst of broadcasts beyond it would be dropped). See teamwork/__init__.py.
         "TEAMWORK_REDIS_MAX_CONNECTIONS": _int(env, "REDIS_MAX_CONNECTIONS", 1000, minimum=1),
+        # The message queue's channel: deployments (or test runs) sharing one Redis keep their
+        # broadcasts apart by giving each its own channel.
+        "TEAMWORK_MESSAGE_QUEUE_CHANNEL": _env(env, "MESSAGE_QUEUE_CHANNEL", "flask-socketio"),
+        # Meeting reminders go out this many days before a meeting (`flask send-reminders`).
+        "TEAMWORK_MEETING_REMINDER_DAYS": _int(env, "MEETING_REMINDER_DAYS", 2, minimum=0),
         "RATELIMIT_STORAGE_URI": limiter_storage,
         "RATELIMIT_HEADERS_ENABLED": False,
         "TEAMWORK_LOGIN_LIMIT_ACCOUNT": _env(
