@@ -33,7 +33,7 @@ from teamwork.teams.rules import Role, TeamLevel
 #   own        reaches its service for every member; the service decides by the object
 #              (e.g. a member's own agency), so only outsiders' 404 is checked here
 # Routes outside any team (sign-in, account, ...) are listed in NOT_TEAM_SCOPED.
-# Capabilities keep their own entries in tests/<capability>/policy.py (POLICY, and optionally
+# Capabilities keep their own entries in tests/<capability>/policy*.py (POLICY, and optionally
 # QUERY, NOT_TEAM_SCOPED and `arrange(ctx)` returning the URL values their routes need); they
 # are merged below.
 POLICY: dict[str, dict[str, str]] = {
@@ -93,8 +93,8 @@ QUERY: dict[str, dict[str, Any]] = {"norms.incentive": {"agency": "Probation"}}
 def _policy_modules() -> list[Any]:
     tests = Path(__file__).resolve().parent
     return [
-        importlib.import_module(f"tests.{path.parent.name}.policy")
-        for path in sorted(tests.glob("*/policy.py"))
+        importlib.import_module(f"tests.{path.parent.name}.{path.stem}")
+        for path in sorted(tests.glob("*/policy*.py"))
     ]
 
 
