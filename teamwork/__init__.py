@@ -53,10 +53,12 @@ def register_extensions(app: Flask) -> None:
         database_events,
         models,  # noqa: F401
     )
+    from teamwork.audit import recorder
     from teamwork.auth import sessions
     from teamwork.database import render_migration_item
 
     db.init_app(app)
+    recorder.init_app()
     database_events.init_app(app)
     migrate.init_app(
         app,
@@ -146,6 +148,7 @@ BLUEPRINT_MODULES = [
     "teamwork.workplans.views",
     "teamwork.evaluation.views",
     "teamwork.moderation.views",
+    "teamwork.audit.views",
 ]
 # Modules with Socket.IO handlers (an `init_app()` registers them).
 SOCKET_MODULES = ["teamwork.consensus.sockets", "teamwork.meetings.sockets"]

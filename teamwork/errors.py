@@ -83,8 +83,25 @@ def _reply(status: int, code: str, message: str) -> tuple[Any, int]:
 
 
 def socket_error(exc: DomainError) -> dict[str, Any]:
-    """The acknowledgement a socket handler returns for a refused event."""
+    """The acknowledgement a socket handler returns for a refused event (the handler has
+    rolled back)."""
+    if isinstance(exc, Forbidden):
+        event = getattr(request, "event", None) or {}
+        audit_denied({"event": str(event.get("message", ""))[:64]})
     return {"ok": False, "error": exc.to_dict()}
+
+
+def audit_denied(details: dict[str, Any], team_id: int | None = None) -> None:
+    """Log a refused action in the audit trail, in a transaction of its own. A failure to log
+    is logged, never raised: the refusal itself must still reach the user."""
+    from teamwork.audit.recorder import record_now
+    from teamwork.extensions import db
+
+    try:
+        record_now("access.denied", team_id=team_id, details=details)
+    except Exception:
+        db.session.rollback()
+        log.exception("Could not write the audit event for a refused request")
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -93,6 +110,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError) -> tuple[Any, int]:
         db.session.rollback()
+        if isinstance(exc, Forbidden):
+            team_id = (request.view_args or {}).get("team_id")
+            audit_denied({"method": request.method, "path": request.path[:200]}, team_id)
         return _reply(exc.status, exc.code, exc.message)
 
     @app.errorhandler(HTTPException)

@@ -1,6 +1,7 @@
 """Every model of every capability, imported in one place for Alembic and the mappers."""
 
 from teamwork.agreements.models import Agreement, AgreementVersion, Signature
+from teamwork.audit.models import AuditEvent
 from teamwork.auth.models import AuthSession, User
 from teamwork.charter.models import RuleChange, Statement, StatementVersion
 from teamwork.charter.norms import Incentive, IncentiveChange, OperatingNorms
@@ -27,6 +28,7 @@ from teamwork.meetings.models import (
 from teamwork.teams.models import Invitation, Membership, ModeratorTerm, Team
 
 __all__ = [
+    "AuditEvent",
     "ActionItem",
     "AgendaItem",
     "Attendance",

@@ -227,10 +227,13 @@ def world(make_team, make_member, make_user) -> World:
 
 
 def fingerprint() -> str:
-    """A digest of every row of every table: equal before and after means nothing changed."""
+    """A digest of every row of every table: equal before and after means nothing changed.
+    The audit trail is left out: recording the refused attempt is its job."""
     digest = hashlib.sha256()
     with db.engine.connect() as connection:
         for table in db.metadata.sorted_tables:
+            if table.name == "audit_events":
+                continue
             rows = connection.execute(sa.select(table).order_by(*table.primary_key.columns))
             digest.update(repr(rows.all()).encode())
     return digest.hexdigest()

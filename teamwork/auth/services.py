@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
+from teamwork.audit import recorder as audit
 from teamwork.auth.models import AuthSession, User
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, DomainError, InvalidInput, Unauthenticated
@@ -221,6 +222,7 @@ def change_password(
         raise
     user.password_hash = hash_password(new_password)
     db.session.flush()
+    audit.record("user.password_changed", target=("user", user.id), actor=user)
     revoke_sessions(user, keep_token=keep_token)
 
 

@@ -17,6 +17,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
+from teamwork.audit import recorder as audit
 from teamwork.auth import services
 from teamwork.auth.forms import (
     AcceptInvitationForm,
@@ -75,8 +76,11 @@ def login() -> BaseResponse | tuple[str, int]:
             user = services.authenticate(form.email.data or "", form.password.data or "")
         except DomainError as exc:
             form.form_errors.append(exc.message)
+            email = services.normalize_email(form.email.data or "")[:254]
+            audit.record_now("sign_in.failed", details={"email": email})
         else:
             sign_in(user, remember=bool(form.remember.data))
+            audit.record_now("sign_in.succeeded", actor=user)
             flash(f"Welcome, {user.name}.", "success")
             return redirect(next_url or url_for("teams.dashboard"))
     status = 422 if form.errors or form.form_errors else 200
@@ -86,6 +90,8 @@ def login() -> BaseResponse | tuple[str, int]:
 @bp.post("/logout")
 def logout() -> BaseResponse:
     # CSRF-protected like every POST, so another site cannot sign a user out.
+    if current_user.is_authenticated:
+        audit.record_now("sign_out", actor=current_user)
     sign_out()
     flash("You are signed out.", "success")
     return redirect(url_for("auth.login"))

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from teamwork.audit import recorder as audit
 from teamwork.auth.models import User
 from teamwork.consensus import rules
 from teamwork.consensus.models import (
@@ -32,7 +33,12 @@ from teamwork.consensus.models import (
     VoteEvent,
 )
 from teamwork.consensus.rules import Ballot, Choice, DecisionRule, Outcome, RoundStatus
-from teamwork.consensus.signals import decision_recorded, designees_may_vote, round_closed
+from teamwork.consensus.signals import (
+    attending_voters,
+    decision_recorded,
+    designees_may_vote,
+    round_closed,
+)
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
@@ -80,6 +86,10 @@ def voting_members(team_id: int) -> list[Membership]:
 
 
 def eligible_count(team_id: int) -> int:
+    # During a meeting with attendance recorded, quorum comes from who attends (meetings.live).
+    attending = attending_voters(team_id)
+    if attending is not None:
+        return attending
     subquery = _voting_members_query(team_id).subquery()
     return int(db.session.scalar(sa.select(sa.func.count()).select_from(subquery)) or 0)
 
@@ -471,6 +481,10 @@ def cast_vote(
                 round_id=round_id, membership_id=voter_id, request_id=request_id, **cast
             )
         )
+        details: dict[str, Any] = {"membership_id": voter_id, "via": str(via)}
+        if not rule.anonymous:
+            details["choice"] = str(parsed_choice)
+        audit.record("vote.cast", team_id=team_id, target=("round", round_id), details=details)
         db.session.commit()
     except IntegrityError:
         # This request was handled before (a retry, perhaps on another connection at the same

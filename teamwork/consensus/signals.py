@@ -23,3 +23,17 @@ designee_votes_allowed = _signals.signal("designee-votes-allowed")
 
 def designees_may_vote(team_id: int) -> bool:
     return any(answer is True for _receiver, answer in designee_votes_allowed.send(team_id))
+
+
+# Asked with a team id when counting the members eligible to vote in a round; a receiver answers
+# a number when it knows better than the membership list (the meetings capability: during a
+# meeting with attendance recorded, the voting members who attend), or None. No receiver, or none
+# answering a number, means every voting member of the team is eligible.
+eligible_voters = _signals.signal("eligible-voters")
+
+
+def attending_voters(team_id: int) -> int | None:
+    for _receiver, answer in eligible_voters.send(team_id):
+        if isinstance(answer, int) and not isinstance(answer, bool):
+            return answer
+    return None
