@@ -32,7 +32,8 @@ def serve(app: Flask, host: str | None = None, port: int | None = None) -> None:
     host = host or os.environ.get("HOST", "127.0.0.1")
     port = port or int(os.environ.get("PORT", "5000"))
     server = WSGIServer((host, port), app, handler_class=NoDelayHandler, log=None)
-    shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
+    # Only compares: which address to print when the server listens on all of them.
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104  # nosec B104
     log.info("Teamwork is serving on http://%s:%s/ (Ctrl+C stops it)", shown, port)
     print(f"Teamwork is serving on http://{shown}:{port}/ (Ctrl+C stops it)", flush=True)
     try:
