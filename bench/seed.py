@@ -102,7 +102,7 @@ def seed_meetings(meetings: int, members: int, password: str) -> dict[str, objec
                 for email in leads + emails
             ],
         )
-        ids = dict(db.session.execute(sa.select(User.email, User.id)).tuples().all())
+        ids = {email: id_ for email, id_ in db.session.execute(sa.select(User.email, User.id))}
         rows = [
             {"team_id": team.id, "user_id": ids[lead], "role": Role.LEAD}
             for team, lead in zip(teams, leads, strict=True)

@@ -56,9 +56,11 @@ def register_extensions(app: Flask) -> None:
     from teamwork.audit import recorder
     from teamwork.auth import sessions
     from teamwork.database import render_migration_item
+    from teamwork.realtime import services as realtime
 
     db.init_app(app)
     recorder.init_app()
+    realtime.init_app(app)
     database_events.init_app(app)
     migrate.init_app(
         app,
@@ -91,7 +93,8 @@ def _message_queue_options(app: Flask) -> dict[str, Any]:
     broadcasts at the same moment takes one; past the limit redis-py raises "Too many
     connections" and python-socketio drops that broadcast after one retry. For a Redis URL we
     therefore build the manager ourselves with `max_connections` (TEAMWORK_REDIS_MAX_CONNECTIONS)
-    and the configured channel (TEAMWORK_MESSAGE_QUEUE_CHANNEL); other queues go through Flask-SocketIO as-is.
+    and the configured channel (TEAMWORK_MESSAGE_QUEUE_CHANNEL); other queues go through
+    Flask-SocketIO as-is.
     """
     url = app.config["TEAMWORK_MESSAGE_QUEUE"]
     channel = app.config["TEAMWORK_MESSAGE_QUEUE_CHANNEL"]

@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from teamwork.auth import services as auth_services
 from teamwork.demo import database_is_empty, demo_accounts, seed_demo
 from teamwork.errors import DomainError
+from teamwork.realtime.services import close_revoked_connections
 
 DEMO_PASSWORD_FILE = "demo-password"  # noqa: S105 - a file name
 
@@ -85,6 +86,8 @@ def deactivate_user_command(email: str) -> None:
     if user is None:
         raise click.ClickException(f"No account has the email address {email}.")
     auth_services.deactivate_user(user)
+    # Through the message queue, when one is configured, this reaches the workers' sockets.
+    close_revoked_connections()
     click.echo(f"Deactivated {user.email}; their open sessions have ended.")
 
 

@@ -25,6 +25,7 @@ from teamwork.meetings.models import (
     MinutesEntry,
     SpeakingRequest,
 )
+from teamwork.realtime.models import SocketConnection
 from teamwork.teams.models import Invitation, Membership, ModeratorTerm, Team
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "IncentiveChange",
     "OperatingNorms",
     "Signature",
+    "SocketConnection",
     "Concern",
     "Decision",
     "Invitation",

@@ -21,6 +21,7 @@ from teamwork.consensus.broadcast import broadcast_vote, emit_state, room_for
 from teamwork.consensus.models import ProposalStatus
 from teamwork.errors import DomainError, InvalidInput, Unauthenticated, socket_error
 from teamwork.extensions import socketio
+from teamwork.realtime.services import track_connect, track_disconnect
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,13 @@ def on_connect(auth: Any = None) -> None:
     except DomainError as exc:
         raise ConnectionRefusedError(exc.code) from None
     join_room(room_for(proposal.id))
+    # Remembered so that removing the member (or deactivating them) closes this connection.
+    track_connect(request.sid, "/", access.membership.user_id, proposal.team_id)
     socketio.emit("snapshot", _snapshot(access, proposal), to=request.sid)
+
+
+def on_disconnect(reason: Any = None) -> None:
+    track_disconnect(request.sid)
 
 
 def _snapshot(access: Any, proposal: Any) -> dict[str, Any]:
@@ -174,6 +181,7 @@ def init_app() -> None:
     if any(entry[0] == "cast_vote" for entry in socketio.handlers):
         return
     socketio.on_event("connect", on_connect)
+    socketio.on_event("disconnect", on_disconnect)
     socketio.on_event("sync", on_sync)
     socketio.on_event("cast_vote", on_cast_vote)
     socketio.on_event("open_round", on_open_round)

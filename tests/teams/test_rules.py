@@ -30,7 +30,14 @@ LEAD_ONLY = [
 EXPECTED = {
     Role.OBSERVER: {Action.VIEW_TEAM},
     Role.MEMBER: {Action.VIEW_TEAM, Action.VOTE},
-    Role.RECORDER: {Action.VIEW_TEAM, Action.VOTE, Action.RECORD_MINUTES},
+    # Recorders are the team's staff: they keep minutes, prepare agendas and enter measures.
+    Role.RECORDER: {
+        Action.VIEW_TEAM,
+        Action.VOTE,
+        Action.RECORD_MINUTES,
+        Action.EDIT_AGENDA,
+        Action.ENTER_MEASURES,
+    },
     Role.LEAD: set(Action),
 }
 
@@ -89,8 +96,8 @@ def test_moderator_term_grants_nothing_but_moderating(role: Role, action: Action
     assert allowed(role, action, is_moderator=True) is False
 
 
-def test_moderator_grants_are_exactly_moderate() -> None:
-    assert frozenset({Action.MODERATE}) == MODERATOR_GRANTS
+def test_moderator_grants_are_exactly_running_meetings() -> None:
+    assert frozenset({Action.MODERATE, Action.EDIT_AGENDA}) == MODERATOR_GRANTS
 
 
 def test_table_covers_every_role_and_only_known_actions() -> None:

@@ -1,0 +1,1 @@
+"""Live connections: which Socket.IO connection belongs to whom, so access changes reach them."""

@@ -1,0 +1,24 @@
+"""The open Socket.IO connections, kept in the database (not in process memory) so that any
+worker can find and close the connections of a user whose access just changed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from teamwork.database import UTCDateTime, utcnow
+from teamwork.extensions import db
+
+
+class SocketConnection(db.Model):
+    __tablename__ = "socket_connections"
+
+    # Socket.IO session id (python-engineio's are 20 characters).
+    sid: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    namespace: Mapped[str] = mapped_column(sa.String(64), default="/")
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The team whose live screen this connection follows.
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="CASCADE"))
+    connected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
