@@ -91,6 +91,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         # The message queue's channel: deployments (or test runs) sharing one Redis keep their
         # broadcasts apart by giving each its own channel.
         "TEAMWORK_MESSAGE_QUEUE_CHANNEL": _env(env, "MESSAGE_QUEUE_CHANNEL", "flask-socketio"),
+        # Leads must use two-step sign-in (an authenticator app) when this is true.
+        "TEAMWORK_TWO_STEP_FOR_LEADS": _bool(env, "TWO_STEP_FOR_LEADS", False),
         # Meeting reminders go out this many days before a meeting (`flask send-reminders`).
         "TEAMWORK_MEETING_REMINDER_DAYS": _int(env, "MEETING_REMINDER_DAYS", 2, minimum=0),
         "RATELIMIT_STORAGE_URI": limiter_storage,

@@ -82,6 +82,8 @@ NOT_TEAM_SCOPED = {
     "auth.logout",
     "auth.account",
     "auth.sign_out_elsewhere",
+    "auth.two_step",
+    "auth.two_step_setup",
     "auth.invitation",
     "teams.dashboard",
     "teams.create",

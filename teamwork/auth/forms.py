@@ -65,3 +65,18 @@ class ChangePasswordForm(FlaskForm):
         "Repeat the new password",
         validators=[DataRequired(), EqualTo("new_password", message="The two passwords differ.")],
     )
+
+
+class TwoStepCodeForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app",
+        validators=[DataRequired(), Length(max=12)],
+        description="6 digits; a new one appears every 30 seconds.",
+    )
+
+
+class DisableTwoStepForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    code = StringField(
+        "Code from your authenticator app", validators=[DataRequired(), Length(max=12)]
+    )

@@ -27,6 +27,11 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Two-step sign-in (TOTP): the secret is set when setup starts and counts once confirmed
+    # (`totp_enabled_at`); `totp_last_step` is the last time step used, so no code works twice.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     sessions: Mapped[list[AuthSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -35,6 +40,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.deactivated_at is None
+
+    @property
+    def has_two_step(self) -> bool:
+        return self.totp_enabled_at is not None and self.totp_secret is not None
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

@@ -16,9 +16,11 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import joinedload
 
 from teamwork.audit import recorder as audit
+from teamwork.auth import totp
 from teamwork.auth.models import AuthSession, User
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, DomainError, InvalidInput, Unauthenticated
@@ -231,3 +233,123 @@ def deactivate_user(user: User, *, at: datetime | None = None) -> None:
     user.deactivated_at = at or utcnow()
     db.session.flush()
     revoke_sessions(user)
+
+
+# --- Two-step sign-in (TOTP) ------------------------------------------------------------------
+
+TWO_STEP_ISSUER = "Teamwork"
+TWO_STEP_TOKEN_SECONDS = 300  # between the password and the code
+
+
+def _now_seconds() -> float:
+    return utcnow().timestamp()
+
+
+def start_two_step_setup(user: User) -> str:
+    """A new secret for the user's authenticator app; it counts only once confirmed."""
+    if user.has_two_step:
+        raise Conflict("Two-step sign-in is already on. Turn it off first to change the app.")
+    user.totp_secret = totp.new_secret()
+    user.totp_last_step = None
+    db.session.commit()
+    return user.totp_secret
+
+
+def two_step_uri(user: User) -> str:
+    if not user.totp_secret:
+        raise Conflict("Start the setup first.")
+    return totp.provisioning_uri(user.totp_secret, user.email, TWO_STEP_ISSUER)
+
+
+def _check_code(user: User, code: str, field: str = "code") -> None:
+    step = (
+        totp.matching_step(user.totp_secret, code, _now_seconds(), user.totp_last_step)
+        if user.totp_secret
+        else None
+    )
+    if step is None:
+        raise InvalidInput(
+            "That code is not right. Enter the 6 digits your app shows now.", field=field
+        )
+    user.totp_last_step = step
+
+
+def confirm_two_step(user: User, code: str) -> None:
+    """Turn two-step sign-in on, once the app shows a right code."""
+    if user.has_two_step:
+        raise Conflict("Two-step sign-in is already on.")
+    if not user.totp_secret:
+        raise Conflict("Start the setup first.")
+    _check_code(user, code)
+    user.totp_enabled_at = utcnow()
+    audit.record("two_step.enabled", target=("user", user.id), actor=user)
+    db.session.commit()
+
+
+def disable_two_step(user: User, *, password: str, code: str) -> None:
+    """Turn two-step sign-in off: needs the password and a current code."""
+    if not user.has_two_step:
+        raise Conflict("Two-step sign-in is not on.")
+    try:
+        _hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise InvalidInput("Your password is not right.", field="password") from None
+    _check_code(user, code)
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    audit.record("two_step.disabled", target=("user", user.id), actor=user)
+    db.session.commit()
+
+
+def verify_second_factor(user: User, code: str) -> None:
+    """The second step of signing in; the code's time step is used up (commits)."""
+    if not user.has_two_step or not user.is_active:
+        raise InvalidCredentials()
+    _check_code(user, code)
+    db.session.commit()
+
+
+def two_step_required(user: User) -> bool:
+    """Whether this user must set up two-step sign-in before doing anything else: leads, when
+    the deployment requires it (TEAMWORK_TWO_STEP_FOR_LEADS)."""
+    if user.has_two_step or not current_app.config.get("TEAMWORK_TWO_STEP_FOR_LEADS"):
+        return False
+    from teamwork.teams.models import Membership
+    from teamwork.teams.rules import Role
+
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count(Membership.id)).where(
+                Membership.user_id == user.id,
+                Membership.role == Role.LEAD,
+                Membership.removed_at.is_(None),
+            )
+        )
+    )
+
+
+def _two_step_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="teamwork-two-step")
+
+
+def issue_two_step_token(user: User, *, remember: bool) -> str:
+    """Proof that the password was right, for the code step (signed, short-lived). It names
+    the password hash's tail, so a password change voids tokens issued before it."""
+    return _two_step_serializer().dumps(
+        {"u": user.id, "r": remember, "p": user.password_hash[-16:]}
+    )
+
+
+def read_two_step_token(token: str | None) -> tuple[User, bool]:
+    """The user and "remember me" of a pending sign-in, or Unauthenticated."""
+    if not token:
+        raise Unauthenticated("Sign in with your password first.")
+    try:
+        data = _two_step_serializer().loads(token, max_age=TWO_STEP_TOKEN_SECONDS)
+    except (BadSignature, SignatureExpired):
+        raise Unauthenticated("That took too long. Sign in with your password again.") from None
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or not user.is_active or user.password_hash[-16:] != data.get("p"):
+        raise Unauthenticated("Sign in with your password again.")
+    return user, bool(data.get("r"))

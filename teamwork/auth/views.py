@@ -12,9 +12,11 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from teamwork.audit import recorder as audit
@@ -22,17 +24,21 @@ from teamwork.auth import services
 from teamwork.auth.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
+    DisableTwoStepForm,
     JoinTeamForm,
     LoginForm,
     ProfileForm,
+    TwoStepCodeForm,
 )
 from teamwork.auth.sessions import current_token, sign_in, sign_out
 from teamwork.errors import DomainError
 from teamwork.extensions import limiter
 from teamwork.forms import apply_error
 from teamwork.teams import services as team_services
+from teamwork.teams.forms import EmptyForm
 
 bp = Blueprint("auth", __name__)
+TWO_STEP_KEY = "two_step"  # the signed cookie's slot for a sign-in waiting for its code
 
 
 def _failed_sign_in(response: Response) -> bool:
@@ -79,12 +85,61 @@ def login() -> BaseResponse | tuple[str, int]:
             email = services.normalize_email(form.email.data or "")[:254]
             audit.record_now("sign_in.failed", details={"email": email})
         else:
+            if user.has_two_step:
+                # The password was right; the session starts only after the code.
+                session[TWO_STEP_KEY] = services.issue_two_step_token(
+                    user, remember=bool(form.remember.data)
+                )
+                return redirect(url_for("auth.two_step", next=next_url))
             sign_in(user, remember=bool(form.remember.data))
             audit.record_now("sign_in.succeeded", actor=user)
             flash(f"Welcome, {user.name}.", "success")
             return redirect(next_url or url_for("teams.dashboard"))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("auth/login.html", form=form, next_url=next_url), status
+
+
+def _two_step_key() -> str:
+    try:
+        user, _remember = services.read_two_step_token(session.get(TWO_STEP_KEY))
+    except DomainError:
+        return "two-step:none"
+    return f"two-step:{user.id}"
+
+
+@bp.route("/login/two-step", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["TEAMWORK_LOGIN_LIMIT_ACCOUNT"],
+    key_func=_two_step_key,
+    methods=["POST"],
+    deduct_when=_failed_sign_in,
+    scope="login-two-step",
+)
+def two_step() -> BaseResponse | tuple[str, int]:
+    """The second step of signing in: the code from the user's authenticator app."""
+    next_url = _safe_next(request.args.get("next"))
+    try:
+        user, remember = services.read_two_step_token(session.get(TWO_STEP_KEY))
+    except DomainError as exc:
+        session.pop(TWO_STEP_KEY, None)
+        flash(exc.message, "error")
+        return redirect(url_for("auth.login", next=next_url))
+    form = TwoStepCodeForm()
+    if form.validate_on_submit():
+        try:
+            services.verify_second_factor(user, form.code.data or "")
+        except DomainError as exc:
+            apply_error(form, exc)
+            details = {"email": user.email, "step": "code"}
+            audit.record_now("sign_in.failed", details=details)
+        else:
+            session.pop(TWO_STEP_KEY, None)
+            sign_in(user, remember=remember)
+            audit.record_now("sign_in.succeeded", actor=user, details={"two_step": True})
+            flash(f"Welcome, {user.name}.", "success")
+            return redirect(next_url or url_for("teams.dashboard"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("auth/two_step.html", form=form, next_url=next_url), status
 
 
 @bp.post("/logout")
@@ -129,11 +184,79 @@ def account() -> BaseResponse | tuple[str, int]:
     return render_template("auth/account.html", profile=profile, password=password), status
 
 
+@bp.route("/account/two-step", methods=["GET", "POST"])
+@login_required
+def two_step_setup() -> BaseResponse | tuple[str, int]:
+    """Turn two-step sign-in on (scan, then confirm a code) or off (password and a code)."""
+    confirm, disable = TwoStepCodeForm(prefix="confirm"), DisableTwoStepForm(prefix="disable")
+    action = request.form.get("action")
+    status = 200
+    if request.method == "POST":
+        status = 422
+        try:
+            if action == "start" and EmptyForm().validate_on_submit():
+                services.start_two_step_setup(current_user)
+                return redirect(url_for("auth.two_step_setup"))
+            if action == "confirm" and confirm.validate_on_submit():
+                services.confirm_two_step(current_user, confirm.code.data or "")
+                flash("Two-step sign-in is on.", "success")
+                return redirect(url_for("auth.account"))
+            if action == "disable" and disable.validate_on_submit():
+                services.disable_two_step(
+                    current_user,
+                    password=disable.password.data or "",
+                    code=disable.code.data or "",
+                )
+                flash("Two-step sign-in is off.", "success")
+                return redirect(url_for("auth.account"))
+        except DomainError as exc:
+            apply_error(disable if action == "disable" else confirm, exc)
+    pending = current_user.totp_secret if not current_user.has_two_step else None
+    uri = services.two_step_uri(current_user) if pending else None
+    return render_template(
+        "auth/two_step_setup.html",
+        confirm=confirm,
+        disable=disable,
+        secret=pending,
+        uri=uri,
+        qr=_qr_svg(uri) if uri else None,
+        required=services.two_step_required(current_user),
+    ), status
+
+
+def _qr_svg(data: str) -> Markup:
+    """The otpauth address as an SVG QR code for the phone's camera (generated by segno from
+    our own data: no user-supplied markup)."""
+    import io
+
+    import segno
+
+    out = io.BytesIO()
+    segno.make(data, error="m").save(
+        out, kind="svg", xmldecl=False, svgns=True, scale=5, border=4, title="QR code"
+    )
+    return Markup(out.getvalue().decode())  # noqa: S704  # nosec B704 - segno's own SVG
+
+
+# Pages a lead who must set up two-step sign-in may still reach.
+TWO_STEP_EXEMPT = {"auth.two_step_setup", "auth.logout", "auth.login", "auth.two_step", "static"}
+
+
+@bp.before_app_request
+def require_two_step_for_leads() -> BaseResponse | None:
+    if (
+        current_user.is_authenticated
+        and request.endpoint not in TWO_STEP_EXEMPT
+        and services.two_step_required(current_user)
+    ):
+        flash("Leads of this deployment must turn on two-step sign-in first.", "info")
+        return redirect(url_for("auth.two_step_setup"))
+    return None
+
+
 @bp.post("/account/sign-out-elsewhere")
 @login_required
 def sign_out_elsewhere() -> BaseResponse:
-    from teamwork.teams.forms import EmptyForm
-
     if EmptyForm().validate_on_submit():
         count = services.revoke_sessions(current_user, keep_token=current_token())
         flash(f"Signed out of {count} other session(s).", "success")

@@ -16,6 +16,7 @@ from flask import request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 
+from teamwork.auth.services import two_step_required
 from teamwork.consensus import services
 from teamwork.consensus.broadcast import broadcast_vote, emit_state, room_for
 from teamwork.consensus.models import ProposalStatus
@@ -84,6 +85,8 @@ def _guarded(handler: Callable[..., Ack]) -> Callable[..., Ack]:
 def on_connect(auth: Any = None) -> None:
     if not current_user.is_authenticated:
         raise ConnectionRefusedError("unauthenticated")
+    if two_step_required(_user()):
+        raise ConnectionRefusedError("two_step_required")
     raw = request.args.get("proposal", "")
     if not raw.isdigit() or len(raw) > 10:
         raise ConnectionRefusedError("not_found")
