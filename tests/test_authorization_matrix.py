@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,14 @@ import sqlalchemy as sa
 from flask import Flask
 
 from teamwork.agreements import services as agreements
+from teamwork.auth.services import deactivate_user
 from teamwork.charter import services as charter
 from teamwork.charter.models import StatementKind
 from teamwork.consensus import services as consensus
+from teamwork.database import utcnow
 from teamwork.extensions import db
 from teamwork.teams import services as teams
+from teamwork.teams.models import Membership, ModeratorTerm
 from teamwork.teams.rules import Role, TeamLevel
 
 # Who may use a route. Levels, from the least to the most privileged:
@@ -108,10 +112,21 @@ for _module in POLICY_MODULES:
     NOT_TEAM_SCOPED |= set(getattr(_module, "NOT_TEAM_SCOPED", set()))
 ACTORS = ["anonymous", "outsider", "parent_member", "observer", "member", "recorder"]
 ACTORS += ["moderator", "lead"]
+# People whose access changed: a moderator whose term has ended (a plain member now), a member
+# removed from the team and a deactivated user (both signed in before the change).
+ACTORS += ["former_moderator", "removed_member", "deactivated_user"]
 ALLOWED = {
-    "member": {"observer", "member", "recorder", "moderator", "lead"},
-    "oversight": {"parent_member", "observer", "member", "recorder", "moderator", "lead"},
-    "voter": {"member", "recorder", "moderator", "lead"},
+    "member": {"observer", "member", "recorder", "moderator", "lead", "former_moderator"},
+    "oversight": {
+        "parent_member",
+        "observer",
+        "member",
+        "recorder",
+        "moderator",
+        "lead",
+        "former_moderator",
+    },
+    "voter": {"member", "recorder", "moderator", "lead", "former_moderator"},
     "staff": {"recorder", "moderator", "lead"},
     "recorder": {"recorder", "lead"},
     "moderator": {"moderator", "lead"},
@@ -175,6 +190,19 @@ def world(make_team, make_member, make_user) -> World:
     target = make_member(team, agency="Police")
     outsider = make_member(other)
     parent_member = make_member(parent)
+    former_moderator = make_member(team, agency="Polygraph")
+    today = teams.today()
+    db.session.add(
+        ModeratorTerm(
+            team_id=team.id,
+            membership_id=former_moderator.id,
+            starts_on=today - timedelta(days=180),
+            ends_on=today,  # ended this morning: the powers moved on
+        )
+    )
+    db.session.commit()
+    removed_member = make_member(team, agency="Schools")
+    deactivated_user = make_member(team, agency="Corrections")
     proposal = consensus.create_proposal(lead.user, team.id, title="P", text="Text")
     decided = consensus.create_proposal(lead.user, team.id, title="D", text="Decided")
     round_ = consensus.open_round(lead.user, decided.id)
@@ -217,6 +245,9 @@ def world(make_team, make_member, make_user) -> World:
         if hasattr(module, "arrange"):
             values.update(module.arrange(Arrangement(team, other, members, dict(values))))
     users = {
+        "former_moderator": former_moderator.user,
+        "removed_member": removed_member.user,
+        "deactivated_user": deactivated_user.user,
         "outsider": outsider.user,
         "parent_member": parent_member.user,
         "observer": observer.user,
@@ -261,15 +292,28 @@ def test_policy_holds_for_every_actor(
         client = app.test_client()
         if actor != "anonymous":
             login(world.users[actor], on=client)
+        if actor == "removed_member":
+            membership = db.session.scalar(
+                sa.select(Membership).where(
+                    Membership.user_id == world.users[actor].id,
+                    Membership.team_id == world.team_id,
+                )
+            )
+            membership.removed_at = utcnow()
+            db.session.commit()
+        if actor == "deactivated_user":
+            deactivate_user(db.session.merge(world.users[actor]))
         before = fingerprint()
         response = client.open(url, method=method, data={})
         status, location = response.status_code, response.headers.get("Location", "")
         label = f"{method} {endpoint} as {actor}"
-        if actor == "anonymous":
+        if actor in {"anonymous", "deactivated_user"}:
             assert status == 302 and location.startswith("/login"), label
             assert fingerprint() == before, label
             continue
-        if actor == "outsider" or (actor == "parent_member" and level != "oversight"):
+        if actor in {"outsider", "removed_member"} or (
+            actor == "parent_member" and level != "oversight"
+        ):
             assert status == 404, f"{label}: {status}"
             assert fingerprint() == before, label
             continue
