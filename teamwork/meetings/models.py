@@ -21,6 +21,7 @@ from teamwork.auth.models import User
 from teamwork.consensus.models import Decision, Proposal
 from teamwork.database import UTCDateTime, enum_column, utcnow
 from teamwork.extensions import db
+from teamwork.meetings.rules import TIMEZONES, to_local
 from teamwork.teams.models import Membership, Team
 
 
@@ -143,6 +144,19 @@ class Meeting(db.Model):
     @property
     def ends_at(self) -> datetime:
         return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def local_starts_at(self) -> datetime:
+        """The start in the meeting's own time zone (what members read)."""
+        return to_local(self.starts_at, self.timezone)
+
+    @property
+    def local_ends_at(self) -> datetime:
+        return to_local(self.ends_at, self.timezone)
+
+    @property
+    def timezone_label(self) -> str:
+        return dict(TIMEZONES).get(self.timezone, self.timezone)
 
     def __repr__(self) -> str:
         return f"<Meeting {self.id} team={self.team_id} {self.starts_at:%Y-%m-%d %H:%M}>"
@@ -303,6 +317,7 @@ class Minutes(db.Model):
 
     meeting: Mapped[Meeting] = relationship(back_populates="minutes")
     approval_proposal: Mapped[Proposal | None] = relationship()
+    approval_decision: Mapped[Decision | None] = relationship()
     amendments: Mapped[list[MinutesAmendment]] = relationship(
         back_populates="minutes", order_by="MinutesAmendment.created_at"
     )

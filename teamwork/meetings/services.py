@@ -2,18 +2,75 @@
 
 Every operation starts from `team_meeting`, which checks the actor's membership in the database
 and that the meeting belongs to that team: another team's meeting answers NotFound.
+
+Minutes are approved by consensus: `propose_minutes_approval` puts the draft (as Markdown) to the
+team as a proposal, and when a round reaches consensus `_on_decision` freezes the decided text in
+`Minutes.approved_text`. From then on notes, action items and attendance refuse changes; a
+correction is a `MinutesAmendment`, kept with who and when.
+
+Imports: models and services of auth, teams, charter (norms) and consensus, `teamwork.mail`, and
+this package's models, pure rules and export; nothing imports views.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
 import sqlalchemy as sa
+from flask import current_app, has_request_context
+from sqlalchemy.orm import aliased, joinedload
 
 from teamwork.auth.models import User
-from teamwork.errors import NotFound
+from teamwork.consensus import services as consensus
+from teamwork.consensus.models import Decision, Proposal, ProposalStatus
+from teamwork.consensus.signals import decision_recorded
+from teamwork.database import utcnow
+from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
-from teamwork.meetings.models import AgendaItem, Meeting
+from teamwork.mail import send_email
+from teamwork.meetings import rules
+from teamwork.meetings.models import (
+    ActionItem,
+    AgendaItem,
+    Attendance,
+    AttendanceStatus,
+    ItemKind,
+    ItemStatus,
+    Meeting,
+    MeetingStatus,
+    Minutes,
+    MinutesAmendment,
+    MinutesEntry,
+    MinutesStatus,
+)
+from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Action
 from teamwork.teams.services import TeamAccess, team_access
+
+TITLE_MAX = 200
+PLACE_MAX = 300
+LINK_MAX = 500
+DESCRIPTION_MAX = 5_000
+NOTES_MAX = 20_000
+REASON_MAX = 500
+ACTION_MAX = 500
+AMENDMENT_MAX = 5_000
+DESIGNEE_MAX = 160
+# Scheduling further from today than this is almost certainly a typing mistake.
+PAST_LIMIT = timedelta(days=400)
+FUTURE_LIMIT = timedelta(days=2 * 366)
+APPROVED_MESSAGE = "Approved minutes are never edited; add an amendment."
+PROPOSED_MESSAGE = (
+    "The minutes are before the team for approval. To correct them, the moderator amends the "
+    "approval proposal (or withdraws it, and the recorder proposes them again)."
+)
+
+
+# --- Access ------------------------------------------------------------------------------
 
 
 def team_meeting(
@@ -47,3 +104,1110 @@ def meeting_item(meeting: Meeting, item_id: int) -> AgendaItem:
     if item is None:
         raise NotFound()
     return item
+
+
+def team_meeting_any(
+    actor: User, team_id: int, meeting_id: int, *actions: Action
+) -> tuple[TeamAccess, Meeting]:
+    """As `team_meeting`, for operations that any of several powers allow."""
+    access, meeting = team_meeting(actor, team_id, meeting_id)
+    if not any(access.can(action) for action in actions):
+        raise Forbidden()
+    return access, meeting
+
+
+def current_members(team_id: int) -> list[Membership]:
+    """The team's current members (removed members and deactivated accounts left out)."""
+    return list(
+        db.session.scalars(
+            sa.select(Membership)
+            .options(joinedload(Membership.user))
+            .join(User, User.id == Membership.user_id)
+            .where(
+                Membership.team_id == team_id,
+                Membership.removed_at.is_(None),
+                User.deactivated_at.is_(None),
+            )
+            .order_by(Membership.agency, User.name)
+        )
+    )
+
+
+def _current_member(team_id: int, membership_id: Any, field_name: str, message: str) -> Membership:
+    membership = None
+    if isinstance(membership_id, int) and not isinstance(membership_id, bool):
+        membership = db.session.get(Membership, membership_id)
+    if (
+        membership is None
+        or membership.team_id != team_id
+        or membership.removed_at is not None
+        or not membership.user.is_active
+    ):
+        raise InvalidInput(message, field=field_name)
+    return membership
+
+
+def team_norms(access: TeamAccess) -> Any:
+    from teamwork.charter.norms import current_norms
+
+    return current_norms(access)
+
+
+def _meeting_link(meeting: Meeting) -> str:
+    """The meeting's page: absolute when the app knows its address, else the path."""
+    from teamwork.teams.notifications import external_url
+
+    config = current_app.config
+    values = {"team_id": meeting.team_id, "meeting_id": meeting.id}
+    if has_request_context() or config.get("TEAMWORK_BASE_URL") or config.get("SERVER_NAME"):
+        return external_url("meetings.show", **values)
+    return current_app.url_map.bind("localhost").build("meetings.show", values)
+
+
+def _notify_members(team_id: int, subject: str, body: str) -> int:
+    members = current_members(team_id)
+    for membership in members:
+        send_email(membership.user.email, subject, body)
+    return len(members)
+
+
+def when_text(meeting: Meeting) -> str:
+    """When, in the meeting's zone: "Tuesday 14 January 2025, 09:30–11:00 (Mountain (Denver))"."""
+    start, end = meeting.local_starts_at, meeting.local_ends_at
+    return (
+        f"{start:%A} {start.day} {start:%B %Y}, {start:%H:%M}–{end:%H:%M} "
+        f"({meeting.timezone_label})"
+    )
+
+
+# --- Reading -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingLists:
+    upcoming: list[Meeting]
+    past: list[Meeting]
+    cancelled: list[Meeting]
+
+
+def list_meetings(access: TeamAccess) -> MeetingLists:
+    meetings = list(
+        db.session.scalars(
+            sa.select(Meeting).where(Meeting.team_id == access.team.id).order_by(Meeting.starts_at)
+        )
+    )
+    return MeetingLists(
+        upcoming=[
+            m for m in meetings if m.status in {MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS}
+        ],
+        past=[m for m in reversed(meetings) if m.status is MeetingStatus.ENDED],
+        cancelled=[m for m in reversed(meetings) if m.status is MeetingStatus.CANCELLED],
+    )
+
+
+def next_meeting(team_id: int) -> Meeting | None:
+    """The team's meeting in progress, or else its next scheduled one (for the team page; the
+    caller has checked membership)."""
+    return db.session.scalar(
+        sa.select(Meeting)
+        .where(
+            Meeting.team_id == team_id,
+            Meeting.status.in_([MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS]),
+        )
+        .order_by(
+            sa.case((Meeting.status == MeetingStatus.IN_PROGRESS, 0), else_=1),
+            Meeting.starts_at,
+        )
+        .limit(1)
+    )
+
+
+def ordered_items(meeting: Meeting) -> list[AgendaItem]:
+    return list(
+        db.session.scalars(
+            sa.select(AgendaItem)
+            .options(
+                joinedload(AgendaItem.presenter).joinedload(Membership.user),
+                joinedload(AgendaItem.proposal),
+                joinedload(AgendaItem.subteam),
+            )
+            .where(AgendaItem.meeting_id == meeting.id)
+            .order_by(AgendaItem.position, AgendaItem.id)
+        )
+    )
+
+
+def time_budget(meeting: Meeting) -> rules.TimeBudget:
+    return rules.time_budget(
+        (item.minutes_allotted for item in ordered_items(meeting)), meeting.duration_minutes
+    )
+
+
+def proposal_choices(team_id: int, keep: int | None = None) -> list[Proposal]:
+    """The team's proposals an agenda can decide: those still open, plus the one linked."""
+    final = [ProposalStatus.CONSENSUS, ProposalStatus.ESCALATED, ProposalStatus.WITHDRAWN]
+    return list(
+        db.session.scalars(
+            sa.select(Proposal)
+            .where(
+                Proposal.team_id == team_id,
+                sa.or_(Proposal.status.not_in(final), Proposal.id == (keep or 0)),
+            )
+            .order_by(Proposal.created_at.desc(), Proposal.id.desc())
+        )
+    )
+
+
+def subteam_choices(team_id: int) -> list[Team]:
+    return list(
+        db.session.scalars(sa.select(Team).where(Team.parent_id == team_id).order_by(Team.name))
+    )
+
+
+def designees_may_attend(access: TeamAccess) -> bool:
+    norms = team_norms(access)
+    return bool(norms is not None and norms.designees_may_attend)
+
+
+# --- Scheduling --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingInput:
+    title: str
+    day: date | None
+    start_time: time | None
+    timezone: str
+    duration_minutes: int | None
+    location: str = ""
+    video_url: str = ""
+
+
+def _clean_line(value: str | None, field_name: str, limit: int, *, required: str = "") -> str:
+    text = " ".join((value or "").split())
+    if required and not text:
+        raise InvalidInput(required, field=field_name)
+    if len(text) > limit:
+        raise InvalidInput(f"Use at most {limit} characters.", field=field_name)
+    return text
+
+
+def _clean_meeting(data: MeetingInput, now: datetime) -> dict[str, Any]:
+    title = _clean_line(data.title, "title", TITLE_MAX, required="Give the meeting a title.")
+    if data.day is None:
+        raise InvalidInput("Give the date of the meeting.", field="day")
+    if data.start_time is None:
+        raise InvalidInput("Give the time the meeting starts.", field="start_time")
+    try:
+        starts_at = rules.to_utc(data.day, data.start_time, data.timezone)
+    except rules.RuleError as exc:
+        raise InvalidInput(str(exc), field="timezone") from None
+    if not now - PAST_LIMIT <= starts_at <= now + FUTURE_LIMIT:
+        raise InvalidInput("Choose a date within the last year or the next two years.", field="day")
+    duration = data.duration_minutes
+    if duration is None or not rules.DURATION_MIN <= duration <= rules.DURATION_MAX:
+        raise InvalidInput(
+            f"Give a duration between {rules.DURATION_MIN} and {rules.DURATION_MAX} minutes.",
+            field="duration_minutes",
+        )
+    location = _clean_line(data.location, "location", PLACE_MAX)
+    video_url = (data.video_url or "").strip()
+    if video_url and (len(video_url) > LINK_MAX or not rules.is_web_url(video_url)):
+        raise InvalidInput(
+            "Give a video link starting with https:// (or http://).", field="video_url"
+        )
+    if not location and not video_url:
+        raise InvalidInput("Give a place, a video link, or both.", field="location")
+    return {
+        "title": title,
+        "starts_at": starts_at,
+        "duration_minutes": duration,
+        "timezone": data.timezone,
+        "location": location,
+        "video_url": video_url,
+    }
+
+
+def schedule_meeting(
+    actor: User, team_id: int, data: MeetingInput, *, repeat: int = 1
+) -> list[Meeting]:
+    """Schedule one meeting, or `repeat` meetings following the norms' cadence (one series).
+
+    Items carried from the last ended meeting that have no place yet join the next meeting.
+    """
+    access = team_access(actor, team_id, Action.EDIT_AGENDA)
+    values = _clean_meeting(data, utcnow())
+    if not isinstance(repeat, int) or not 1 <= repeat <= rules.REPEAT_MAX:
+        raise InvalidInput(f"Repeat between 1 and {rules.REPEAT_MAX} times.", field="repeat")
+    cadence = ""
+    if repeat > 1:
+        norms = team_norms(access)
+        if norms is None:
+            raise InvalidInput(
+                "The team has no operating norms yet, so there is no cadence to follow: "
+                "schedule meetings one at a time.",
+                field="repeat",
+            )
+        cadence = norms.cadence.value
+    assert data.day is not None  # noqa: S101 - checked above
+    assert data.start_time is not None  # noqa: S101
+    try:
+        starts = rules.occurrences(data.day, data.start_time, data.timezone, cadence, repeat)
+    except rules.RuleError as exc:
+        raise InvalidInput(str(exc), field="repeat") from None
+    series_id = str(uuid.uuid4()) if repeat > 1 else None
+    meetings = []
+    for starts_at in starts:
+        meeting = Meeting(
+            team_id=access.team.id,
+            created_by_id=actor.id,
+            series_id=series_id,
+            **{**values, "starts_at": starts_at},
+        )
+        db.session.add(meeting)
+        meetings.append(meeting)
+    db.session.flush()
+    _place_pending_carries(access.team.id)
+    db.session.commit()
+    return meetings
+
+
+def _require_scheduled(meeting: Meeting, doing: str) -> None:
+    if meeting.status is not MeetingStatus.SCHEDULED:
+        raise Conflict(f"This meeting is {meeting.status.label.lower()}: {doing} no longer.")
+
+
+def update_meeting(actor: User, team_id: int, meeting_id: int, data: MeetingInput) -> Meeting:
+    """Change when, where or how long; calendars see the change (the sequence goes up)."""
+    _access, meeting = team_meeting(actor, team_id, meeting_id, Action.EDIT_AGENDA)
+    values = _clean_meeting(data, utcnow())
+    _require_scheduled(meeting, "its details can be changed")
+    changed = False
+    if values.get("starts_at", meeting.starts_at) != meeting.starts_at:
+        meeting.reminder_sent_at = None  # a meeting moved gets a fresh reminder
+    for name, value in values.items():
+        if getattr(meeting, name) != value:
+            setattr(meeting, name, value)
+            changed = True
+    if changed:
+        meeting.sequence += 1
+    db.session.commit()
+    return meeting
+
+
+def cancel_meeting(actor: User, team_id: int, meeting_id: int, reason: str) -> Meeting:
+    """Cancel a scheduled meeting with a reason; members are told by email."""
+    _access, meeting = team_meeting(actor, team_id, meeting_id, Action.EDIT_AGENDA)
+    reason = _clean_line(reason, "reason", REASON_MAX, required="Say why it is cancelled.")
+    _require_scheduled(meeting, "it can be cancelled")
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.cancelled_at = utcnow()
+    meeting.cancel_reason = reason
+    meeting.sequence += 1
+    db.session.commit()
+    _notify_members(
+        meeting.team_id,
+        f"Cancelled: {meeting.title}, {meeting.local_starts_at:%d %B %Y}",
+        f"The meeting of {meeting.team.name} on {when_text(meeting)} is cancelled.\n\n"
+        f"Reason: {reason}\n\n{_meeting_link(meeting)}",
+    )
+    return meeting
+
+
+# --- The agenda --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    title: str
+    kind: str
+    minutes_allotted: int | None
+    description: str = ""
+    presenter_id: int | None = None
+    proposal_id: int | None = None
+    subteam_id: int | None = None
+    links: str = ""  # one per line: "Title | https://..."
+
+
+def _require_open_agenda(meeting: Meeting) -> None:
+    if meeting.status is MeetingStatus.ENDED:
+        raise Conflict("This meeting has ended: its agenda is part of the record.")
+    if meeting.status is MeetingStatus.CANCELLED:
+        raise Conflict("This meeting is cancelled: its agenda can no longer change.")
+
+
+def _clean_item(team_id: int, data: ItemInput) -> dict[str, Any]:
+    title = _clean_line(data.title, "title", TITLE_MAX, required="Give the item a title.")
+    try:
+        kind = ItemKind(data.kind)
+    except ValueError:
+        raise InvalidInput("Choose the kind of item.", field="kind") from None
+    allotted = data.minutes_allotted
+    if allotted is None or not rules.ALLOTMENT_MIN <= allotted <= rules.ALLOTMENT_MAX:
+        raise InvalidInput(
+            f"Allot between {rules.ALLOTMENT_MIN} and {rules.ALLOTMENT_MAX} minutes.",
+            field="minutes_allotted",
+        )
+    description = (data.description or "").strip().replace("\r\n", "\n")
+    if len(description) > DESCRIPTION_MAX:
+        raise InvalidInput(f"Use at most {DESCRIPTION_MAX} characters.", field="description")
+    presenter_id = None
+    if data.presenter_id:
+        presenter_id = _current_member(
+            team_id, data.presenter_id, "presenter_id", "Choose a presenter from the team."
+        ).id
+    proposal_id = None
+    if kind is ItemKind.DECISION:
+        proposal = db.session.get(Proposal, data.proposal_id) if data.proposal_id else None
+        if proposal is None or proposal.team_id != team_id:
+            raise InvalidInput(
+                "A decision item decides one of the team's proposals: choose it.",
+                field="proposal_id",
+            )
+        proposal_id = proposal.id
+    elif data.proposal_id:
+        raise InvalidInput(
+            "Only a decision item links a proposal: choose the kind Decision, or no proposal.",
+            field="proposal_id",
+        )
+    subteam_id = None
+    if kind is ItemKind.REPORT:
+        subteam = db.session.get(Team, data.subteam_id) if data.subteam_id else None
+        if subteam is None or subteam.parent_id != team_id:
+            raise InvalidInput(
+                "A report comes from one of this team's subteams: choose it.", field="subteam_id"
+            )
+        subteam_id = subteam.id
+    elif data.subteam_id:
+        raise InvalidInput(
+            "Only a report item names a subteam: choose the kind Report, or no subteam.",
+            field="subteam_id",
+        )
+    try:
+        links = rules.parse_links(data.links)
+    except rules.RuleError as exc:
+        raise InvalidInput(str(exc), field="links") from None
+    return {
+        "title": title,
+        "kind": kind,
+        "minutes_allotted": allotted,
+        "description": description,
+        "presenter_id": presenter_id,
+        "proposal_id": proposal_id,
+        "subteam_id": subteam_id,
+        "links": links,
+    }
+
+
+def _next_position(meeting_id: int) -> int:
+    highest = db.session.scalar(
+        sa.select(sa.func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting_id)
+    )
+    return 0 if highest is None else int(highest) + 1
+
+
+def add_agenda_item(actor: User, team_id: int, meeting_id: int, data: ItemInput) -> AgendaItem:
+    """Add an item at the end of the agenda."""
+    _access, meeting = team_meeting(actor, team_id, meeting_id, Action.EDIT_AGENDA)
+    values = _clean_item(team_id, data)
+    _require_open_agenda(meeting)
+    item = AgendaItem(meeting_id=meeting.id, position=_next_position(meeting.id), **values)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def update_agenda_item(
+    actor: User, team_id: int, meeting_id: int, item_id: int, data: ItemInput
+) -> AgendaItem:
+    _access, meeting = team_meeting(actor, team_id, meeting_id, Action.EDIT_AGENDA)
+    item = meeting_item(meeting, item_id)
+    values = _clean_item(team_id, data)
+    _require_open_agenda(meeting)
+    for name, value in values.items():
+        setattr(item, name, value)
+    db.session.commit()
+    return item
+
+
+def _renumber(meeting: Meeting, order: list[int]) -> None:
+    items = {item.id: item for item in ordered_items(meeting)}
+    for position, ident in enumerate(order):
+        items[ident].position = position
+
+
+def remove_agenda_item(actor: User, team_id: int, meeting_id: int, item_id: int) -> None:
+    """Take an item off the agenda (not once it has notes, time used or action items)."""
+    _access, meeting = team_meeting(actor, team_id, meeting_id, Action.EDIT_AGENDA)
+    item = meeting_item(meeting, item_id)
+    _require_open_agenda(meeting)
+    has_actions = db.session.scalar(
+        sa.select(sa.func.count(ActionItem.id)).where(ActionItem.item_id == item.id)
+    )
+    if item.notes.strip() or item.seconds_used or has_actions or meeting.current_item_id == item.id:
+        raise Conflict("This item has been discussed (notes, time or action items): keep it.")
+    db.session.delete(item)
+    db.session.flush()
+    _renumber(meeting, [i.id for i in ordered_items(meeting)])
+    db.session.commit()
+
+
+def move_agenda_item(
+    actor: User, team_id: int, meeting_id: int, item_id: int, direction: str
+) -> list[AgendaItem]:
+    """Move an item one place up or down; returns the agenda in its new order."""
+    _access, meeting = team_meeting(actor, team_id, meeting_id, Action.EDIT_AGENDA)
+    item = meeting_item(meeting, item_id)
+    _require_open_agenda(meeting)
+    try:
+        order = rules.moved([i.id for i in ordered_items(meeting)], item.id, direction)
+    except rules.RuleError as exc:
+        raise InvalidInput(str(exc), field="direction") from None
+    _renumber(meeting, order)
+    db.session.commit()
+    return ordered_items(meeting)
+
+
+def _agenda_email(meeting: Meeting, items: list[AgendaItem], updated: bool) -> str:
+    lines = [
+        f"The agenda of {meeting.team.name}'s meeting"
+        + (" has been updated." if updated else " is published."),
+        "",
+        meeting.title,
+        f"When: {when_text(meeting)}",
+    ]
+    if meeting.location:
+        lines.append(f"Where: {meeting.location}")
+    if meeting.video_url:
+        lines.append(f"Video: {meeting.video_url}")
+    lines += ["", "Agenda:"]
+    for number, item in enumerate(items, start=1):
+        waited = f", waited {item.meetings_waited} meeting(s)" if item.meetings_waited else ""
+        lines.append(
+            f"{number}. {item.title} ({item.kind.label}, {item.minutes_allotted} min{waited})"
+        )
+    lines += ["", _meeting_link(meeting)]
+    return "\n".join(lines)
+
+
+def publish_agenda(actor: User, team_id: int, meeting_id: int) -> int:
+    """Publish (or republish) the agenda and email every current member; returns how many."""
+    _access, meeting = team_meeting(actor, team_id, meeting_id, Action.EDIT_AGENDA)
+    _require_scheduled(meeting, "its agenda can be published")
+    items = ordered_items(meeting)
+    if not items:
+        raise InvalidInput("Add at least one item before publishing the agenda.")
+    updated = meeting.agenda_published_at is not None
+    meeting.agenda_published_at = utcnow()
+    meeting.sequence += 1
+    db.session.commit()
+    start = meeting.local_starts_at
+    subject = ("Agenda updated: " if updated else "Agenda: ") + (
+        f"{meeting.title}, {start:%A} {start.day} {start:%B %Y}"
+    )
+    return _notify_members(meeting.team_id, subject, _agenda_email(meeting, items, updated))
+
+
+# --- Carrying unresolved items forward -----------------------------------------------------
+
+
+def _next_scheduled(meeting: Meeting) -> Meeting | None:
+    """The team's next scheduled meeting: the earliest starting after `meeting`."""
+    candidates = db.session.execute(
+        sa.select(Meeting.id, Meeting.starts_at).where(
+            Meeting.team_id == meeting.team_id,
+            Meeting.status == MeetingStatus.SCHEDULED,
+            Meeting.id != meeting.id,
+        )
+    ).all()
+    ident = rules.next_after(meeting.starts_at, [(row.id, row.starts_at) for row in candidates])
+    return None if ident is None else db.session.get(Meeting, ident)
+
+
+def _uncopied_carried(meeting: Meeting) -> list[AgendaItem]:
+    copy = aliased(AgendaItem)
+    return list(
+        db.session.scalars(
+            sa.select(AgendaItem)
+            .where(
+                AgendaItem.meeting_id == meeting.id,
+                AgendaItem.status == ItemStatus.CARRIED,
+                ~sa.exists().where(copy.carried_from_id == AgendaItem.id),
+            )
+            .order_by(AgendaItem.position, AgendaItem.id)
+        )
+    )
+
+
+def _append_copies(target: Meeting, originals: list[AgendaItem]) -> list[AgendaItem]:
+    position = _next_position(target.id)
+    copies = []
+    for offset, original in enumerate(originals):
+        copy = AgendaItem(
+            meeting_id=target.id,
+            position=position + offset,
+            title=original.title,
+            description=original.description,
+            kind=original.kind,
+            presenter_id=original.presenter_id,
+            minutes_allotted=original.minutes_allotted,
+            proposal_id=original.proposal_id,
+            subteam_id=original.subteam_id,
+            links=[dict(link) for link in original.links or []],
+            carried_from_id=original.id,
+            meetings_waited=original.meetings_waited + 1,
+        )
+        db.session.add(copy)
+        copies.append(copy)
+    db.session.flush()
+    return copies
+
+
+def carry_forward_unresolved(meeting: Meeting) -> list[AgendaItem]:
+    """For an ended meeting: every item still open becomes carried, and a copy of each carried
+    item without one joins the team's next scheduled meeting (none yet: `schedule_meeting`
+    places them later). Returns the copies made; idempotent; does not commit."""
+    if meeting.status is not MeetingStatus.ENDED:
+        raise Conflict("Only an ended meeting's unresolved items are carried forward.")
+    for item in ordered_items(meeting):
+        if item.status is ItemStatus.OPEN:
+            item.status = ItemStatus.CARRIED
+    db.session.flush()
+    pending = _uncopied_carried(meeting)
+    target = _next_scheduled(meeting)
+    if not pending or target is None:
+        return []
+    return _append_copies(target, pending)
+
+
+def _place_pending_carries(team_id: int) -> list[AgendaItem]:
+    """Carried items of the team's last ended meeting still waiting for a next meeting."""
+    last = db.session.scalar(
+        sa.select(Meeting)
+        .where(Meeting.team_id == team_id, Meeting.status == MeetingStatus.ENDED)
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+        .limit(1)
+    )
+    if last is None:
+        return []
+    pending = _uncopied_carried(last)
+    target = _next_scheduled(last) if pending else None
+    return [] if target is None else _append_copies(target, pending)
+
+
+def carry_forward(actor: User, team_id: int, meeting_id: int) -> list[AgendaItem]:
+    """`carry_forward_unresolved` from the pages (the live screen does it on ending)."""
+    _access, meeting = team_meeting(actor, team_id, meeting_id, Action.EDIT_AGENDA)
+    copies = carry_forward_unresolved(meeting)
+    db.session.commit()
+    return copies
+
+
+# --- Minutes: status and guards ------------------------------------------------------------
+
+
+def _minutes_row(meeting: Meeting) -> Minutes | None:
+    return db.session.scalar(sa.select(Minutes).where(Minutes.meeting_id == meeting.id))
+
+
+def _lapsed(minutes: Minutes) -> bool:
+    """Whether the approval proposal ended without consensus (withdrawn, escalated, gone)."""
+    proposal = minutes.approval_proposal
+    return proposal is None or (
+        proposal.status.is_final and proposal.status is not ProposalStatus.CONSENSUS
+    )
+
+
+def minutes_status(meeting: Meeting) -> MinutesStatus:
+    minutes = _minutes_row(meeting)
+    if minutes is None:
+        return MinutesStatus.DRAFT
+    if minutes.status is MinutesStatus.PROPOSED and _lapsed(minutes):
+        return MinutesStatus.DRAFT
+    return minutes.status
+
+
+def _require_draft_minutes(meeting: Meeting) -> None:
+    if meeting.status is MeetingStatus.CANCELLED:
+        raise Conflict("This meeting was cancelled: it has no minutes.")
+    status = minutes_status(meeting)
+    if status is MinutesStatus.APPROVED:
+        raise Conflict(APPROVED_MESSAGE)
+    if status is MinutesStatus.PROPOSED:
+        raise Conflict(PROPOSED_MESSAGE)
+
+
+def mark_item(actor: User, team_id: int, meeting_id: int, item_id: int, status: str) -> AgendaItem:
+    """Mark an item resolved, or open again (moderator, recorder or lead)."""
+    _access, meeting = team_meeting_any(
+        actor, team_id, meeting_id, Action.EDIT_AGENDA, Action.RECORD_MINUTES
+    )
+    item = meeting_item(meeting, item_id)
+    try:
+        wanted = ItemStatus(status)
+    except ValueError:
+        wanted = None
+    if wanted not in {ItemStatus.OPEN, ItemStatus.RESOLVED}:
+        raise InvalidInput("Mark the item resolved or open.", field="status")
+    _require_draft_minutes(meeting)
+    if item.status is ItemStatus.CARRIED:
+        raise Conflict("This item was carried forward to the next meeting: resolve it there.")
+    item.status = wanted
+    db.session.commit()
+    return item
+
+
+# --- Attendance ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttendanceEntry:
+    membership_id: int
+    status: str
+    designee_name: str = ""
+
+
+def record_attendance(
+    actor: User,
+    team_id: int,
+    meeting_id: int,
+    entries: list[AttendanceEntry],
+    *,
+    per_member_fields: bool = True,
+) -> list[Attendance]:
+    """Record several members' attendance at once: all of it, or (on any error) none of it.
+    Errors name the field `status-<membership id>` / `designee-<membership id>`."""
+    access, meeting = team_meeting_any(
+        actor, team_id, meeting_id, Action.RECORD_MINUTES, Action.EDIT_AGENDA
+    )
+    if not entries:
+        raise InvalidInput("Record the attendance of at least one member.")
+    _require_draft_minutes(meeting)
+    allowed_designees = designees_may_attend(access)
+    cleaned: list[tuple[Membership, AttendanceStatus, str]] = []
+    for entry in entries:
+        suffix = f"-{entry.membership_id}" if per_member_fields else ""
+        membership = _current_member(
+            team_id, entry.membership_id, "membership_id", "Choose a member of this team."
+        )
+        try:
+            status = AttendanceStatus(entry.status)
+        except ValueError:
+            raise InvalidInput(
+                "Choose present, remote, designee or absent.", field=f"status{suffix}"
+            ) from None
+        name = ""
+        if status is AttendanceStatus.DESIGNEE:
+            if not allowed_designees:
+                raise InvalidInput(
+                    "This team's operating norms do not let designees attend for members.",
+                    field=f"status{suffix}",
+                )
+            name = _clean_line(
+                entry.designee_name,
+                f"designee{suffix}",
+                DESIGNEE_MAX,
+                required="Give the name of the designee attending.",
+            )
+        cleaned.append((membership, status, name))
+    existing = {
+        row.membership_id: row
+        for row in db.session.scalars(
+            sa.select(Attendance).where(Attendance.meeting_id == meeting.id)
+        )
+    }
+    saved = []
+    for membership, status, name in cleaned:
+        row = existing.get(membership.id)
+        if row is None:
+            row = Attendance(meeting_id=meeting.id, membership_id=membership.id)
+            db.session.add(row)
+            existing[membership.id] = row
+        row.status, row.designee_name, row.recorded_by_id = status, name, actor.id
+        saved.append(row)
+    db.session.commit()
+    return saved
+
+
+def set_attendance(
+    actor: User,
+    team_id: int,
+    meeting_id: int,
+    membership_id: int,
+    status: str,
+    designee_name: str = "",
+) -> Attendance:
+    """One member's attendance (the live screen calls this); commits, emits nothing."""
+    entry = AttendanceEntry(membership_id, status, designee_name)
+    return record_attendance(actor, team_id, meeting_id, [entry], per_member_fields=False)[0]
+
+
+def attendance_rows(meeting: Meeting) -> list[tuple[Membership, Attendance | None]]:
+    """Every current member, plus anyone recorded since removed, with their attendance."""
+    recorded = {
+        row.membership_id: row
+        for row in db.session.scalars(
+            sa.select(Attendance)
+            .options(joinedload(Attendance.membership).joinedload(Membership.user))
+            .where(Attendance.meeting_id == meeting.id)
+        )
+    }
+    members = {m.id: m for m in current_members(meeting.team_id)}
+    for row in recorded.values():
+        members.setdefault(row.membership_id, row.membership)
+    ordered = sorted(members.values(), key=lambda m: (m.agency.lower(), m.user.name.lower()))
+    return [(m, recorded.get(m.id)) for m in ordered]
+
+
+# --- Notes and action items ----------------------------------------------------------------
+
+
+def save_item_notes(
+    actor: User, team_id: int, meeting_id: int, item_id: int, notes: str, base_revision: int
+) -> AgendaItem:
+    """Save the recorder's notes on an item, unless someone saved since `base_revision`."""
+    _access, meeting = team_meeting(actor, team_id, meeting_id, Action.RECORD_MINUTES)
+    item = meeting_item(meeting, item_id)
+    if not isinstance(notes, str):
+        raise InvalidInput("Write the notes as text.", field="notes")
+    notes = notes.replace("\r\n", "\n")
+    if len(notes) > NOTES_MAX:
+        raise InvalidInput(f"Use at most {NOTES_MAX:,} characters.", field="notes")
+    if not isinstance(base_revision, int) or isinstance(base_revision, bool):
+        raise InvalidInput("The notes are missing their revision number.", field="base_revision")
+    _require_draft_minutes(meeting)
+    # Compare and set in one statement, so two saves from the same revision cannot both win.
+    result = db.session.execute(
+        sa.update(AgendaItem)
+        .where(AgendaItem.id == item.id, AgendaItem.notes_revision == base_revision)
+        .values(
+            notes=notes,
+            notes_revision=AgendaItem.notes_revision + 1,
+            notes_updated_at=utcnow(),
+            notes_updated_by_id=actor.id,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise Conflict(
+            "These notes were saved by someone else since you opened them. Reload the page "
+            "to see the latest version, then add your changes."
+        )
+    db.session.commit()
+    db.session.refresh(item)
+    return item
+
+
+def _parse_due(due_on: date | str | None) -> date | None:
+    if due_on is None or due_on == "":
+        return None
+    if isinstance(due_on, date):
+        return due_on
+    try:
+        return date.fromisoformat(str(due_on))
+    except ValueError:
+        raise InvalidInput("Give the due date as a date.", field="due_on") from None
+
+
+def add_action_item(
+    actor: User,
+    team_id: int,
+    meeting_id: int,
+    *,
+    description: str,
+    owner_id: int,
+    due_on: date | str | None,
+    item_id: int | None = None,
+) -> ActionItem:
+    """Capture something a member will do, with an owner and an optional due date."""
+    _access, meeting = team_meeting(actor, team_id, meeting_id, Action.RECORD_MINUTES)
+    text = _clean_line(description, "description", ACTION_MAX, required="Say what is to be done.")
+    owner = _current_member(team_id, owner_id, "owner_id", "Choose who will do it.")
+    due = _parse_due(due_on)
+    if due is not None and due < meeting.local_starts_at.date():
+        raise InvalidInput("The due date cannot be before the meeting.", field="due_on")
+    item = meeting_item(meeting, item_id) if item_id else None
+    _require_draft_minutes(meeting)
+    action = ActionItem(
+        meeting_id=meeting.id,
+        item_id=item.id if item else None,
+        description=text,
+        owner_id=owner.id,
+        due_on=due,
+        created_by_id=actor.id,
+    )
+    db.session.add(action)
+    db.session.commit()
+    return action
+
+
+def remove_action_item(actor: User, team_id: int, meeting_id: int, action_item_id: int) -> None:
+    _access, meeting = team_meeting(actor, team_id, meeting_id, Action.RECORD_MINUTES)
+    action = db.session.scalar(
+        sa.select(ActionItem).where(
+            ActionItem.id == action_item_id, ActionItem.meeting_id == meeting.id
+        )
+    )
+    if action is None:
+        raise NotFound()
+    _require_draft_minutes(meeting)
+    db.session.delete(action)
+    db.session.commit()
+
+
+# --- The minutes as a record ---------------------------------------------------------------
+
+
+@dataclass
+class MinutesRecord:
+    """Everything the minutes show, read once (pages and exports share it)."""
+
+    meeting: Meeting
+    team: Team
+    items: list[AgendaItem]
+    entries: dict[int | None, list[MinutesEntry]]
+    action_items: list[ActionItem]
+    attendance: list[tuple[Membership, Attendance | None]]
+    minutes: Minutes | None
+    status: MinutesStatus
+    amendments: list[MinutesAmendment] = field(default_factory=list)
+
+    def actions_for(self, item_id: int | None) -> list[ActionItem]:
+        return [a for a in self.action_items if a.item_id == item_id]
+
+
+def minutes_record(meeting: Meeting) -> MinutesRecord:
+    entries: dict[int | None, list[MinutesEntry]] = defaultdict(list)
+    for entry in db.session.scalars(
+        sa.select(MinutesEntry)
+        .where(MinutesEntry.meeting_id == meeting.id)
+        .order_by(MinutesEntry.created_at, MinutesEntry.id)
+    ):
+        entries[entry.item_id].append(entry)
+    actions = list(
+        db.session.scalars(
+            sa.select(ActionItem)
+            .options(joinedload(ActionItem.owner).joinedload(Membership.user))
+            .where(ActionItem.meeting_id == meeting.id)
+            .order_by(ActionItem.created_at, ActionItem.id)
+        )
+    )
+    minutes = _minutes_row(meeting)
+    amendments = []
+    if minutes is not None:
+        amendments = list(
+            db.session.scalars(
+                sa.select(MinutesAmendment)
+                .options(joinedload(MinutesAmendment.created_by))
+                .where(MinutesAmendment.minutes_id == minutes.id)
+                .order_by(MinutesAmendment.created_at, MinutesAmendment.id)
+            )
+        )
+    return MinutesRecord(
+        meeting=meeting,
+        team=meeting.team,
+        items=ordered_items(meeting),
+        entries=dict(entries),
+        action_items=actions,
+        attendance=attendance_rows(meeting),
+        minutes=minutes,
+        status=minutes_status(meeting),
+        amendments=amendments,
+    )
+
+
+def minutes_archive(access: TeamAccess) -> list[tuple[Meeting, MinutesStatus]]:
+    """Every held meeting of the team, newest first, with the state of its minutes."""
+    meetings = db.session.scalars(
+        sa.select(Meeting)
+        .where(
+            Meeting.team_id == access.team.id,
+            Meeting.status.in_([MeetingStatus.ENDED, MeetingStatus.IN_PROGRESS]),
+        )
+        .order_by(Meeting.starts_at.desc())
+    )
+    return [(m, minutes_status(m)) for m in meetings]
+
+
+# --- Approval by consensus -----------------------------------------------------------------
+
+
+def minutes_title(meeting: Meeting) -> str:
+    start = meeting.local_starts_at
+    return f"Approve the minutes of {meeting.title}, {start.day} {start:%B %Y}"[:TITLE_MAX]
+
+
+def propose_minutes_approval(actor: User, team_id: int, meeting_id: int) -> Proposal:
+    """Put the draft minutes to the team as a consensus proposal, and on the next agenda."""
+    from teamwork.meetings import export
+
+    _access, meeting = team_meeting(actor, team_id, meeting_id, Action.RECORD_MINUTES)
+    if meeting.status is not MeetingStatus.ENDED:
+        raise Conflict("Minutes are approved once the meeting has ended.")
+    status = minutes_status(meeting)
+    if status is MinutesStatus.APPROVED:
+        raise Conflict("These minutes are already approved.")
+    if status is MinutesStatus.PROPOSED:
+        raise Conflict("These minutes are already before the team for approval.")
+    text = export.minutes_markdown(minutes_record(meeting))
+    if len(text) > consensus.TEXT_MAX:
+        raise InvalidInput(
+            f"The minutes are longer than a proposal can hold ({consensus.TEXT_MAX:,} "
+            "characters): shorten the notes before proposing them for approval."
+        )
+    proposal = consensus.create_proposal(actor, team_id, title=minutes_title(meeting), text=text)
+    minutes = _minutes_row(meeting)
+    if minutes is None:
+        minutes = Minutes(meeting_id=meeting.id)
+        db.session.add(minutes)
+    minutes.status = MinutesStatus.PROPOSED
+    minutes.approval_proposal_id = proposal.id
+    minutes.approval_decision_id = None
+    minutes.approved_at = None
+    minutes.approved_text = None
+    following = _next_scheduled(meeting)
+    if following is not None:
+        db.session.add(
+            AgendaItem(
+                meeting_id=following.id,
+                position=_next_position(following.id),
+                title=proposal.title,
+                kind=ItemKind.DECISION,
+                minutes_allotted=5,
+                proposal_id=proposal.id,
+            )
+        )
+    db.session.commit()
+    return proposal
+
+
+@decision_recorded.connect
+def _on_decision(decision: Decision, **_extra: Any) -> None:
+    """Runs inside the consensus transaction: approve minutes whose proposal was decided, and
+    resolve open agenda items that were deciding it."""
+    minutes = db.session.scalar(
+        sa.select(Minutes).where(Minutes.approval_proposal_id == decision.proposal_id)
+    )
+    if minutes is not None:
+        minutes.status = MinutesStatus.APPROVED
+        minutes.approved_text = decision.text
+        minutes.approved_at = decision.decided_at or utcnow()
+        minutes.approval_decision_id = decision.id
+    waiting = db.session.scalars(
+        sa.select(AgendaItem)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(
+            AgendaItem.proposal_id == decision.proposal_id,
+            AgendaItem.status == ItemStatus.OPEN,
+            Meeting.status.in_([MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS]),
+        )
+    )
+    for item in waiting:
+        item.status = ItemStatus.RESOLVED
+
+
+def add_minutes_amendment(
+    actor: User,
+    team_id: int,
+    meeting_id: int,
+    *,
+    text: str,
+    reason: str,
+    item_id: int | None = None,
+) -> MinutesAmendment:
+    """A correction to approved minutes, kept beside them with who and when."""
+    _access, meeting = team_meeting(actor, team_id, meeting_id, Action.RECORD_MINUTES)
+    body = (text or "").strip().replace("\r\n", "\n")
+    if not body:
+        raise InvalidInput("Write the correction.", field="text")
+    if len(body) > AMENDMENT_MAX:
+        raise InvalidInput(f"Use at most {AMENDMENT_MAX:,} characters.", field="text")
+    why = _clean_line(reason, "reason", REASON_MAX, required="Say why the minutes need it.")
+    item = meeting_item(meeting, item_id) if item_id else None
+    minutes = _minutes_row(meeting)
+    if minutes is None or minutes_status(meeting) is not MinutesStatus.APPROVED:
+        raise Conflict("Only approved minutes take amendments: edit the draft instead.")
+    amendment = MinutesAmendment(
+        minutes_id=minutes.id,
+        item_id=item.id if item else None,
+        text=body,
+        reason=why,
+        created_by_id=actor.id,
+    )
+    db.session.add(amendment)
+    db.session.commit()
+    return amendment
+
+
+# --- The meeting summary -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemTime:
+    item: AgendaItem
+    seconds_used: int
+    seconds_allotted: int
+
+    @property
+    def over(self) -> bool:
+        return self.seconds_used > self.seconds_allotted
+
+
+@dataclass(frozen=True)
+class MeetingSummary:
+    meeting: Meeting
+    by_agency: list[rules.AgencyAttendance]
+    decisions: list[Decision]
+    action_items: list[ActionItem]
+    times: list[ItemTime]
+    total_used: int
+    total_allotted: int
+
+
+def meeting_decisions(meeting: Meeting, items: list[AgendaItem]) -> list[Decision]:
+    """Decisions reached at the meeting: written into its minutes, taken while it ran, or
+    deciding one of its items that was resolved (not carried on)."""
+    conditions = []
+    linked = [i.proposal_id for i in items if i.proposal_id and i.status is ItemStatus.RESOLVED]
+    if linked:
+        conditions.append(Decision.proposal_id.in_(linked))
+    conditions.append(
+        Decision.id.in_(
+            sa.select(MinutesEntry.decision_id).where(
+                MinutesEntry.meeting_id == meeting.id, MinutesEntry.decision_id.is_not(None)
+            )
+        )
+    )
+    if meeting.started_at is not None:
+        until = meeting.ended_at or utcnow()
+        conditions.append(
+            sa.and_(Decision.decided_at >= meeting.started_at, Decision.decided_at <= until)
+        )
+    return list(
+        db.session.scalars(
+            sa.select(Decision)
+            .where(Decision.team_id == meeting.team_id, sa.or_(*conditions))
+            .order_by(Decision.decided_at, Decision.id)
+        )
+    )
+
+
+def meeting_summary(meeting: Meeting) -> MeetingSummary:
+    record = minutes_record(meeting)
+    by_agency = rules.attendance_by_agency(
+        (m.agency, row.status.value if row else None) for m, row in record.attendance
+    )
+    times = [
+        ItemTime(item, int(item.seconds_used or 0), item.minutes_allotted * 60)
+        for item in record.items
+    ]
+    return MeetingSummary(
+        meeting=meeting,
+        by_agency=by_agency,
+        decisions=meeting_decisions(meeting, record.items),
+        action_items=record.action_items,
+        times=times,
+        total_used=sum(t.seconds_used for t in times),
+        total_allotted=sum(t.seconds_allotted for t in times),
+    )

@@ -1,7 +1,334 @@
-"""Socket.IO events of the live meeting screen (the protocol: docs/realtime.md)."""
+"""Socket.IO events of the live meeting screens, on the namespace "/meeting" (the protocol:
+docs/realtime.md, "Meetings").
+
+Handlers are thin: validate the payload's shape, call a service, broadcast the meeting's new
+snapshot to its room, and answer through the acknowledgement. Each event runs in its own request
+context, so `current_user` is loaded afresh from the sign-in session every time, and every
+service re-reads the member's access from the database.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from flask import request
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, join_room
+
+from teamwork.errors import DomainError, InvalidInput, Unauthenticated, socket_error
+from teamwork.extensions import db, socketio
+from teamwork.meetings import live, services
+from teamwork.meetings.models import AttendanceStatus, Meeting
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "/meeting"
+# The services' limits: longer text is refused before it reaches them.
+NOTES_MAX = services.NOTES_MAX
+DESIGNEE_MAX = services.DESIGNEE_MAX
+ACTION_MAX = services.ACTION_MAX
+
+Ack = dict[str, Any]
+
+
+def room_for(meeting_id: int) -> str:
+    return f"meeting:{meeting_id}"
+
+
+# --- Payload checks ------------------------------------------------------------------------
+
+
+def _payload(data: Any, allowed: set[str]) -> dict[str, Any]:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InvalidInput("The message must be an object.")
+    unknown = set(data) - allowed
+    if unknown:
+        raise InvalidInput(f"Unexpected field: {str(sorted(map(str, unknown))[0])[:40]}.")
+    return data
+
+
+def _id(data: dict[str, Any], key: str, *, required: bool = True) -> int | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    # bool is an int in Python; an id never is.
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
+        raise InvalidInput(f"{key} must be a positive whole number.", field=key)
+    return value
+
+
+def _text(data: dict[str, Any], key: str, limit: int, *, required: bool = True) -> str:
+    value = data.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or len(value) > limit:
+        raise InvalidInput(f"{key} must be text of at most {limit} characters.", field=key)
+    return value
+
+
+def _bool(data: dict[str, Any], key: str) -> bool:
+    value = data.get(key)
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{key} must be true or false.", field=key)
+    return value
+
+
+def _revision(data: dict[str, Any]) -> int:
+    value = data.get("base_revision")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**31:
+        raise InvalidInput("base_revision must be a whole number.", field="base_revision")
+    return value
+
+
+def _date(data: dict[str, Any], key: str) -> date | None:
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) != 10:
+        raise InvalidInput("Give the due date as YYYY-MM-DD.", field=key)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput("Give the due date as YYYY-MM-DD.", field=key) from None
+
+
+def _status(data: dict[str, Any]) -> AttendanceStatus:
+    value = data.get("status")
+    try:
+        return AttendanceStatus(value) if isinstance(value, str) else AttendanceStatus("")
+    except ValueError:
+        raise InvalidInput(
+            "status must be present, remote, designee or absent.", field="status"
+        ) from None
+
+
+def _user() -> Any:
+    if not current_user.is_authenticated:
+        raise Unauthenticated("Your sign-in has ended. Reload the page to sign in again.")
+    return current_user._get_current_object()
+
+
+def _meeting_id(data: dict[str, Any]) -> int:
+    meeting_id = _id(data, "meeting_id")
+    assert meeting_id is not None  # noqa: S101 - required above
+    return meeting_id
+
+
+# --- Broadcasting --------------------------------------------------------------------------
+
+
+def emit_meeting(meeting_id: int) -> None:
+    """Read the meeting's snapshot now and send it to its room as `meeting_changed`. A failed
+    send loses nothing: the change is committed, and clients resync on their next snapshot."""
+    meeting = db.session.get(Meeting, meeting_id, populate_existing=True)
+    if meeting is None:
+        return
+    try:
+        socketio.emit(
+            "meeting_changed",
+            live.live_snapshot(meeting),
+            to=room_for(meeting_id),
+            namespace=NAMESPACE,
+        )
+    except Exception:  # a message-queue outage must never undo or fail the change itself
+        log.exception("Broadcast of meeting_changed to meeting %s failed", meeting_id)
+
+
+def _guarded(handler: Callable[[Any], Ack]) -> Callable[..., Ack]:
+    """Turn DomainErrors into error acknowledgements; nothing is half-applied (services
+    commit last)."""
+
+    def wrapper(data: Any = None, *_extra: Any) -> Ack:
+        try:
+            return handler(data)
+        except DomainError as exc:
+            db.session.rollback()
+            return socket_error(exc)
+
+    wrapper.__name__ = handler.__name__
+    return wrapper
+
+
+def _changed(meeting_id: int, **extra: Any) -> Ack:
+    emit_meeting(meeting_id)
+    version = db.session.get(Meeting, meeting_id).live_version  # type: ignore[union-attr]
+    return {"ok": True, "version": version, **extra}
+
+
+# --- Handlers ------------------------------------------------------------------------------
+
+
+def on_connect(auth: Any = None) -> None:
+    if not current_user.is_authenticated:
+        raise ConnectionRefusedError("unauthenticated")
+    meeting_id = auth.get("meeting_id") if isinstance(auth, dict) else None
+    if (
+        not isinstance(meeting_id, int)
+        or isinstance(meeting_id, bool)
+        or not 0 < meeting_id < 2**31
+    ):
+        raise ConnectionRefusedError("not_found")
+    try:
+        access, meeting = services.meeting_access(_user(), meeting_id)
+    except DomainError as exc:
+        db.session.rollback()
+        raise ConnectionRefusedError(exc.code) from None
+    join_room(room_for(meeting.id), namespace=NAMESPACE)
+    socketio.emit(
+        "meeting_snapshot", _snapshot(access, meeting), to=request.sid, namespace=NAMESPACE
+    )
+
+
+def _snapshot(access: Any, meeting: Meeting) -> dict[str, Any]:
+    return {**live.live_snapshot(meeting), "you": live.personal_state(access)}
+
+
+@_guarded
+def on_sync(data: Any) -> Ack:
+    data = _payload(data, {"meeting_id"})
+    access, meeting = services.meeting_access(_user(), _meeting_id(data))
+    return {"ok": True, **_snapshot(access, meeting)}
+
+
+def _meeting_event(action: Callable[[Any, int], Any]) -> Callable[..., Ack]:
+    @_guarded
+    def handler(data: Any) -> Ack:
+        data = _payload(data, {"meeting_id"})
+        meeting_id = _meeting_id(data)
+        action(_user(), meeting_id)
+        return _changed(meeting_id)
+
+    handler.__name__ = f"on_{action.__name__}"
+    return handler
+
+
+@_guarded
+def on_go_to_item(data: Any) -> Ack:
+    data = _payload(data, {"meeting_id", "item_id"})
+    meeting_id = _meeting_id(data)
+    live.go_to_item(_user(), meeting_id, _id(data, "item_id"))  # type: ignore[arg-type]
+    return _changed(meeting_id)
+
+
+@_guarded
+def on_mark_item(data: Any) -> Ack:
+    data = _payload(data, {"meeting_id", "item_id", "resolved"})
+    meeting_id = _meeting_id(data)
+    item_id = _id(data, "item_id")
+    resolved = _bool(data, "resolved")
+    _access, meeting = services.meeting_access(_user(), meeting_id)
+    services.mark_item(
+        _user(), meeting.team_id, meeting.id, item_id, "resolved" if resolved else "open"
+    )
+    live.touch(meeting_id)
+    return _changed(meeting_id)
+
+
+@_guarded
+def on_raise_hand(data: Any) -> Ack:
+    data = _payload(data, {"meeting_id"})
+    meeting_id = _meeting_id(data)
+    hand = live.raise_hand(_user(), meeting_id)
+    return _changed(meeting_id, request_id=hand.id)
+
+
+@_guarded
+def on_lower_hand(data: Any) -> Ack:
+    data = _payload(data, {"meeting_id"})
+    meeting_id = _meeting_id(data)
+    lowered = live.lower_hand(_user(), meeting_id)
+    return _changed(meeting_id, lowered=lowered)
+
+
+@_guarded
+def on_call_speaker(data: Any) -> Ack:
+    data = _payload(data, {"meeting_id", "request_id"})
+    meeting_id = _meeting_id(data)
+    live.call_speaker(_user(), meeting_id, _id(data, "request_id"))  # type: ignore[arg-type]
+    return _changed(meeting_id)
+
+
+@_guarded
+def on_set_attendance(data: Any) -> Ack:
+    data = _payload(data, {"meeting_id", "membership_id", "status", "designee_name"})
+    meeting_id = _meeting_id(data)
+    membership_id = _id(data, "membership_id")
+    status = _status(data)
+    designee_name = _text(data, "designee_name", DESIGNEE_MAX, required=False)
+    _access, meeting = services.meeting_access(_user(), meeting_id)
+    services.set_attendance(
+        _user(), meeting.team_id, meeting.id, membership_id, status, designee_name=designee_name
+    )
+    live.touch(meeting_id)
+    return _changed(meeting_id)
+
+
+@_guarded
+def on_save_notes(data: Any) -> Ack:
+    data = _payload(data, {"meeting_id", "item_id", "notes", "base_revision"})
+    meeting_id = _meeting_id(data)
+    item_id = _id(data, "item_id")
+    notes = _text(data, "notes", NOTES_MAX)
+    base_revision = _revision(data)
+    _access, meeting = services.meeting_access(_user(), meeting_id)
+    item = services.save_item_notes(
+        _user(), meeting.team_id, meeting.id, item_id, notes, base_revision
+    )
+    revision = item.notes_revision
+    live.touch(meeting_id)
+    return _changed(meeting_id, item_id=item_id, revision=revision)
+
+
+@_guarded
+def on_add_action_item(data: Any) -> Ack:
+    data = _payload(data, {"meeting_id", "item_id", "description", "owner_id", "due_on"})
+    meeting_id = _meeting_id(data)
+    item_id = _id(data, "item_id", required=False)
+    description = _text(data, "description", ACTION_MAX)
+    owner_id = _id(data, "owner_id")
+    due_on = _date(data, "due_on")
+    _access, meeting = services.meeting_access(_user(), meeting_id)
+    action = services.add_action_item(
+        _user(),
+        meeting.team_id,
+        meeting.id,
+        description=description,
+        owner_id=owner_id,
+        due_on=due_on,
+        item_id=item_id,
+    )
+    action_id = action.id
+    live.touch(meeting_id)
+    return _changed(meeting_id, action_item_id=action_id)
+
+
+HANDLERS: dict[str, Callable[..., Any]] = {
+    "sync": on_sync,
+    "start_meeting": _meeting_event(live.start_meeting),
+    "next_item": _meeting_event(live.next_item),
+    "end_meeting": _meeting_event(live.end_meeting),
+    "go_to_item": on_go_to_item,
+    "mark_item": on_mark_item,
+    "raise_hand": on_raise_hand,
+    "lower_hand": on_lower_hand,
+    "call_speaker": on_call_speaker,
+    "set_attendance": on_set_attendance,
+    "save_notes": on_save_notes,
+    "add_action_item": on_add_action_item,
+}
+
 
 def init_app() -> None:
-    """Register the meeting namespace's handlers (none yet)."""
+    """Register the meeting namespace's handlers once (tests create many apps; the handlers
+    live on the shared `socketio` object), and the post-commit broadcast of minutes lines."""
+    live.listen_for_commits()
+    if any(entry[0] == "start_meeting" and entry[2] == NAMESPACE for entry in socketio.handlers):
+        return
+    socketio.on_event("connect", on_connect, namespace=NAMESPACE)
+    for event, handler in HANDLERS.items():
+        socketio.on_event(event, handler, namespace=NAMESPACE)

@@ -1,0 +1,738 @@
+/*
+ * Teamwork — the live meeting screens: the meeting screen every member follows
+ * (data-mode="live") and the read-only room display (data-mode="room": no controls, no per-user
+ * data). Protocol: docs/realtime.md, "Meetings".
+ *
+ * - The page renders from the snapshot the server put in it, so it is right before the socket
+ *   connects; every server event carries the whole (small) snapshot with a version, and only a
+ *   higher version replaces what is shown.
+ * - Server text goes in with textContent. The only HTML inserted is `notes_html` and
+ *   `description_html`, which the server rendered from Markdown and sanitized (nh3).
+ * - The item timer runs here: time used = seconds_used + (now − item_started_at), with "now"
+ *   corrected by the offset between this device's clock and the server's.
+ * - The room display also follows the current decision item's proposal on the consensus
+ *   namespace, for the live tally and who has voted.
+ *
+ * Needs the vendored socket.io client (global `io`), loaded before this file.
+ */
+(() => {
+  "use strict";
+
+  const root = document.getElementById("mt-root");
+  if (!root) return;
+
+  const MODE = root.dataset.mode === "room" ? "room" : "live";
+  const MEETING_ID = Number(root.dataset.meetingId);
+  const ACK_TIMEOUT_MS = 6000;
+  const AUTOSAVE_MS = 1200;
+  const RETRY_MS = 3000;
+  const DESIGNEES_MAY_ATTEND = root.dataset.designeesMayAttend === "true";
+
+  const ATTENDANCE = {
+    present: "Present in the room",
+    remote: "Remote",
+    designee: "Designee attending",
+    absent: "Absent",
+  };
+  const ITEM_STATUS = { open: "Open", resolved: "✔ Dealt with", carried: "↪ Carried forward" };
+
+  // ---- Small helpers --------------------------------------------------------------------
+
+  const $ = (id) => document.getElementById(id);
+
+  function readJSON(id) {
+    const el = $(id);
+    if (!el) return null;
+    try {
+      return JSON.parse(el.textContent || "null");
+    } catch (_err) {
+      return null;
+    }
+  }
+
+  /** Build an element; string children become text nodes (never parsed as HTML). */
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    if (attrs) {
+      for (const [key, value] of Object.entries(attrs)) {
+        if (value === null || value === undefined || value === false) continue;
+        if (key === "class") el.className = value;
+        else if (key === "text") el.textContent = value;
+        else if (key === "dataset") Object.assign(el.dataset, value);
+        else el.setAttribute(key, value === true ? "" : String(value));
+      }
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return el;
+  }
+
+  function setText(el, text) {
+    if (el && el.textContent !== text) el.textContent = text;
+  }
+
+  function show(el, visible) {
+    if (el) el.hidden = !visible;
+  }
+
+  /** Insert HTML the server sanitized (rendered Markdown); nothing else comes through here. */
+  function setSanitizedHTML(el, html) {
+    if (el && el.dataset.html !== html) {
+      el.innerHTML = html; // sanitized by the server (teamwork.markdown, nh3)
+      el.dataset.html = html;
+    }
+  }
+
+  function clock(seconds) {
+    const s = Math.max(0, Math.floor(seconds));
+    const m = Math.floor(s / 60);
+    return `${m}:${String(s % 60).padStart(2, "0")}`;
+  }
+
+  /** Replace a list's items, keeping focus on the control that had it (by data-focus-key). */
+  function replaceList(list, children) {
+    if (!list) return;
+    const focused = document.activeElement;
+    const key = focused && list.contains(focused) ? focused.dataset.focusKey : null;
+    list.replaceChildren(...children);
+    if (key) {
+      const again = list.querySelector(`[data-focus-key="${CSS.escape(key)}"]`);
+      if (again) again.focus();
+      else $("mt-current-heading")?.focus?.();
+    }
+  }
+
+  // ---- State ----------------------------------------------------------------------------
+
+  let snap = readJSON("mt-snapshot");
+  if (!snap || !snap.meeting) return;
+  let you = MODE === "room" ? null : readJSON("mt-you");
+  let version = Number(root.dataset.version) || 0;
+  let clockOffset = offsetFrom(snap.server_time);
+  const ui = { connection: "connecting", everConnected: false, overAnnouncedFor: null };
+
+  function offsetFrom(serverTime) {
+    const t = Date.parse(serverTime || "");
+    return Number.isFinite(t) ? t - Date.now() : 0;
+  }
+
+  function currentItem(s) {
+    const id = s.meeting.current_item_id;
+    return id ? s.items.find((item) => item.id === id) || null : null;
+  }
+
+  function names() {
+    const map = new Map();
+    for (const person of snap.attendance || []) map.set(person.membership_id, person.name);
+    return map;
+  }
+
+  // ---- Announcements (one polite live region) -------------------------------------------
+
+  const live = $("mt-live");
+
+  function announce(text) {
+    if (!live || !text) return;
+    live.append(h("p", null, text));
+    while (live.childElementCount > 4) live.firstElementChild.remove();
+  }
+
+  function announceChanges(prev, next) {
+    const a = currentItem(prev);
+    const b = currentItem(next);
+    if (prev.meeting.status !== next.meeting.status) {
+      if (next.meeting.status === "in_progress") announce("The meeting has started.");
+      if (next.meeting.status === "ended") announce("The meeting has ended.");
+    }
+    if (b && (!a || a.id !== b.id)) {
+      announce(`Now on item ${b.position}: ${b.title}. ${b.minutes_allotted} minutes allotted.`);
+    }
+    if (you && next.current && prev.current && b && a && a.id === b.id) {
+      const me = you.membership_id;
+      const wasCalled = prev.current.called.some((c) => c.membership_id === me);
+      const isCalled = next.current.called.some((c) => c.membership_id === me);
+      if (!wasCalled && isCalled) announce("The moderator has called on you: you have the floor.");
+    }
+  }
+
+  // ---- Applying snapshots --------------------------------------------------------------------
+
+  function apply(payload, isSnapshot) {
+    if (!payload || typeof payload !== "object" || !payload.meeting) return false;
+    const v = Number(payload.version);
+    if (!Number.isFinite(v)) return false;
+    if (isSnapshot ? v < version : v <= version) return false; // stale: ignore
+    const prev = snap;
+    version = v;
+    snap = payload;
+    clockOffset = offsetFrom(payload.server_time);
+    if (MODE !== "room" && payload.you) you = payload.you;
+    announceChanges(prev, snap);
+    render();
+    return true;
+  }
+
+  // ---- Rendering -----------------------------------------------------------------------------
+
+  function render() {
+    const m = snap.meeting;
+    const item = currentItem(snap);
+    const current = snap.current;
+    setText($("mt-status"), m.status_label);
+    show($("mt-start"), m.status === "scheduled");
+    show($("mt-next"), m.status === "in_progress");
+    show($("mt-end"), m.status === "in_progress");
+
+    let title = "The meeting has not started";
+    if (item) title = `${item.position}. ${item.title}`;
+    else if (m.status === "ended") title = "The meeting has ended";
+    else if (m.status === "in_progress") title = "No item under discussion";
+    setText($("mt-current-title"), title);
+    setText($("mt-current-kind"), item ? item.kind_label : "");
+    show($("mt-current-kind"), Boolean(item));
+    show($("mt-timer-line"), Boolean(item));
+    setText($("mt-timer-of"), item ? `of ${item.minutes_allotted}:00 allotted` : "");
+    renderTimer();
+
+    const proposalState = current && current.proposal ? current.proposal : null;
+    const voteLink = $("mt-vote-link");
+    if (voteLink && proposalState) {
+      const base = root.dataset.voteUrl || "";
+      voteLink.href = base.replace(/\/0$/, `/${proposalState.proposal.id}`);
+    }
+    show($("mt-vote-wrap"), Boolean(proposalState));
+    setSanitizedHTML($("mt-description"), current ? current.description_html : "");
+
+    renderQueue(current);
+    renderNotes(current);
+    renderEntries(current);
+    renderActions();
+    renderAgenda();
+    renderAttendance();
+    if (MODE === "room") renderProposal();
+  }
+
+  function renderTimer() {
+    const item = currentItem(snap);
+    const timer = $("mt-timer");
+    if (!item || !timer) return;
+    let used = item.seconds_used || 0;
+    const started = Date.parse(snap.meeting.item_started_at || "");
+    if (snap.meeting.status === "in_progress" && Number.isFinite(started)) {
+      used += Math.max(0, (Date.now() + clockOffset - started) / 1000);
+    }
+    setText(timer, clock(used));
+    const over = used > item.minutes_allotted * 60;
+    show($("mt-timer-over"), over);
+    timer.classList.toggle("mt-timer-over", over);
+    if (over && ui.overAnnouncedFor !== item.id && snap.meeting.status === "in_progress") {
+      ui.overAnnouncedFor = item.id;
+      announce(`The time allotted for “${item.title}” is up.`);
+    }
+  }
+
+  function renderQueue(current) {
+    const queue = current ? current.queue : [];
+    const called = current ? current.called : [];
+    const notSpoken = current ? current.not_spoken : [];
+    const canCall = you && you.can_moderate && snap.meeting.status === "in_progress";
+    replaceList(
+      $("mt-queue"),
+      queue.map((hand, index) =>
+        h(
+          "li",
+          { class: index === 0 ? "mt-next-speaker" : null },
+          h("span", { class: "mt-name" }, hand.name),
+          index === 0 ? h("span", { class: "mt-badge" }, "Next") : null,
+          canCall
+            ? h(
+                "button",
+                {
+                  type: "button",
+                  class: index === 0 ? "mt-call" : "mt-call secondary outline",
+                  dataset: { action: "call_speaker", requestId: String(hand.request_id), focusKey: `call-${hand.request_id}` },
+                },
+                `Call on ${hand.name}`,
+              )
+            : null,
+        ),
+      ),
+    );
+    show($("mt-queue-empty"), queue.length === 0);
+    replaceList($("mt-called"), called.map((c) => h("li", null, h("span", { "aria-hidden": "true" }, "✔ "), c.name)));
+    show($("mt-called-empty"), called.length === 0);
+    replaceList($("mt-not-spoken"), notSpoken.map((p) => h("li", null, p.name)));
+    show($("mt-not-spoken-empty"), Boolean(current) && notSpoken.length === 0);
+
+    const hand = $("mt-hand");
+    if (hand && you) {
+      const mine = queue.some((q) => q.membership_id === you.membership_id);
+      hand.disabled = !current || snap.meeting.status !== "in_progress";
+      hand.setAttribute("aria-pressed", mine ? "true" : "false");
+      setText($("mt-hand-label"), mine ? "Lower my hand" : "Raise my hand");
+      const position = queue.findIndex((q) => q.membership_id === you.membership_id);
+      setText($("mt-hand-note"), mine ? `Your hand is raised: number ${position + 1} in the queue.` : "The moderator calls on raised hands in the order they were raised.");
+    }
+  }
+
+  function renderEntries(current) {
+    const itemId = current ? current.item_id : null;
+    const entries = (snap.entries || []).filter((e) => e.item_id === itemId);
+    replaceList($("mt-entries"), entries.map((e) => h("li", null, e.text)));
+    show($("mt-entries-empty"), entries.length === 0);
+  }
+
+  function renderActions() {
+    const actions = snap.actions || [];
+    replaceList(
+      $("mt-actions"),
+      actions.map((a) =>
+        h("li", null, h("strong", null, a.description), " — ", a.owner, a.due_on ? `, due ${a.due_on}` : ", no due date"),
+      ),
+    );
+    show($("mt-actions-empty"), actions.length === 0);
+  }
+
+  function renderAgenda() {
+    const list = $("mt-agenda");
+    if (!list) return;
+    const running = snap.meeting.status === "in_progress";
+    const canMove = you && you.can_moderate && running;
+    const canMark = you && (you.can_record || you.can_moderate) && snap.meeting.status !== "cancelled";
+    replaceList(
+      list,
+      snap.items.map((item) => {
+        const isCurrent = item.id === snap.meeting.current_item_id;
+        return h(
+          "li",
+          { "aria-current": isCurrent ? "step" : null, class: isCurrent ? "mt-agenda-current" : null },
+          h("span", { class: "mt-agenda-title" }, isCurrent ? h("span", { class: "mt-badge" }, "Now") : null, " ", item.title),
+          h(
+            "span",
+            { class: "mt-agenda-facts" },
+            `${item.kind_label} · ${clock(item.seconds_used)} used of ${item.minutes_allotted}:00 · ${ITEM_STATUS[item.status] || item.status}`,
+          ),
+          canMove && !isCurrent
+            ? h("button", { type: "button", class: "secondary outline", dataset: { action: "go_to_item", itemId: String(item.id), focusKey: `go-${item.id}` } }, h("span", { class: "visually-hidden" }, `${item.title}: `), "Go to this item")
+            : null,
+          canMark && item.status !== "carried"
+            ? h(
+                "button",
+                {
+                  type: "button",
+                  class: "secondary outline",
+                  dataset: { action: "mark_item", itemId: String(item.id), resolved: item.status === "resolved" ? "false" : "true", focusKey: `mark-${item.id}` },
+                },
+                h("span", { class: "visually-hidden" }, `${item.title}: `),
+                item.status === "resolved" ? "Reopen" : "Mark dealt with",
+              )
+            : null,
+        );
+      }),
+    );
+  }
+
+  function renderAttendance() {
+    const body = $("mt-attendance");
+    const q = snap.quorum || {};
+    let line = `${q.voting_members || 0} voting members. Attendance not recorded yet: quorum counts every voting member.`;
+    if (q.recorded) {
+      line = `${q.attending_voters} of ${q.voting_members} voting members attend; quorum for votes counts those attending${q.designees_vote ? " (designees vote)" : " (designees do not vote)"}.`;
+    }
+    setText($("mt-quorum"), line);
+    if (!body) return;
+    const editable = you && you.can_mark_attendance && snap.meeting.status !== "cancelled";
+    const rows = snap.attendance.map((person) => {
+      const status = person.status ? ATTENDANCE[person.status] : "Not recorded";
+      const label = person.status === "designee" && person.designee_name ? `${status}: ${person.designee_name}` : status;
+      let cell = h("td", null, label);
+      if (editable) {
+        const id = `mt-att-${person.membership_id}`;
+        const select = h(
+          "select",
+          { id, "aria-label": `Attendance of ${person.name}`, dataset: { membershipId: String(person.membership_id), focusKey: id } },
+          h("option", { value: "", disabled: true, selected: !person.status }, "Not recorded"),
+          Object.entries(ATTENDANCE)
+            .filter(([value]) => value !== "designee" || DESIGNEES_MAY_ATTEND || person.status === "designee")
+            .map(([value, text]) => h("option", { value, selected: person.status === value }, text)),
+        );
+        const nameId = `mt-designee-${person.membership_id}`;
+        const nameField = h(
+          "span",
+          { class: "mt-designee", hidden: person.status !== "designee" },
+          h("label", { for: nameId }, "Designee’s name"),
+          h("input", { id: nameId, type: "text", maxlength: "160", value: person.designee_name || "", dataset: { focusKey: nameId } }),
+          h("button", { type: "button", class: "secondary", dataset: { action: "save_designee", membershipId: String(person.membership_id), focusKey: `save-${nameId}` } }, "Save designee"),
+        );
+        cell = h("td", null, select, nameField);
+      }
+      return h(
+        "tr",
+        null,
+        h("th", { scope: "row" }, person.name, h("span", { class: "mt-agency" }, ` ${person.agency}${person.votes ? "" : " · observer"}`)),
+        cell,
+      );
+    });
+    // Do not rebuild under the recorder's hands while they type a designee's name (focus on a
+    // select or button is put back on the rebuilt one by replaceList).
+    if (editable && body.contains(document.activeElement) && document.activeElement.tagName === "INPUT") return;
+    replaceList(body, rows);
+  }
+
+  // ---- Notes (the recorder writes; everyone else reads live) --------------------------------------
+
+  const notes = {
+    itemId: snap.current ? snap.current.item_id : null,
+    base: snap.current ? snap.current.notes_revision : 0,
+    dirty: false,
+    inFlight: false,
+    timer: null,
+  };
+
+  function saveStatus(text, kind) {
+    const el = $("mt-save-status");
+    if (!el) return;
+    el.dataset.kind = kind || "";
+    setText(el, text);
+  }
+
+  function renderNotes(current) {
+    const area = $("mt-notes");
+    if (area) {
+      area.disabled = !current;
+      const switched = (current ? current.item_id : null) !== notes.itemId;
+      if (switched && notes.dirty) flushNotes(); // the old item's text goes out first
+      if (switched) {
+        notes.itemId = current ? current.item_id : null;
+        notes.base = current ? current.notes_revision : 0;
+        notes.dirty = false;
+        area.value = current ? current.notes : "";
+        saveStatus("");
+      } else if (current && !notes.dirty && !notes.inFlight && current.notes_revision > notes.base) {
+        notes.base = current.notes_revision;
+        area.value = current.notes;
+      }
+      return;
+    }
+    setSanitizedHTML($("mt-notes-view"), current ? current.notes_html : "");
+    show($("mt-notes-empty"), !(current && current.notes));
+  }
+
+  function scheduleSave(delay) {
+    clearTimeout(notes.timer);
+    notes.timer = setTimeout(flushNotes, delay);
+  }
+
+  function flushNotes() {
+    clearTimeout(notes.timer);
+    const area = $("mt-notes");
+    if (!area || notes.inFlight || !notes.dirty || notes.itemId === null) return;
+    const text = area.value;
+    const itemId = notes.itemId;
+    notes.inFlight = true;
+    notes.dirty = false;
+    saveStatus("Saving…", "saving");
+    send("save_notes", { item_id: itemId, notes: text, base_revision: notes.base }, (ack) => {
+      notes.inFlight = false;
+      if (ack && ack.ok) {
+        if (notes.itemId === itemId) notes.base = ack.revision;
+        saveStatus(notes.dirty ? "Saving…" : "Saved", "saved");
+        if (notes.dirty) scheduleSave(AUTOSAVE_MS);
+        if (ack.version) requestSyncIfBehind(ack.version);
+        return;
+      }
+      const code = ack && ack.error ? ack.error.code : "timeout";
+      if (code === "conflict") {
+        notes.dirty = false;
+        saveStatus("Not saved: someone saved newer notes, shown now. Add your change again.", "error");
+        showAlert(ack.error.message);
+        notes.base = -1; // take whatever the server has
+        requestSync((state) => {
+          if (state.current && state.current.item_id === itemId) {
+            notes.base = state.current.notes_revision;
+            area.value = state.current.notes;
+          }
+        });
+      } else if (code === "timeout" || code === "server_error") {
+        notes.dirty = true;
+        saveStatus("Not saved — retrying…", "error");
+        scheduleSave(RETRY_MS);
+      } else {
+        notes.dirty = true;
+        saveStatus(`Not saved: ${ack.error.message}`, "error");
+      }
+    });
+  }
+
+  const area = $("mt-notes");
+  if (area) {
+    area.addEventListener("input", () => {
+      notes.dirty = true;
+      saveStatus("Not saved yet…", "pending");
+      scheduleSave(AUTOSAVE_MS);
+    });
+    area.addEventListener("blur", () => flushNotes());
+    window.addEventListener("beforeunload", (event) => {
+      if (notes.dirty || notes.inFlight) event.preventDefault();
+    });
+  }
+
+  // ---- The room display: the decision item's proposal, live from the consensus namespace ---------
+
+  const proposalFeed = { id: null, socket: null, version: -1, state: null };
+
+  function followProposal() {
+    const current = snap.current;
+    const ps = current && current.proposal ? current.proposal : null;
+    const id = ps ? ps.proposal.id : null;
+    if (ps && (proposalFeed.id !== id || Number(ps.version) > proposalFeed.version)) {
+      proposalFeed.state = { proposal: ps.proposal, rule: ps.rule, round: ps.round };
+      proposalFeed.version = Number(ps.version) || 0;
+    }
+    if (id === proposalFeed.id) return;
+    if (proposalFeed.socket) proposalFeed.socket.disconnect();
+    proposalFeed.socket = null;
+    proposalFeed.id = id;
+    if (!id || typeof window.io !== "function") return;
+    const s = window.io({ query: { proposal: String(id) }, transports: ["websocket", "polling"], forceNew: true });
+    const take = (payload, isSnapshot) => {
+      if (!payload || !payload.state || proposalFeed.id !== id) return;
+      const v = Number(payload.version);
+      if (isSnapshot ? v < proposalFeed.version : v <= proposalFeed.version) return;
+      proposalFeed.version = v;
+      proposalFeed.state = payload.state;
+      renderProposal();
+    };
+    s.on("snapshot", (p) => take(p, true));
+    for (const event of ["round_opened", "round_revealed", "round_closed", "proposal_changed"]) s.on(event, (p) => take(p, false));
+    s.on("vote_cast", (p) => {
+      if (!p || !p.round || !proposalFeed.state) return;
+      const v = Number(p.version);
+      if (v <= proposalFeed.version) return;
+      const r = proposalFeed.state.round;
+      if (!r || r.id !== p.round.id || proposalFeed.state.proposal.version_number !== p.text_version) {
+        s.emit("sync", { proposal_id: id }, (ack) => ack && ack.ok && take(ack, true));
+        return;
+      }
+      take({ version: v, state: { ...proposalFeed.state, round: p.round } }, false);
+    });
+    proposalFeed.socket = s;
+  }
+
+  function renderProposal() {
+    followProposal();
+    const state = proposalFeed.state;
+    show($("mt-proposal"), Boolean(state && proposalFeed.id));
+    if (!state) return;
+    setText($("mt-proposal-title"), state.proposal.title);
+    setText($("mt-proposal-text"), state.proposal.text);
+    const r = state.round;
+    let line = "No round open yet.";
+    if (r && r.status === "open") line = `Round ${r.number} — open: ${r.voted} of ${r.eligible} have voted (at least ${r.quorum_needed} needed).`;
+    else if (r) line = `Round ${r.number} — closed: ${r.outcome === "consensus" ? "Consensus reached" : r.outcome === "withdrawn" ? "withdrawn" : "No consensus"}.`;
+    setText($("mt-round-line"), line);
+    const tally = r && r.tally_visible && r.tally ? `👍 ${r.tally.up} thumbs up · ${r.tally.sideways} sideways · 👎 ${r.tally.down} thumbs down` : r ? "Votes are hidden until everyone has voted or the moderator reveals them." : "";
+    setText($("mt-tally"), tally);
+    const who = names();
+    const voters = r && Array.isArray(r.voters) ? r.voters : [];
+    replaceList($("mt-voters"), voters.map((id) => h("li", null, h("span", { "aria-hidden": "true" }, "✔ "), who.get(id) || "A member")));
+    let note = "";
+    if (r && r.voters === null) note = `Voting is anonymous: ${r.voted} of ${r.eligible} have voted.`;
+    else if (!r || voters.length === 0) note = "No one has voted yet.";
+    setText($("mt-voters-note"), note);
+  }
+
+  // ---- Alerts -----------------------------------------------------------------------------------
+
+  function showAlert(message) {
+    const region = $("mt-alerts");
+    if (!region) return;
+    region.replaceChildren(
+      h("p", { class: "flash flash-error" }, h("span", { class: "flash-icon", "aria-hidden": "true" }, "✖"), " ", h("strong", null, "Error:"), " ", message),
+    );
+  }
+
+  function clearAlert() {
+    const region = $("mt-alerts");
+    if (region && region.firstChild) region.replaceChildren();
+  }
+
+  // ---- Socket ------------------------------------------------------------------------------------
+
+  setInterval(renderTimer, 1000);
+
+  if (typeof window.io !== "function") {
+    setConnection("refused", "The live connection could not start. Reload the page.");
+    render();
+    return;
+  }
+
+  const socket = window.io("/meeting", { auth: { meeting_id: MEETING_ID }, transports: ["websocket", "polling"] });
+
+  function send(event, payload, done) {
+    if (!socket.connected) {
+      if (done) done({ ok: false, error: { code: "timeout", message: "Not connected." } });
+      else showAlert("Not connected to the meeting. Wait for the connection to come back, then try again.");
+      return;
+    }
+    socket.timeout(ACK_TIMEOUT_MS).emit(event, { meeting_id: MEETING_ID, ...payload }, (err, ack) => {
+      if (err) {
+        if (done) done({ ok: false, error: { code: "timeout", message: "The server did not answer." } });
+        else showAlert("The server did not answer. Try again.");
+        return;
+      }
+      if (done) {
+        done(ack);
+        return;
+      }
+      if (ack && ack.ok) {
+        clearAlert();
+        requestSyncIfBehind(ack.version);
+      } else if (ack && ack.error) {
+        if (ack.error.code === "unauthenticated") signedOut(ack.error.message);
+        else showAlert(ack.error.message);
+      }
+    });
+  }
+
+  function requestSync(then) {
+    if (!socket.connected) return;
+    socket.timeout(ACK_TIMEOUT_MS).emit("sync", { meeting_id: MEETING_ID }, (err, ack) => {
+      if (err || !ack) return;
+      if (ack.ok) {
+        apply(ack, true);
+        if (then) then(ack);
+      } else if (ack.error && ack.error.code === "unauthenticated") {
+        signedOut(ack.error.message);
+      }
+    });
+  }
+
+  /** An acknowledgement names the version it produced; its broadcast should bring it. */
+  function requestSyncIfBehind(v) {
+    if (Number(v) > version) setTimeout(() => Number(v) > version && requestSync(), 1500);
+  }
+
+  socket.on("connect", () => {
+    const wasReconnect = ui.everConnected;
+    ui.everConnected = true;
+    setConnection("live");
+    if (wasReconnect) announce("Connection restored. The screen is up to date.");
+    if (notes.dirty) scheduleSave(0);
+  });
+  socket.on("disconnect", (reason) => {
+    if (reason === "io client disconnect") return;
+    if (ui.connection === "live") announce("Connection lost. Reconnecting…");
+    setConnection("reconnecting");
+    if (reason === "io server disconnect") socket.connect();
+  });
+  socket.on("connect_error", (err) => {
+    const code = err && err.message ? String(err.message) : "";
+    if (socket.active) setConnection("reconnecting", "Can't reach the server. Trying again…");
+    else if (code === "unauthenticated") signedOut();
+    else {
+      setConnection("refused", "You can no longer see this meeting. Reload the page.");
+      showAlert("You can no longer see this meeting (you may have been removed from the team). Reload the page.");
+    }
+  });
+  socket.on("meeting_snapshot", (payload) => apply(payload, true));
+  socket.on("meeting_changed", (payload) => apply(payload, false));
+
+  function signedOut(message) {
+    setConnection("refused", "Signed out. Reload the page to sign in again.");
+    showAlert(message || "Your sign-in has ended. Reload the page to sign in again.");
+    socket.disconnect();
+  }
+
+  function setConnection(kind, detail) {
+    ui.connection = kind;
+    const el = $("mt-connection");
+    if (!el) return;
+    const text = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", refused: "Not connected" }[kind];
+    el.dataset.state = kind;
+    setText(el.querySelector(".mt-connection-icon"), { connecting: "…", live: "●", reconnecting: "↻", refused: "✖" }[kind]);
+    setText(el.querySelector(".mt-connection-text"), detail ? `${text} — ${detail}` : text);
+  }
+
+  // ---- Controls (the live screen only; the server re-checks every one) -----------------------------
+
+  if (MODE === "live") {
+    root.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-action]");
+      if (!button || !root.contains(button)) return;
+      const action = button.dataset.action;
+      if (action === "start_meeting" || action === "next_item") send(action, {});
+      else if (action === "end_meeting") {
+        if (window.confirm("End the meeting? Items not marked dealt with are carried forward to the next meeting.")) send(action, {});
+      } else if (action === "go_to_item") send(action, { item_id: Number(button.dataset.itemId) });
+      else if (action === "mark_item") send(action, { item_id: Number(button.dataset.itemId), resolved: button.dataset.resolved === "true" });
+      else if (action === "call_speaker") send(action, { request_id: Number(button.dataset.requestId) });
+      else if (action === "save_designee") {
+        const id = Number(button.dataset.membershipId);
+        const name = $(`mt-designee-${id}`);
+        send("set_attendance", { membership_id: id, status: "designee", designee_name: name ? name.value : "" });
+      }
+    });
+
+    $("mt-hand")?.addEventListener("click", () => {
+      const raised = $("mt-hand").getAttribute("aria-pressed") === "true";
+      send(raised ? "lower_hand" : "raise_hand", {});
+    });
+
+    $("mt-attendance")?.addEventListener("change", (event) => {
+      const select = event.target.closest("select[data-membership-id]");
+      if (!select) return;
+      const id = Number(select.dataset.membershipId);
+      if (select.value === "designee") {
+        const field = select.parentElement.querySelector(".mt-designee");
+        show(field, true);
+        $(`mt-designee-${id}`)?.focus();
+        return;
+      }
+      send("set_attendance", { membership_id: id, status: select.value, designee_name: "" });
+    });
+
+    $("mt-action-form")?.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const description = $("mt-action-description");
+      const owner = $("mt-action-owner");
+      const due = $("mt-action-due");
+      const error = $("mt-action-error");
+      const current = snap.current;
+      if (!owner.value) {
+        setText(error, "Choose who will do it.");
+        show(error, true);
+        owner.focus();
+        return;
+      }
+      send(
+        "add_action_item",
+        {
+          description: description.value,
+          owner_id: owner.value ? Number(owner.value) : null,
+          due_on: due.value || null,
+          item_id: current ? current.item_id : null,
+        },
+        (ack) => {
+          if (ack && ack.ok) {
+            description.value = "";
+            due.value = "";
+            owner.value = "";
+            show(error, false);
+            announce("Action item added.");
+            requestSyncIfBehind(ack.version);
+          } else {
+            setText(error, ack && ack.error ? ack.error.message : "Not added. Try again.");
+            show(error, true);
+            const field = ack && ack.error ? { description: description, owner_id: owner, due_on: due }[ack.error.field] : null;
+            if (field) field.focus();
+          }
+        },
+      );
+    });
+  }
+
+  render();
+})();
