@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from teamwork.auth.models import User
 from teamwork.database import UTCDateTime, enum_column, utcnow
 from teamwork.extensions import db
+from teamwork.moderation.rules import TermSource
 from teamwork.teams.rules import Discipline, Role, TeamLevel
 
 
@@ -103,8 +104,10 @@ class Invitation(db.Model):
 class ModeratorTerm(db.Model):
     """Who moderates the team's meetings, from `starts_on` until `ends_on` (open-ended if None).
 
-    For now a lead designates the moderator; the moderator-terms capability adds elections and
-    rotation on the same rows.
+    A lead designates a moderator, or the moderation capability (`teamwork.moderation`) prepares
+    terms by rotation or records the winner of an election. Terms of a team never overlap; the
+    moderator's powers follow the term covering today, so they move on the end date by
+    themselves. A term whose `ends_on` equals its `starts_on` was cancelled before it began.
     """
 
     __tablename__ = "moderator_terms"
@@ -118,12 +121,34 @@ class ModeratorTerm(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The server default fills the rows that existed before terms had a source.
+    source: Mapped[TermSource] = mapped_column(
+        enum_column(TermSource),
+        default=TermSource.DESIGNATED,
+        server_default=TermSource.DESIGNATED.value,
+    )
+    # Who stands in when the moderator is absent (copied from the team's moderation policy
+    # when the term is prepared, so the history keeps who it was).
+    backup_membership_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("memberships.id", ondelete="SET NULL")
+    )
+    # The election that chose this holder (source "election").
+    election_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("moderation_elections.id", ondelete="SET NULL")
+    )
+    # The day the incoming holder (and the outgoing one, and the backup) were told: once.
+    notified_on: Mapped[date | None] = mapped_column(sa.Date)
 
     team: Mapped[Team] = relationship()
-    membership: Mapped[Membership] = relationship()
+    membership: Mapped[Membership] = relationship(foreign_keys=[membership_id])
+    backup: Mapped[Membership | None] = relationship(foreign_keys=[backup_membership_id])
 
     def covers(self, day: date) -> bool:
         return self.starts_on <= day and (self.ends_on is None or day < self.ends_on)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.ends_on is not None and self.ends_on <= self.starts_on
 
     def __repr__(self) -> str:
         return f"<ModeratorTerm team={self.team_id} membership={self.membership_id}>"

@@ -23,6 +23,9 @@ from teamwork.auth.services import add_user, normalize_email, token_digest
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
 from teamwork.extensions import db
+from teamwork.meetings.models import Meeting, MeetingStatus
+from teamwork.moderation.models import ModerationPolicy, StandIn
+from teamwork.moderation.rules import TermSource, term_end
 from teamwork.teams.models import Invitation, Membership, ModeratorTerm, Team
 from teamwork.teams.rules import (
     Action,
@@ -47,9 +50,13 @@ class TeamAccess:
 
     @cached_property
     def is_moderator(self) -> bool:
-        """Whether they hold the moderator term in office today (read only when needed)."""
+        """Whether they hold the moderator term in office today, or stand in for an absent
+        moderator today or at a meeting in progress (read only when needed). Leads moderate
+        through their role anyway; this is True for them only when they stand in."""
         term = current_term(self.team.id)
-        return term is not None and term.membership_id == self.membership.id
+        if term is not None and term.membership_id == self.membership.id:
+            return True
+        return stand_in_today(self.team.id, self.membership.id) is not None
 
     def can(self, action: Action) -> bool:
         role = self.membership.role
@@ -201,6 +208,42 @@ def current_term(team_id: int, day: date | None = None) -> ModeratorTerm | None:
     )
 
 
+def stand_in_today(
+    team_id: int, membership_id: int | None = None, day: date | None = None
+) -> StandIn | None:
+    """The stand-in in force for the team on `day` (today by default): recorded for that day,
+    or for a meeting of the team that is in progress; only `membership_id`'s when given."""
+    day = day or today()
+    in_progress = sa.select(Meeting.id).where(
+        Meeting.team_id == team_id, Meeting.status == MeetingStatus.IN_PROGRESS
+    )
+    query = sa.select(StandIn).where(
+        StandIn.team_id == team_id,
+        StandIn.ended_at.is_(None),
+        sa.or_(StandIn.day == day, StandIn.meeting_id.in_(in_progress)),
+    )
+    if membership_id is not None:
+        query = query.where(StandIn.stand_in_membership_id == membership_id)
+    return db.session.scalar(query.order_by(StandIn.recorded_at.desc(), StandIn.id.desc()).limit(1))
+
+
+def next_term(team_id: int, day: date | None = None) -> ModeratorTerm | None:
+    """The first term that starts after `day` (cancelled ones aside)."""
+    day = day or today()
+    return db.session.scalar(
+        sa.select(ModeratorTerm)
+        .where(
+            ModeratorTerm.team_id == team_id,
+            ModeratorTerm.starts_on > day,
+            sa.or_(
+                ModeratorTerm.ends_on.is_(None), ModeratorTerm.ends_on > ModeratorTerm.starts_on
+            ),
+        )
+        .order_by(ModeratorTerm.starts_on, ModeratorTerm.id)
+        .limit(1)
+    )
+
+
 # --- Reading -----------------------------------------------------------------------------
 
 
@@ -272,6 +315,11 @@ class Roster:
     discipline_counts: list[tuple[Discipline, int]]
     moderator: Membership | None
     members: list[Membership]
+    # The moderator's term in office, its backup, the stand-in today and the next term.
+    term: ModeratorTerm | None = None
+    backup: Membership | None = None
+    stand_in: StandIn | None = None
+    next_term: ModeratorTerm | None = None
 
 
 def team_roster(access: TeamAccess) -> Roster:
@@ -295,11 +343,16 @@ def team_roster(access: TeamAccess) -> Roster:
         disciplines[membership.discipline] += 1
     term = current_term(access.team.id)
     moderator = next((m for m in members if term and m.id == term.membership_id), None)
+    backup = next((m for m in members if term and m.id == term.backup_membership_id), None)
     return Roster(
         by_agency=[AgencyGroup(agency, group) for agency, group in groups.items()],
         discipline_counts=sorted(disciplines.items(), key=lambda item: (-item[1], item[0].label)),
         moderator=moderator,
         members=members,
+        term=term,
+        backup=backup,
+        stand_in=stand_in_today(access.team.id),
+        next_term=next_term(access.team.id),
     )
 
 
@@ -517,7 +570,9 @@ def _end_terms_of(membership: Membership) -> None:
 
 
 def designate_moderator(actor: User, team_id: int, membership_id: int) -> ModeratorTerm:
-    """Make a member the team's moderator from today, ending the current term."""
+    """Make a member the team's moderator from today, ending the current term (and replacing
+    terms planned to start later). With a moderation policy, the term lasts the policy's term
+    length and keeps its backup; without one it is open-ended."""
     access = team_access(actor, team_id, Action.DESIGNATE_MODERATOR)
     membership = _membership_in(team_id, membership_id)
     if not can_hold_moderator_term(membership.role):
@@ -538,9 +593,20 @@ def designate_moderator(actor: User, team_id: int, membership_id: int) -> Modera
             db.session.delete(term)
         else:
             term.ends_on = day
-    term = ModeratorTerm(
-        team_id=access.team.id, membership=membership, starts_on=day, assigned_by_id=actor.id
+    policy = db.session.scalar(
+        sa.select(ModerationPolicy).where(ModerationPolicy.team_id == team_id)
     )
+    term = ModeratorTerm(
+        team_id=access.team.id,
+        membership=membership,
+        starts_on=day,
+        assigned_by_id=actor.id,
+        source=TermSource.DESIGNATED,
+    )
+    if policy is not None:
+        term.ends_on = term_end(day, policy.term_months)
+        if policy.backup_membership_id != membership.id:
+            term.backup_membership_id = policy.backup_membership_id
     db.session.add(term)
     db.session.commit()
     return term

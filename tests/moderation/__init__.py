@@ -1,0 +1,1 @@
+"""Tests of moderator terms: rules, services, pages and the demo."""
