@@ -55,7 +55,7 @@ def register_extensions(app: Flask) -> None:
     )
     from teamwork.audit import recorder
     from teamwork.auth import sessions
-    from teamwork.database import render_migration_item
+    from teamwork.database import include_in_migrations, render_migration_item
     from teamwork.realtime import services as realtime
 
     db.init_app(app)
@@ -69,6 +69,7 @@ def register_extensions(app: Flask) -> None:
         render_as_batch=True,  # SQLite alters tables by copying them
         compare_type=True,
         render_item=render_migration_item,
+        include_name=include_in_migrations,
     )
     login_manager.init_app(app)
     sessions.init_app(app)

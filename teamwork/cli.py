@@ -96,14 +96,25 @@ def send_reminders_command() -> None:
     """Email the reminders that are due today (run it daily, e.g. from a systemd timer)."""
     from teamwork.agreements.services import send_renewal_reminders
     from teamwork.charter.norms import send_incentive_reminders
+    from teamwork.database import utcnow
+    from teamwork.meetings.reminders import send_meeting_reminders
+    from teamwork.moderation.notices import prepare_upcoming_terms, send_term_notices
     from teamwork.teams.services import today
+    from teamwork.workplans.reminders import send_due_reminders
 
     click.echo(f"Sent {send_renewal_reminders()} agreement renewal reminder(s).")
     teams = send_incentive_reminders(today())
     click.echo(f"Sent stakeholder-incentive review reminders for {len(teams)} team(s).")
+    click.echo(f"Sent {send_meeting_reminders(utcnow())} meeting reminder(s).")
+    click.echo(f"Prepared {prepare_upcoming_terms(today())} moderator term(s).")
+    click.echo(f"Sent {send_term_notices(today())} moderator term notice(s).")
+    click.echo(f"Sent {send_due_reminders(today())} workplan due-date reminder(s).")
 
 
 def init_app(app: Flask) -> None:
+    from teamwork.search import cli as search_cli
+
+    search_cli.init_app(app)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(create_user_command)

@@ -74,3 +74,11 @@ def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | b
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+def include_in_migrations(name: str | None, type_: str, _parent_names: Any) -> bool:
+    """Alembic's `include_name`: leave out what the models do not describe on purpose (the
+    full-text search index beside `search_entries`)."""
+    from teamwork.search.models import is_search_index_object
+
+    return not is_search_index_object(name, type_)

@@ -179,7 +179,25 @@ def seed_demo(password: str) -> list[DemoAccount] | None:
 
     seed_norms_and_incentives(teams[COUNTY], users)
     seed_agreement(teams[COUNTY], users)
+    _seed_later_capabilities(teams[COUNTY], users)
     return demo_accounts()
+
+
+def _seed_later_capabilities(team: Team, users: dict[str, User]) -> None:
+    """Moderator terms, meetings (with minutes approved through real rounds), the workplan
+    and the evaluation, each through its own capability's services, in the order they
+    depend on one another (the workplan's changes since the last meeting, the evaluation's
+    figures from meetings and activities)."""
+    from teamwork.evaluation.demo import seed as seed_evaluation
+    from teamwork.meetings.demo import seed as seed_meetings
+    from teamwork.moderation.demo import seed as seed_moderation
+    from teamwork.workplans.demo import seed as seed_workplan
+
+    today = utcnow().date()
+    seed_moderation(team, users, today)
+    seed_meetings(team, users)
+    seed_workplan(team, users, today)
+    seed_evaluation(team, users, today)
 
 
 DEMO_PROPOSALS = [

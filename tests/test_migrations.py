@@ -10,6 +10,7 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from teamwork import create_app
+from teamwork.database import include_in_migrations
 from teamwork.extensions import db
 from tests.conftest import config_for_tests, database_schema
 
@@ -27,7 +28,12 @@ def upgrade_and_compare(app: Flask) -> list:
         upgrade()
         with db.engine.connect() as connection:
             context = MigrationContext.configure(
-                connection, opts={"compare_type": True, "render_as_batch": True}
+                connection,
+                opts={
+                    "compare_type": True,
+                    "render_as_batch": True,
+                    "include_name": include_in_migrations,
+                },
             )
             differences = compare_metadata(context, db.metadata)
         db.engine.dispose()

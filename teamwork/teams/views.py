@@ -7,7 +7,9 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from teamwork.errors import Conflict, DomainError, InvalidInput
+from teamwork.evaluation import services as evaluation
 from teamwork.forms import apply_error
+from teamwork.meetings import services as meetings
 from teamwork.teams import services
 from teamwork.teams.forms import EmptyForm, InviteForm, MembershipForm, NewTeamForm, TeamForm
 from teamwork.teams.notifications import send_invitation
@@ -76,6 +78,8 @@ def show(team_id: int) -> Page:
         roster=services.team_roster(access),
         parent=services.visible_parent(current_user, access.team),
         subteams=services.visible_subteams(current_user, access.team),
+        measure_summaries=evaluation.list_measures(access),
+        next_meeting=meetings.next_meeting(access.team.id),
         Action=Action,
     )
 
