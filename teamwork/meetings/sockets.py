@@ -18,10 +18,12 @@ from flask import request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 
+from teamwork.auth.services import two_step_required
 from teamwork.errors import DomainError, InvalidInput, Unauthenticated, socket_error
 from teamwork.extensions import db, socketio
 from teamwork.meetings import live, services
 from teamwork.meetings.models import AttendanceStatus, Meeting
+from teamwork.realtime.services import track_connect, track_disconnect
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +168,8 @@ def _changed(meeting_id: int, **extra: Any) -> Ack:
 def on_connect(auth: Any = None) -> None:
     if not current_user.is_authenticated:
         raise ConnectionRefusedError("unauthenticated")
+    if two_step_required(_user()):
+        raise ConnectionRefusedError("two_step_required")
     meeting_id = auth.get("meeting_id") if isinstance(auth, dict) else None
     if (
         not isinstance(meeting_id, int)
@@ -179,9 +183,15 @@ def on_connect(auth: Any = None) -> None:
         db.session.rollback()
         raise ConnectionRefusedError(exc.code) from None
     join_room(room_for(meeting.id), namespace=NAMESPACE)
+    # Remembered so that removing the member (or deactivating them) closes this connection.
+    track_connect(request.sid, NAMESPACE, access.membership.user_id, meeting.team_id)
     socketio.emit(
         "meeting_snapshot", _snapshot(access, meeting), to=request.sid, namespace=NAMESPACE
     )
+
+
+def on_disconnect(reason: Any = None) -> None:
+    track_disconnect(request.sid)
 
 
 def _snapshot(access: Any, meeting: Meeting) -> dict[str, Any]:
@@ -330,5 +340,6 @@ def init_app() -> None:
     if any(entry[0] == "start_meeting" and entry[2] == NAMESPACE for entry in socketio.handlers):
         return
     socketio.on_event("connect", on_connect, namespace=NAMESPACE)
+    socketio.on_event("disconnect", on_disconnect, namespace=NAMESPACE)
     for event, handler in HANDLERS.items():
         socketio.on_event(event, handler, namespace=NAMESPACE)

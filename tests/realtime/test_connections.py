@@ -94,3 +94,17 @@ def test_a_rolled_back_change_disconnects_no_one(meeting, signed_in, socket_clie
 
     close_revoked_connections()
     assert sock.is_connected()
+
+
+def test_removing_a_member_also_closes_their_live_meeting_connection(
+    live_meeting, signed_in, meeting_socket
+) -> None:
+    m = live_meeting()
+    removed = m.members[0]
+    browser = signed_in(removed.user)
+    sock = meeting_socket(browser, m.meeting.id)
+    assert sock.is_connected()
+    assert connections() == [(removed.user_id, m.team.id)]
+    signed_in(m.lead.user).post(f"/teams/{m.team.id}/members/{removed.id}/remove")
+    assert not sock.is_connected()
+    assert not meeting_socket(browser, m.meeting.id).is_connected()
