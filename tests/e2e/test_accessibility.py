@@ -52,6 +52,7 @@ LEAD = "lead@example.org"
 MODERATOR = "moderator@example.org"
 MEMBER = "member1@example.org"
 OBSERVER = "observer@example.org"
+RECORDER = "recorder@example.org"
 
 # The demo proposal the moderator opens a round on, for the voting screen and the console.
 VOTING_PROPOSAL = "Notify the victim advocate before any change to a supervision plan"
@@ -104,6 +105,7 @@ class KnownViolation(AssertionError):
 
 
 LIVE = '#cs-connection[data-state="live"]'
+MEETING_LIVE = '#mt-connection[data-state="live"]'
 
 CHECKS = [
     Check("sign-in", None, "/login"),
@@ -134,6 +136,44 @@ CHECKS = [
     Check("agreement-print", MEMBER, "{agreement}/print"),
     Check("account", OBSERVER, "/account"),
     Check("room-display", MEMBER, "{voting}/room", ready=LIVE, needs_open_round=True),
+    # Meetings
+    Check("meetings", MEMBER, "{team}/meetings"),
+    Check("schedule-meeting-lead", LEAD, "{team}/meetings/new"),
+    Check("upcoming-meeting", MEMBER, "{upcoming}"),
+    Check("agenda-editor-recorder", RECORDER, "{upcoming}/agenda"),
+    Check("live-meeting", MEMBER, "{upcoming}/live", ready=MEETING_LIVE),
+    Check("live-meeting-moderator", MODERATOR, "{upcoming}/live", ready=MEETING_LIVE),
+    Check("live-meeting-recorder", RECORDER, "{upcoming}/live", ready=MEETING_LIVE),
+    Check("meeting-room-display", MEMBER, "{upcoming}/room", ready=MEETING_LIVE),
+    Check("attendance-recorder", RECORDER, "{past}/attendance"),
+    Check("minutes", MEMBER, "{past}/minutes"),
+    Check("minutes-notes-recorder", RECORDER, "{past}/notes"),
+    Check("meeting-summary", OBSERVER, "{past}/summary"),
+    Check("minutes-archive", MEMBER, "{team}/minutes"),
+    Check("calendar-feed", MEMBER, "/calendar"),
+    Check("team-calendar-feed", MEMBER, "{team}/calendar"),
+    Check("search", MEMBER, "{team}/search?q=polygraph"),
+    Check("search-everywhere", MEMBER, "/search?q=treatment"),
+    # Moderator terms
+    Check("moderation", MEMBER, "{team}/moderation"),
+    Check("moderation-history", MEMBER, "{team}/moderation/history"),
+    Check("moderation-settings-lead", LEAD, "{team}/moderation/settings"),
+    # Workplans
+    Check("workplan", MEMBER, "{team}/workplan"),
+    Check("activity", MEMBER, "{activity}"),
+    Check("workplan-timeline", MEMBER, "{team}/workplan/timeline"),
+    Check("workplan-changes", LEAD, "{team}/workplan/changes"),
+    Check("new-activity-lead", LEAD, "{team}/workplan/new"),
+    Check("my-deliverables", MEMBER, "/my/deliverables"),
+    # Evaluation
+    Check("evaluation-dashboard", MEMBER, "{team}/evaluation"),
+    Check("measures", LEAD, "{team}/evaluation/measures"),
+    Check("measure", MEMBER, "{measure}"),
+    Check("assessments", MEMBER, "{team}/evaluation/assessments"),
+    Check("assessment-results", MEMBER, "{results}"),
+    # Security
+    Check("audit-trail-lead", LEAD, "{team}/audit"),
+    Check("two-step-setup", OBSERVER, "/account/two-step"),
 ]
 
 
@@ -218,7 +258,25 @@ def paths(sessions: Sessions) -> dict[str, str]:
     agency_path = agency.get_attribute("href")
     page.goto(f"{team}/agreements")
     agreement = _href(page, AGREEMENT)
+    page.goto(f"{team}/meetings")
+    upcoming = page.locator("section[aria-labelledby=upcoming-heading] h3 a").first
+    past = page.locator("section[aria-labelledby=past-heading] h3 a").first
+    upcoming_path, past_path = upcoming.get_attribute("href"), past.get_attribute("href")
+    page.goto(f"{team}/workplan")
+    activity = page.locator(f'main a[href^="{team}/workplan/activities/"]').first
+    activity_path = activity.get_attribute("href")
+    page.goto(f"{team}/evaluation/measures")
+    measure = page.locator(f'main a[href^="{team}/evaluation/measures/"]').first
+    measure_path = measure.get_attribute("href")
+    page.goto(f"{team}/evaluation/assessments")
+    results = page.locator(f'main a[href^="{team}/evaluation/assessments/"]').first
+    results_path = results.get_attribute("href")
     found = {
+        "upcoming": upcoming_path or "",
+        "past": past_path or "",
+        "activity": activity_path or "",
+        "measure": measure_path or "",
+        "results": results_path or "",
         "voting": voting,
         "decided": decided,
         "decision": decision or "",

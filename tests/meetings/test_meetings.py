@@ -238,8 +238,8 @@ def test_items_are_added_in_order_and_reordered_with_up_and_down_buttons(
     assert titles(meeting) == ["Welcome", "Housing", "Polygraph"]
     ids = {i.title: i.id for i in services.ordered_items(meeting)}
     page = browser.get(url).get_data(as_text=True)
-    assert 'aria-label="Move “Polygraph” up"' in page
-    assert 'aria-label="Move “Welcome” up"' not in page  # the first item cannot go up
+    assert "move “Polygraph” up" in page
+    assert "move “Welcome” up" not in page  # the first item cannot go up
     move = f"{url}/move"
     assert browser.post(move, data={"item_id": ids["Polygraph"], "direction": "up"}).status_code
     assert titles(meeting) == ["Welcome", "Polygraph", "Housing"]
