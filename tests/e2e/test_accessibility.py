@@ -17,8 +17,9 @@ dashboard, the team page and its lists, never by guessing ids.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -323,6 +324,7 @@ def test_page_is_accessible(
     sessions: Sessions,
     paths: dict[str, str],
     request: pytest.FixtureRequest,
+    screenshot: Callable[[Page, str], Path],
 ) -> None:
     if check.needs_open_round:
         request.getfixturevalue("open_round")
@@ -344,6 +346,9 @@ def test_page_is_accessible(
     assert page.locator("h1").count() == 1, "a page has exactly one <h1>"
     assert page.locator("main").count() == 1, "a page has one <main>"
     assert (page.locator("html").get_attribute("lang") or "").strip(), "<html> has a lang"
+
+    # Every main screen, as people see it on a phone and a desktop (test-artifacts/screenshots).
+    screenshot(page, f"{check.name}-{device}")
 
     page.add_script_tag(path=str(AXE))
     violations: list[dict[str, Any]] = page.evaluate(_RUN_AXE, WCAG_TAGS)
