@@ -32,7 +32,8 @@ from teamwork.teams.rules import Role, TeamLevel
 #   voter      members who vote (not observers)
 #   staff      those who prepare meetings: recorders, the moderator in office, leads
 #   recorder   those who keep the minutes: recorders and leads
-#   moderator  the moderator in office, or a lead
+#   moderator  the moderator in office (a lead only when recorded as standing in)
+#   stand_in   the moderator in office or a lead (recording a stand-in)
 #   lead       leads only
 #   own        reaches its service for every member; the service decides by the object
 #              (e.g. a member's own agency), so only outsiders' 404 is checked here
@@ -129,7 +130,10 @@ ALLOWED = {
     "voter": {"member", "recorder", "moderator", "lead", "former_moderator"},
     "staff": {"recorder", "moderator", "lead"},
     "recorder": {"recorder", "lead"},
-    "moderator": {"moderator", "lead"},
+    # Leads moderate only when standing in (or while no one holds the term): not here.
+    "moderator": {"moderator"},
+    # Who records that someone stands in for an absent moderator: the moderator or a lead.
+    "stand_in": {"moderator", "lead"},
     "lead": {"lead"},
 }
 
@@ -205,10 +209,10 @@ def world(make_team, make_member, make_user) -> World:
     deactivated_user = make_member(team, agency="Corrections")
     proposal = consensus.create_proposal(lead.user, team.id, title="P", text="Text")
     decided = consensus.create_proposal(lead.user, team.id, title="D", text="Decided")
-    round_ = consensus.open_round(lead.user, decided.id)
+    round_ = consensus.open_round(moderator.user, decided.id)
     for voter in (lead, moderator, member, recorder, target):
         consensus.cast_vote(voter.user, round_.id, choice="up", reason="", request_id="m")
-    consensus.close_round(lead.user, round_.id)
+    consensus.close_round(moderator.user, round_.id)
     decision_id = db.session.scalar(sa.text("select id from decisions"))
     version = charter.draft_statement(lead.user, team.id, kind=StatementKind.MISSION, text="M")
     agreement = agreements.create_agreement(

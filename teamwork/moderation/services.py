@@ -588,7 +588,10 @@ def put_nominee(actor: User, team_id: int, election_id: int, nomination_id: int)
             )
     for other in election.nominations:
         if other.proposal is not None and not other.proposal.status.is_final:
-            consensus.set_proposal_status(actor, other.proposal.id, ProposalStatus.WITHDRAWN)
+            # The lead runs the election: putting the next nominee withdraws the last one's
+            # proposal (no round is open on it: checked above), moderator or not.
+            other.proposal.status = ProposalStatus.WITHDRAWN
+            other.proposal.live_version += 1
     name = nomination.membership.user.name
     title = rules.election_title(name, election.starts_on, election.term_months)
     text = (
@@ -616,7 +619,9 @@ def cancel_election(actor: User, team_id: int, election_id: int) -> Election:
             raise Conflict("A round is open on a nominee: close or withdraw it first.")
     for nomination in election.nominations:
         if nomination.proposal is not None and not nomination.proposal.status.is_final:
-            consensus.set_proposal_status(actor, nomination.proposal.id, ProposalStatus.WITHDRAWN)
+            # The lead's election: its proposals go with it (no round is open, checked above).
+            nomination.proposal.status = ProposalStatus.WITHDRAWN
+            nomination.proposal.live_version += 1
     election = db.session.get(Election, election_id)
     assert election is not None  # noqa: S101
     election.status = ElectionStatus.CANCELLED

@@ -118,8 +118,10 @@ class Action(StrEnum):
 _EVERYONE = frozenset({Action.VIEW_TEAM})
 _VOTERS = _EVERYONE | {Action.VOTE}
 
-# The permission table. Moderating is granted by the term (below), and to leads so a meeting can
-# go on when the moderator is absent.
+# The permission table. Moderating (running rounds and the meeting) is not in it: it comes with
+# the moderator term in office, or with standing in for an absent moderator (the backup or a
+# lead, recorded as such), or, while no one holds the term, with being a lead (see `allowed`'s
+# `is_moderator`, which the caller works out from the database).
 ROLE_GRANTS: dict[Role, frozenset[Action]] = {
     Role.OBSERVER: _EVERYONE,
     Role.MEMBER: _VOTERS,
@@ -127,7 +129,6 @@ ROLE_GRANTS: dict[Role, frozenset[Action]] = {
     Role.LEAD: _VOTERS
     | {
         Action.RECORD_MINUTES,
-        Action.MODERATE,
         Action.MANAGE_MEMBERS,
         Action.EDIT_TEAM,
         Action.CREATE_SUBTEAM,

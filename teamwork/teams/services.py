@@ -50,11 +50,14 @@ class TeamAccess:
 
     @cached_property
     def is_moderator(self) -> bool:
-        """Whether they hold the moderator term in office today, or stand in for an absent
-        moderator today or at a meeting in progress (read only when needed). Leads moderate
-        through their role anyway; this is True for them only when they stand in."""
+        """Whether they hold the moderator's powers today (read only when needed): the term in
+        office; or a stand-in recorded for an absent moderator, today or at a meeting in
+        progress (the backup, or a lead); or, while no one holds the term, being a lead, so a
+        team without a moderator can still decide."""
         term = current_term(self.team.id)
         if term is not None and term.membership_id == self.membership.id:
+            return True
+        if term is None and self.membership.role is Role.LEAD:
             return True
         return stand_in_today(self.team.id, self.membership.id) is not None
 

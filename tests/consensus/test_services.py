@@ -9,6 +9,7 @@ from teamwork.consensus import services
 from teamwork.consensus.models import Concern, Decision, Proposal, ProposalStatus, Round, Vote
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
+from teamwork.teams.rules import Role
 
 
 def vote_all(m, round_id: int, choices: dict[int, str], tag: str = "v") -> None:
@@ -91,11 +92,22 @@ def test_only_one_round_is_open_at_a_time(meeting) -> None:
     assert db.session.scalar(sa.select(sa.func.count(Round.id))) == 1
 
 
-def test_a_lead_may_moderate_but_a_member_may_not(meeting) -> None:
+def test_only_the_moderator_in_office_moderates_not_a_lead_or_a_member(meeting) -> None:
     m = meeting()
+    for someone in (m.members[0], m.lead):
+        with pytest.raises(Forbidden):
+            services.open_round(someone.user, m.proposal.id)
+    assert services.open_round(m.moderator.user, m.proposal.id).number == 1
+
+
+def test_a_lead_moderates_while_no_one_holds_the_term(make_team, make_member) -> None:
+    team = make_team()
+    lead = make_member(team, role=Role.LEAD)
+    member = make_member(team)
+    proposal = services.create_proposal(lead.user, team.id, title="P", text="Text.")
     with pytest.raises(Forbidden):
-        services.open_round(m.members[0].user, m.proposal.id)
-    assert services.open_round(m.lead.user, m.proposal.id).number == 1
+        services.open_round(member.user, proposal.id)
+    assert services.open_round(lead.user, proposal.id).number == 1
 
 
 def test_the_rule_in_force_when_a_round_opened_is_kept_with_it(meeting) -> None:

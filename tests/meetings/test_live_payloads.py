@@ -27,8 +27,12 @@ def fingerprint() -> str:
 
 @pytest.fixture
 def running(live_meeting, signed_in, meeting_socket):
+    from teamwork.moderation import services as moderation
+
     lm = live_meeting()
-    # The lead may do everything, so only a payload's shape can be refused.
+    # A lead standing in for the moderator may do everything, so only a payload's shape can
+    # be refused.
+    moderation.record_stand_in(lm.lead.user, lm.team.id, stand_in_membership_id=lm.lead.id)
     lead = meeting_socket(signed_in(lm.lead.user), lm.meeting.id)
     assert lead.emit("start_meeting", {"meeting_id": lm.meeting.id})["ok"]
     return lm, lead

@@ -189,11 +189,16 @@ def test_only_the_moderator_or_a_lead_moves_the_agenda(
     assert moderator.events("meeting_changed") == []
 
 
-def test_a_lead_may_run_the_meeting_when_the_moderator_is_away(
+def test_a_lead_runs_the_meeting_only_when_recorded_as_standing_in_for_the_moderator(
     live_meeting, signed_in, meeting_socket
 ) -> None:
+    from teamwork.moderation import services as moderation
+
     lm = live_meeting()
     lead = meeting_socket(signed_in(lm.lead.user), lm.meeting.id)
+    refused = lead.emit("start_meeting", {"meeting_id": lm.meeting.id})
+    assert refused["ok"] is False and refused["error"]["code"] == "forbidden"
+    moderation.record_stand_in(lm.lead.user, lm.team.id, stand_in_membership_id=lm.lead.id)
     start(lead, lm.meeting.id)
     assert lead.emit("next_item", {"meeting_id": lm.meeting.id})["ok"]
 

@@ -21,8 +21,8 @@ POLICY: dict[str, dict[str, str]] = {
     "moderation.put_nominee": {"POST": "lead"},
     "moderation.cancel_election": {"POST": "lead"},
     # The moderator in office, the backup (not one of the matrix's actors) or a lead.
-    "moderation.stand_in": {"POST": "moderator"},
-    "moderation.end_stand_in": {"POST": "moderator"},
+    "moderation.stand_in": {"POST": "stand_in"},
+    "moderation.end_stand_in": {"POST": "stand_in"},
 }
 
 
