@@ -75,6 +75,9 @@ def register_extensions(app: Flask) -> None:
     sessions.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    # Flask-SocketIO keeps its options from one init_app to the next (tests create many apps):
+    # a message-queue manager built for an earlier app must not carry over to this one.
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
         **_message_queue_options(app),

@@ -91,6 +91,9 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         # The message queue's channel: deployments (or test runs) sharing one Redis keep their
         # broadcasts apart by giving each its own channel.
         "TEAMWORK_MESSAGE_QUEUE_CHANNEL": _env(env, "MESSAGE_QUEUE_CHANNEL", "flask-socketio"),
+        # How long a SQLite write waits for another writer's lock before giving up (a vote is
+        # then tried again; a page answers "busy, try again" rather than an error).
+        "TEAMWORK_SQLITE_BUSY_TIMEOUT_MS": _int(env, "SQLITE_BUSY_TIMEOUT_MS", 5000, minimum=1),
         # Leads must use two-step sign-in (an authenticator app) when this is true.
         "TEAMWORK_TWO_STEP_FOR_LEADS": _bool(env, "TWO_STEP_FOR_LEADS", False),
         # Meeting reminders go out this many days before a meeting (`flask send-reminders`).

@@ -10,14 +10,14 @@ from flask import Flask
 from teamwork.extensions import db
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_timeout_ms: int = 5000) -> None:
     cursor = dbapi_connection.cursor()
     # SQLite ignores foreign keys unless asked, per connection.
     cursor.execute("PRAGMA foreign_keys=ON")
     # WAL lets readers go on while a vote is written; busy_timeout waits for a lock instead
     # of failing at once when two requests write together.
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.close()
 
 
@@ -25,4 +25,9 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
-            sa.event.listen(engine, "connect", _sqlite_pragmas)
+            timeout = int(app.config.get("TEAMWORK_SQLITE_BUSY_TIMEOUT_MS", 5000))
+            sa.event.listen(
+                engine,
+                "connect",
+                lambda connection, record: _sqlite_pragmas(connection, record, timeout),
+            )

@@ -68,6 +68,30 @@ class Gone(DomainError):
     code = "gone"
 
 
+class Busy(DomainError):
+    """The database stayed locked longer than we wait (SQLite under heavy writing)."""
+
+    status = 503
+    code = "busy"
+    default_message = "The team's records are busy for a moment. Please try again."
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite's "database is locked" (or "busy") after its busy timeout."""
+    from sqlalchemy.exc import OperationalError
+
+    if not isinstance(exc, OperationalError):
+        return False
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+def busy_ack() -> dict[str, Any]:
+    """The acknowledgement of a socket event that met a locked database (nothing was saved;
+    the client may send it again)."""
+    return socket_error(Busy())
+
+
 def wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return (
@@ -131,8 +155,12 @@ def register_error_handlers(app: Flask) -> None:
         return _reply(exc.code, (exc.name or "error").lower().replace(" ", "_"), message)
 
     @app.errorhandler(Exception)
-    def handle_unexpected(exc: Exception) -> tuple[Any, int]:
+    def handle_unexpected(exc: Exception) -> Any:
         # Roll back so a failed transaction never leaks into the next request on this session.
         db.session.rollback()
+        if is_busy(exc):
+            log.warning("Database busy on %s %s", request.method, request.path)
+            body, status = _reply(Busy.status, Busy.code, Busy.default_message)
+            return body, status, {"Retry-After": "1"}
         log.exception("Unhandled error on %s %s", request.method, request.path)
         return _reply(500, "server_error", "Something went wrong on our side. Please try again.")

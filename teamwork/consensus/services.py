@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import difflib
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
 from teamwork.audit import recorder as audit
@@ -40,7 +41,7 @@ from teamwork.consensus.signals import (
     round_closed,
 )
 from teamwork.database import utcnow
-from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
+from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound, is_busy
 from teamwork.extensions import db
 from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Action, Role, allowed
@@ -395,7 +396,26 @@ def _upsert_vote(values: dict[str, Any]) -> None:
     )
 
 
-def cast_vote(
+# SQLite holds one writer at a time; past its busy timeout a vote is tried again this many
+# times (it is idempotent by its request id), a little later each time.
+BUSY_RETRIES = 3
+
+
+def cast_vote(actor: User, round_id: int, **kwargs: Any) -> CastResult:
+    """Record a vote (see `_cast_vote_once`), trying again when the database stays locked: a
+    vote must not fail because another write held SQLite's lock a moment too long."""
+    for attempt in range(BUSY_RETRIES + 1):
+        try:
+            return _cast_vote_once(actor, round_id, **kwargs)
+        except OperationalError as exc:
+            db.session.rollback()
+            if not is_busy(exc) or attempt == BUSY_RETRIES:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _cast_vote_once(
     actor: User,
     round_id: int,
     *,

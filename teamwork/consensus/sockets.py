@@ -20,7 +20,14 @@ from teamwork.auth.services import two_step_required
 from teamwork.consensus import services
 from teamwork.consensus.broadcast import broadcast_vote, emit_state, room_for
 from teamwork.consensus.models import ProposalStatus
-from teamwork.errors import DomainError, InvalidInput, Unauthenticated, socket_error
+from teamwork.errors import (
+    DomainError,
+    InvalidInput,
+    Unauthenticated,
+    busy_ack,
+    is_busy,
+    socket_error,
+)
 from teamwork.extensions import socketio
 from teamwork.realtime.services import track_connect, track_disconnect
 
@@ -171,9 +178,13 @@ def on_table_proposal(data: Any = None) -> Ack:
 
 
 def on_error(exc: Exception) -> Ack:
+    """Any socket event's unexpected error (both namespaces): nothing half-applied."""
     from teamwork.extensions import db
 
     db.session.rollback()
+    if is_busy(exc):
+        log.warning("Database busy in a socket event")
+        return busy_ack()
     log.exception("Unhandled error in a socket event")
     return {"ok": False, "error": {"code": "server_error", "message": "Something went wrong."}}
 
