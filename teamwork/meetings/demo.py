@@ -27,7 +27,13 @@ from teamwork.auth.models import User
 from teamwork.consensus import services as consensus
 from teamwork.extensions import db
 from teamwork.meetings import rules, services
-from teamwork.meetings.models import AgendaItem, Meeting, MeetingStatus
+from teamwork.meetings.models import (
+    AgendaItem,
+    Attendance,
+    AttendanceStatus,
+    Meeting,
+    MeetingStatus,
+)
 from teamwork.meetings.services import ItemInput, MeetingInput
 from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Role
@@ -146,9 +152,24 @@ class _Demo:
             services.mark_item(self.recorder, self.team.id, meeting.id, item.id, "resolved")
 
     def decide(self, proposal_id: int) -> None:
-        """A real round: the moderator opens it, every voting member votes up, it closes."""
+        """A real round: the moderator opens it, every voting member present or remote (all of
+        them, outside a meeting) votes up, it closes."""
         round_ = consensus.open_round(self.moderator, proposal_id)
-        for voter in self.voters:
+        # Absent members, and those a designee attends for (designees do not vote here), sit
+        # this round out: the quorum counts those in the room or remote.
+        away = set(
+            db.session.scalars(
+                sa.select(Membership.user_id)
+                .join(Attendance, Attendance.membership_id == Membership.id)
+                .join(Meeting, Meeting.id == Attendance.meeting_id)
+                .where(
+                    Meeting.team_id == self.team.id,
+                    Meeting.status == MeetingStatus.IN_PROGRESS,
+                    Attendance.status.in_([AttendanceStatus.ABSENT, AttendanceStatus.DESIGNEE]),
+                )
+            )
+        )
+        for voter in [v for v in self.voters if v.id not in away]:
             consensus.cast_vote(
                 voter,
                 round_.id,
