@@ -115,3 +115,64 @@ def test_round_changes_are_announced_politely_in_words(screens: Screens) -> None
     moderator.page.get_by_role("button", name="Close round").click()
     expect(live).to_contain_text("Round 1")
     screens.assert_no_browser_errors()
+
+
+def tab_to(page: Page, name: str) -> None:
+    """Press Tab until the button (or button-like link) named so has the focus."""
+    target = page.get_by_role("button", name=name).first
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        if target.evaluate("element => element === document.activeElement"):
+            return
+    pytest.fail(f"Tab never reached {name!r}")
+
+
+def test_the_moderator_console_works_with_the_keyboard_alone(screens: Screens) -> None:
+    member = screens.open("member6@example.org")
+    team = team_path(member.page)
+    member.page.goto(f"{team}/proposals")
+    member.page.get_by_role("textbox", name="Title").fill("Meet in the new courthouse annex")
+    member.page.get_by_role("textbox", name="Proposal").fill("From March, in room 12.")
+    member.page.get_by_role("button", name="Create proposal").click()
+    expect(member.page).to_have_url(re.compile(rf"{team}/proposals/\d+$"))
+    proposal = member.page.url.removeprefix(screens.base_url)
+    moderator = screens.open("moderator@example.org", path=f"{proposal}/console")
+    console = moderator.page
+    expect(console.locator("#cs-connection")).to_have_attribute("data-state", "live")
+
+    tab_to(console, "Open round 1")
+    console.keyboard.press("Enter")
+    expect(member.page.locator("#cs-round-line")).to_have_text("Round 1 — open")
+    tab_to(console, "Up for Taylor Nguyen")  # member6, in the room without a device
+    console.keyboard.press("Space")
+    expect(member.page.locator("#cs-progress-text")).to_have_text(re.compile(r"^1 of \d+"))
+    tab_to(console, "Close round")
+    console.keyboard.press("Enter")
+    expect(member.page.locator("#cs-round-line")).to_have_text(re.compile(r"^Round 1 — closed"))
+    screens.assert_no_browser_errors()
+
+
+def test_the_live_meeting_announces_the_current_item_in_words(screens: Screens) -> None:
+    moderator = screens.open("moderator@example.org")
+    team = team_path(moderator.page)
+    moderator.page.goto(f"{team}/meetings")
+    moderator.page.locator("section[aria-labelledby=upcoming-heading] h3 a").first.click()
+    moderator.page.get_by_role("button", name="Open the live meeting screen").click()
+    live_path = moderator.page.url.removeprefix(screens.base_url)
+    member = screens.open("member8@example.org", device=PHONE, path=live_path)
+    for screen in (moderator, member):
+        expect(screen.page.locator("#mt-connection")).to_have_attribute("data-state", "live")
+    announcements = member.page.locator("#mt-live")
+    expect(announcements).to_have_attribute("aria-live", "polite")
+
+    tab_to(moderator.page, "Start the meeting")  # the keyboard alone runs the meeting too
+    moderator.page.keyboard.press("Enter")
+    expect(announcements).to_contain_text("The meeting has started.")
+    expect(announcements).to_contain_text(re.compile(r"Now on item 1: .+ minutes allotted\."))
+    tab_to(moderator.page, "Next item")
+    moderator.page.keyboard.press("Enter")
+    expect(announcements).to_contain_text("Now on item 2:")
+    expect(member.page.locator("#mt-agenda li[aria-current=step]")).to_contain_text(
+        re.compile(r".+")
+    )
+    screens.assert_no_browser_errors()
