@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     register_extensions(app)
     register_proxy_handling(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_security_headers(app)
@@ -138,6 +139,13 @@ class StripForwardedHeaders:
         for key in [k for k in environ if k.startswith("HTTP_X_FORWARDED_")]:
             del environ[key]
         return self.wsgi_app(environ, start_response)
+
+
+def register_url_converters(app: Flask) -> None:
+    """Before any route exists: `<int:...>` only matches ids the database can hold."""
+    from teamwork.security import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
 
 
 # Each capability's pages (a `bp` in the module), in the order their URLs are matched.

@@ -149,6 +149,7 @@ def register_error_handlers(app: Flask) -> None:
             404: NotFound.default_message,
             405: "That action is not available here.",
             413: "What you sent is too large.",
+            415: "Send this from the page's form.",
             429: "Too many attempts. Please wait a few minutes and try again.",
         }
         message = messages.get(exc.code, exc.description or "Something went wrong.")

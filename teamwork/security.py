@@ -1,13 +1,17 @@
-"""Security headers on every response.
+"""Security headers on every response, and what requests may carry before any view runs.
 
 The Content-Security-Policy allows scripts, styles and connections from this origin only, with
-no inline script: templates load JavaScript from static files.
+no inline script: templates load JavaScript from static files. Request bodies must be forms
+without NUL characters, and ids in URLs must fit the database's integers.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from typing import Any
+
+from flask import Flask, Response, abort, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 CSP = "; ".join(
     [
@@ -25,7 +29,33 @@ CSP = "; ".join(
 )
 
 
+# What the app's forms send; anything else (JSON, say) would reach Flask-WTF as form data.
+FORM_TYPES = {"", "application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+def check_request_body() -> None:
+    """Refuse, before any view runs, bodies no form of ours sends: another content type (415),
+    or text holding a NUL character (400), which no one types and PostgreSQL cannot store."""
+    if request.method not in {"POST", "PUT", "PATCH", "DELETE"}:
+        return
+    if request.mimetype not in FORM_TYPES:
+        abort(415)
+    if any("\x00" in value for _key, values in request.form.lists() for value in values):
+        abort(400)
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in URLs: ids beyond the database's 32-bit integers match no route (404)
+    instead of reaching the database."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(check_request_body)
+
     @app.after_request
     def set_headers(response: Response) -> Response:
         headers = response.headers

@@ -31,6 +31,7 @@ from teamwork.consensus.signals import decision_recorded
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
+from teamwork.forms import ID_MAX
 from teamwork.mail import send_email
 from teamwork.meetings import rules
 from teamwork.meetings.models import (
@@ -98,6 +99,8 @@ def meeting_access(
 
 def meeting_item(meeting: Meeting, item_id: int) -> AgendaItem:
     """One of the meeting's agenda items, or NotFound."""
+    if not isinstance(item_id, int) or not 0 < item_id <= ID_MAX:
+        raise NotFound()  # not an id of ours: never sent to the database
     item = db.session.scalar(
         sa.select(AgendaItem).where(AgendaItem.id == item_id, AgendaItem.meeting_id == meeting.id)
     )

@@ -12,6 +12,7 @@ from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from teamwork.forms import parse_id
 from teamwork.moderation.rules import (
     NOTICE_DAYS_MAX,
     TERM_MONTHS_MAX,
@@ -28,10 +29,7 @@ def member_choices(members: list[Membership], blank: str | None = None) -> list[
 
 
 def chosen_id(field: SelectField) -> int | None:
-    try:
-        return int(field.data) if field.data else None
-    except (TypeError, ValueError):
-        return None
+    return parse_id(field.data)
 
 
 class EmptyForm(FlaskForm):

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from teamwork.errors import Conflict, DomainError, InvalidInput
 from teamwork.evaluation import services as evaluation
-from teamwork.forms import apply_error
+from teamwork.forms import apply_error, parse_id
 from teamwork.meetings import services as meetings
 from teamwork.teams import services
 from teamwork.teams.forms import EmptyForm, InviteForm, MembershipForm, NewTeamForm, TeamForm
@@ -256,7 +256,7 @@ def remove_member(team_id: int, membership_id: int) -> Page:
 @bp.post("/teams/<int:team_id>/moderator")
 def designate_moderator(team_id: int) -> Page:
     services.team_access(current_user, team_id, Action.DESIGNATE_MODERATOR)
-    membership_id = request.form.get("membership_id", type=int)
+    membership_id = parse_id(request.form.get("membership_id"))
     if membership_id is None:
         abort(400)
     try:
