@@ -6,8 +6,10 @@
  * - The page renders from the snapshot the server put in it, so it is right before the socket
  *   connects; every server event carries the whole (small) snapshot with a version, and only a
  *   higher version replaces what is shown.
- * - Server text goes in with textContent. The only HTML inserted is `notes_html` and
- *   `description_html`, which the server rendered from Markdown and sanitized (nh3).
+ * - Server text goes in with textContent; nothing is ever assigned to innerHTML. `notes_html`
+ *   and `description_html` (Markdown the server rendered and sanitized with nh3) are parsed
+ *   into an inert document and rebuilt element by element from an allowlist, with text as
+ *   text nodes: a second line of defence behind the server's sanitizer.
  * - The item timer runs here: time used = seconds_used + (now − item_started_at), with "now"
  *   corrected by the offset between this device's clock and the server's.
  * - The room display also follows the current decision item's proposal on the consensus
@@ -78,9 +80,46 @@
   }
 
   /** Insert HTML the server sanitized (rendered Markdown); nothing else comes through here. */
+  // What Markdown may produce (teamwork/markdown.py allows the same).
+  const MARKDOWN_TAGS = new Set([
+    "A", "BLOCKQUOTE", "BR", "CODE", "DEL", "EM", "H1", "H2", "H3", "H4", "H5", "H6", "HR",
+    "LI", "OL", "P", "PRE", "STRONG", "TABLE", "TBODY", "TD", "TH", "THEAD", "TR", "UL",
+  ]);
+
+  function rebuild(source) {
+    const nodes = [];
+    for (const node of source.childNodes) {
+      if (node.nodeType === Node.TEXT_NODE) {
+        nodes.push(document.createTextNode(node.textContent));
+        continue;
+      }
+      if (node.nodeType !== Node.ELEMENT_NODE) continue;
+      const children = rebuild(node);
+      if (!MARKDOWN_TAGS.has(node.tagName)) {
+        nodes.push(...children); // an element we do not know: keep only its text
+        continue;
+      }
+      const el = document.createElement(node.tagName.toLowerCase());
+      const href = node.tagName === "A" ? node.getAttribute("href") || "" : "";
+      if (/^(https?:|mailto:)/i.test(href)) {
+        el.setAttribute("href", href);
+        el.setAttribute("rel", "noopener noreferrer nofollow");
+      }
+      const align = node.getAttribute("align");
+      if ((node.tagName === "TD" || node.tagName === "TH") && /^(left|right|center)$/.test(align || "")) {
+        el.setAttribute("align", align);
+      }
+      el.append(...children);
+      nodes.push(el);
+    }
+    return nodes;
+  }
+
   function setSanitizedHTML(el, html) {
     if (el && el.dataset.html !== html) {
-      el.innerHTML = html; // sanitized by the server (teamwork.markdown, nh3)
+      // DOMParser's document is inert: nothing in it runs or loads.
+      const parsed = new DOMParser().parseFromString(html || "", "text/html");
+      el.replaceChildren(...rebuild(parsed.body));
       el.dataset.html = html;
     }
   }
