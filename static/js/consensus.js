@@ -10,7 +10,8 @@
  *   timeout or a reconnection until the server acknowledges it (the server counts it once).
  * - Server text is only ever inserted with textContent (no innerHTML anywhere).
  *
- * Needs the vendored socket.io client (global `io`), loaded before this file.
+ * Needs the vendored socket.io client (global `io`) and static/js/live-round.js, loaded before
+ * this file.
  */
 (() => {
   "use strict";
@@ -347,19 +348,31 @@
   for (const event of ["round_opened", "round_revealed", "round_closed", "proposal_changed"]) {
     socket.on(event, (payload) => applyPayload(payload, false));
   }
-  // A vote changes only the round, so `vote_cast` carries just {version, text_version, round}.
-  // It applies to the round and text this page shows; anything else means an event was missed,
-  // and a sync brings the whole state.
+  // A vote changes only the round, so `vote_cast` carries just {version, text_version, round},
+  // and names only the new voters (static/js/live-round.js). It applies to the round and text
+  // this page shows; anything else means an event was missed, and a sync brings the whole state.
+  let gapTimer = null;
   socket.on("vote_cast", (payload) => {
     if (!payload || typeof payload !== "object" || !payload.round) return;
     const v = Number(payload.version);
-    if (!Number.isFinite(v) || v <= version) return;
+    if (!Number.isFinite(v)) return;
     const r = roundOf(state);
     if (!r || r.id !== payload.round.id || state.proposal.version_number !== payload.text_version) {
-      requestSync();
+      if (v > version) requestSync();
       return;
     }
-    applyPayload({ version: v, state: { ...state, round: payload.round } }, false);
+    const round = window.TeamworkRound.applyVote(r, payload.round, v > version);
+    if (v > version) applyPayload({ version: v, state: { ...state, round } }, false);
+    else if (round !== r) {
+      state = { ...state, round };
+      render();
+    }
+    if (window.TeamworkRound.incomplete(roundOf(state)) && gapTimer === null) {
+      gapTimer = setTimeout(() => {
+        gapTimer = null;
+        if (window.TeamworkRound.incomplete(roundOf(state))) requestSync();
+      }, window.TeamworkRound.GAP_WAIT_MS);
+    }
   });
   socket.on("snapshot", (payload) => {
     snapshotSeen = true;

@@ -15,7 +15,8 @@
  * - The room display also follows the current decision item's proposal on the consensus
  *   namespace, for the live tally and who has voted.
  *
- * Needs the vendored socket.io client (global `io`), loaded before this file.
+ * Needs the vendored socket.io client (global `io`) and static/js/live-round.js, loaded before
+ * this file.
  */
 (() => {
   "use strict";
@@ -546,16 +547,30 @@
     };
     s.on("snapshot", (p) => take(p, true));
     for (const event of ["round_opened", "round_revealed", "round_closed", "proposal_changed"]) s.on(event, (p) => take(p, false));
+    // Only the new voters come with a vote (static/js/live-round.js).
+    const sync = () => s.emit("sync", { proposal_id: id }, (ack) => ack && ack.ok && take(ack, true));
+    let gapTimer = null;
     s.on("vote_cast", (p) => {
-      if (!p || !p.round || !proposalFeed.state) return;
+      if (!p || !p.round || !proposalFeed.state || proposalFeed.id !== id) return;
       const v = Number(p.version);
-      if (v <= proposalFeed.version) return;
+      if (!Number.isFinite(v)) return;
       const r = proposalFeed.state.round;
       if (!r || r.id !== p.round.id || proposalFeed.state.proposal.version_number !== p.text_version) {
-        s.emit("sync", { proposal_id: id }, (ack) => ack && ack.ok && take(ack, true));
+        if (v > proposalFeed.version) sync();
         return;
       }
-      take({ version: v, state: { ...proposalFeed.state, round: p.round } }, false);
+      const round = window.TeamworkRound.applyVote(r, p.round, v > proposalFeed.version);
+      if (v > proposalFeed.version) take({ version: v, state: { ...proposalFeed.state, round } }, false);
+      else if (round !== r) {
+        proposalFeed.state = { ...proposalFeed.state, round };
+        renderProposal();
+      }
+      if (window.TeamworkRound.incomplete(round) && gapTimer === null) {
+        gapTimer = setTimeout(() => {
+          gapTimer = null;
+          if (proposalFeed.id === id && window.TeamworkRound.incomplete(proposalFeed.state.round)) sync();
+        }, window.TeamworkRound.GAP_WAIT_MS);
+      }
     });
     proposalFeed.socket = s;
   }

@@ -148,15 +148,19 @@ def start_session(
     return NewSession(token=token, session=record)
 
 
+# Built once: every request and every socket event resolves its session.
+_SESSION_BY_TOKEN = (
+    sa.select(AuthSession)
+    .options(joinedload(AuthSession.user))
+    .where(AuthSession.token_hash == sa.bindparam("digest"))
+)
+
+
 def resolve_session(user_id: str, token: str | None) -> User | None:
     """The user a cookie stands for, or None when its server-side session is no longer valid."""
     if not token or not user_id.isdigit():
         return None
-    record = db.session.scalar(
-        sa.select(AuthSession)
-        .options(joinedload(AuthSession.user))
-        .where(AuthSession.token_hash == token_digest(token))
-    )
+    record = db.session.scalar(_SESSION_BY_TOKEN, {"digest": token_digest(token)})
     if record is None or record.user_id != int(user_id):
         return None
     now = utcnow()

@@ -1,14 +1,16 @@
 """Sending a proposal's live state to its room, coalescing bursts of votes.
 
-Every broadcast reads the state from the database when it is sent, so it is always the latest
-one, whichever worker sends it; with a message queue configured, Flask-SocketIO relays it to the
-clients of every worker.
+State events (`round_opened`, `round_closed`, ...) read the state from the database when they
+are sent. A vote's `vote_cast` is read inside the vote's own transaction, under the proposal's
+lock, so it is exactly the state of its version without reading it again. With a message queue
+configured, Flask-SocketIO relays both to the clients of every worker.
 
 A naive broadcast after every vote sends N² messages when N members vote at once. Instead, a
 vote is broadcast at once when no broadcast to its room is under way; votes arriving meanwhile
-are gathered for one window and sent together, with the latest state. The only thing kept in
-process memory is whether a room's sender is running: losing it (a restart) costs nothing,
-since clients resync from the snapshot on reconnect.
+are merged (the latest state, and everyone who voted) and sent together after one window. What
+process memory holds is only what is not sent yet: losing it (a restart) costs nothing that a
+client cannot recover, since each `vote_cast` carries the count of voters and a client that
+knows fewer voters than that asks for a snapshot (docs/realtime.md).
 """
 
 from __future__ import annotations
@@ -20,8 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
 
 from teamwork.extensions import db, socketio
 
@@ -42,42 +43,25 @@ def state_payload(proposal_id: int) -> dict[str, Any] | None:
     return {"version": proposal.live_version, "state": live_state(proposal)}
 
 
-def vote_payload(proposal_id: int) -> dict[str, Any] | None:
-    """What a vote changes, and only that: the round's state (no proposal text, which can be
-    long and would otherwise go to every member with every burst)."""
-    from teamwork.consensus.models import Proposal, ProposalVersion
-    from teamwork.consensus.rules import DecisionRule
-    from teamwork.consensus.services import latest_round, round_state
-
-    text_version = (
-        sa.select(sa.func.max(ProposalVersion.number))
-        .where(ProposalVersion.proposal_id == Proposal.id)
-        .scalar_subquery()
-    )
-    row = db.session.execute(
-        sa.select(Proposal.live_version, Proposal.team_id, text_version).where(
-            Proposal.id == proposal_id
-        )
-    ).first()
-    round_ = latest_round(proposal_id)
-    if row is None or round_ is None:
-        return None
-    version, team_id, text_number = row
-    return {
-        "version": version,
-        "text_version": text_number,
-        "round": round_state(round_, DecisionRule.from_dict(round_.rule), team_id),
-    }
-
-
-def emit_vote(proposal_id: int) -> None:
-    payload = vote_payload(proposal_id)
-    if payload is None:
-        return
+def emit_vote(proposal_id: int, payload: dict[str, Any]) -> None:
     try:
         socketio.emit("vote_cast", payload, to=room_for(proposal_id))
     except Exception:  # as in emit_state: the vote is committed whatever happens here
         log.exception("Broadcast of vote_cast to proposal %s failed", proposal_id)
+
+
+def merge_votes(older: dict[str, Any] | None, newer: dict[str, Any]) -> dict[str, Any]:
+    """One `vote_cast` standing for two: the later state (by version), and everyone either
+    one says has voted. Votes of another round are dropped: its state is no longer current."""
+    if older is None:
+        return newer
+    if int(older["version"]) > int(newer["version"]):
+        older, newer = newer, older
+    if older["round"]["id"] != newer["round"]["id"] or newer["round"]["new_voters"] is None:
+        return newer
+    voters = list(older["round"]["new_voters"] or [])
+    voters += [v for v in newer["round"]["new_voters"] if v not in voters]
+    return {**newer, "round": {**newer["round"], "new_voters": voters}}
 
 
 def emit_state(event: str, proposal_id: int) -> None:
@@ -95,7 +79,7 @@ def emit_state(event: str, proposal_id: int) -> None:
 @dataclass
 class _Room:
     sending: bool = False  # a sender task is running for this room
-    dirty: bool = False  # something changed since the sender last read the state
+    pending: dict[str, Any] | None = None  # votes not sent yet, merged into one vote_cast
     touched: float = field(default_factory=time.monotonic)
 
 
@@ -104,45 +88,46 @@ class Coalescer:
 
     "Quiet" means no send is under way: a vote that arrives after the previous broadcast went
     out is broadcast immediately (the sequential case pays no window). Votes that arrive while
-    a send is under way mark the room dirty; the sender then waits one window, letting the
-    burst gather, and sends once more with the latest state.
+    a send is under way are merged (`merge_votes`); the sender then waits one window, letting
+    the burst gather, and sends them as one.
     """
 
     def __init__(
         self,
-        send: Callable[[Flask, int], None] | None = None,
+        send: Callable[[int, dict[str, Any]], None] | None = None,
         spawn: Callable[..., Any] | None = None,
         sleep: Callable[[float], Any] | None = None,
     ) -> None:
-        # Defaults: read and emit the state, on the Socket.IO server's tasks and clock
-        # (greenlets under gevent). Tests pass their own.
-        self._send = send or _send_vote
+        # Defaults: emit, on the Socket.IO server's tasks and clock (greenlets under gevent).
+        # Tests pass their own.
+        self._send = send or emit_vote
         self._spawn = spawn or socketio.start_background_task
         self._sleep = sleep or socketio.sleep
         self._rooms: dict[int, _Room] = {}
         self._lock = threading.Lock()
 
-    def request(self, app: Flask, proposal_id: int, window: float) -> None:
+    def request(self, proposal_id: int, payload: dict[str, Any], window: float) -> None:
         now = time.monotonic()
         with self._lock:
             room = self._rooms.setdefault(proposal_id, _Room())
             room.touched = now
-            room.dirty = True
+            room.pending = merge_votes(room.pending, payload)
             if room.sending:
-                return  # the running sender will carry this change too
+                return  # the running sender will carry this vote too
             room.sending = True
             self._prune(now)
-        self._spawn(self._sender, app, proposal_id, window)
+        self._spawn(self._sender, proposal_id, window)
 
-    def _sender(self, app: Flask, proposal_id: int, window: float) -> None:
+    def _sender(self, proposal_id: int, window: float) -> None:
         try:
             while True:
                 with self._lock:
                     room = self._rooms.setdefault(proposal_id, _Room())
-                    room.dirty = False
-                self._send(app, proposal_id)
+                    payload, room.pending = room.pending, None
+                if payload is not None:
+                    self._send(proposal_id, payload)
                 with self._lock:
-                    if not room.dirty:
+                    if room.pending is None:
                         room.sending = False
                         return
                 self._sleep(window)  # busy: let the burst gather
@@ -158,20 +143,13 @@ class Coalescer:
             del self._rooms[key]
 
 
-def _send_vote(app: Flask, proposal_id: int) -> None:
-    with app.app_context():
-        try:
-            emit_vote(proposal_id)
-        finally:
-            db.session.remove()
-
-
 coalescer = Coalescer()
 
 
-def broadcast_vote(proposal_id: int) -> None:
+def broadcast_vote(proposal_id: int, payload: dict[str, Any]) -> None:
+    """Send a committed vote's `vote_cast` to the proposal's room (coalesced, see above)."""
     window = current_app.config["TEAMWORK_BROADCAST_WINDOW_MS"] / 1000
     if window <= 0:
-        emit_vote(proposal_id)
+        emit_vote(proposal_id, payload)
         return
-    coalescer.request(current_app._get_current_object(), proposal_id, window)  # type: ignore[attr-defined]
+    coalescer.request(proposal_id, payload, window)

@@ -42,7 +42,7 @@ from teamwork.consensus.signals import (
 )
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound, is_busy
-from teamwork.extensions import db
+from teamwork.extensions import core, db
 from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Action, Role, allowed
 from teamwork.teams.services import OversightAccess, TeamAccess, team_access
@@ -86,13 +86,26 @@ def voting_members(team_id: int) -> list[Membership]:
     return list(db.session.scalars(query.order_by(User.name)))
 
 
+# Statements run with every vote are built once, with bound parameters: building one (and its
+# cache key) cost more Python time than SQLite took to run it (docs/performance.md).
+_COUNT_VOTING_MEMBERS = (
+    sa.select(sa.func.count(Membership.id))
+    .join(User, User.id == Membership.user_id)
+    .where(
+        Membership.team_id == sa.bindparam("team_id"),
+        Membership.removed_at.is_(None),
+        Membership.role.in_(VOTING_ROLES),
+        User.deactivated_at.is_(None),
+    )
+)
+
+
 def eligible_count(team_id: int) -> int:
     # During a meeting with attendance recorded, quorum comes from who attends (meetings.live).
     attending = attending_voters(team_id)
     if attending is not None:
         return attending
-    subquery = _voting_members_query(team_id).subquery()
-    return int(db.session.scalar(sa.select(sa.func.count()).select_from(subquery)) or 0)
+    return int(core(_COUNT_VOTING_MEMBERS, {"team_id": team_id}).scalar() or 0)
 
 
 def proposal_access(
@@ -213,16 +226,18 @@ def create_proposal(actor: User, team_id: int, *, title: str, text: str) -> Prop
     return proposal
 
 
+_BUMP = (
+    sa.update(Proposal)
+    .where(Proposal.id == sa.bindparam("pid"))
+    .values(live_version=Proposal.live_version + 1)
+    .returning(Proposal.live_version)
+    .execution_options(synchronize_session=False)
+)
+
+
 def _bump(proposal_id: int) -> int:
     """Take the proposal's write lock and return its new live version (see module doc)."""
-    version = db.session.execute(
-        sa.update(Proposal)
-        .where(Proposal.id == proposal_id)
-        .values(live_version=Proposal.live_version + 1)
-        .returning(Proposal.live_version)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    return int(version)
+    return int(core(_BUMP, {"pid": proposal_id}).scalar_one())
 
 
 def _fresh(model: type[Any], ident: int) -> Any:
@@ -340,6 +355,8 @@ class CastResult:
     reason: str
     version: int
     replayed: bool
+    # The round as this vote left it, for `vote_cast` (docs/realtime.md); None on a replay.
+    update: dict[str, Any] | None = None
 
     def to_ack(self) -> dict[str, Any]:
         return {
@@ -378,22 +395,58 @@ def _replayed(event: VoteEvent, proposal_id: int) -> CastResult:
     )
 
 
+# The columns a changed vote overwrites (the rest identify it).
+_CAST_COLUMNS = ("choice", "reason", "cast_by_id", "cast_via", "cast_at")
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert_statement(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE for a vote, built once per dialect: it runs on every
+    vote, and building it (with its `excluded` columns) cost more than executing it."""
+    statement = _UPSERTS.get(dialect)
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        elif dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:  # pragma: no cover - the app supports SQLite and PostgreSQL
+            raise RuntimeError(f"Unsupported database: {dialect}")
+        base = insert(Vote.__table__)
+        statement = base.on_conflict_do_update(
+            index_elements=["round_id", "membership_id"],
+            set_={key: base.excluded[key] for key in _CAST_COLUMNS},
+        )
+        _UPSERTS[dialect] = statement
+    return statement
+
+
 def _upsert_vote(values: dict[str, Any]) -> None:
     """Insert the member's vote for the round, or replace it: one statement either way."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the app supports SQLite and PostgreSQL
-        raise RuntimeError(f"Unsupported database: {dialect}")
-    statement = insert(Vote.__table__).values(**values)
-    changed = {
-        key: statement.excluded[key] for key in values if key not in {"round_id", "membership_id"}
-    }
-    db.session.execute(
-        statement.on_conflict_do_update(index_elements=["round_id", "membership_id"], set_=changed)
+    core(_upsert_statement(db.session.get_bind().dialect.name), values)
+
+
+_ROUND_FOR_VOTE = (
+    sa.select(
+        Round.proposal_id,
+        Round.rule,
+        Round.number,
+        Proposal.team_id,
+        sa.select(sa.func.max(ProposalVersion.number))
+        .where(ProposalVersion.proposal_id == Round.proposal_id)
+        .scalar_subquery(),
     )
+    .join(Proposal, Proposal.id == Round.proposal_id)
+    .where(Round.id == sa.bindparam("round_id"))
+)
+_ROUND_STATUS = sa.select(Round.status, Round.revealed_at).where(
+    Round.id == sa.bindparam("round_id")
+)
+_INSERT_VOTE_EVENT = VoteEvent.__table__.insert()
+_COUNT_VOTES = (
+    sa.select(Vote.choice, sa.func.count())
+    .where(Vote.round_id == sa.bindparam("round_id"))
+    .group_by(Vote.choice)
+)
 
 
 # SQLite holds one writer at a time; past its busy timeout a vote is tried again this many
@@ -436,14 +489,10 @@ def _cast_vote_once(
     """
     if not isinstance(request_id, str) or not REQUEST_ID.match(request_id):
         raise InvalidInput("The vote is missing a valid request id.", field="request_id")
-    row = db.session.execute(
-        sa.select(Round.proposal_id, Round.rule, Proposal.team_id)
-        .join(Proposal, Proposal.id == Round.proposal_id)
-        .where(Round.id == round_id)
-    ).first()
+    row = core(_ROUND_FOR_VOTE, {"round_id": round_id}).first()
     if row is None:
         raise NotFound()
-    proposal_id, rule_data, team_id = row
+    proposal_id, rule_data, round_number, team_id, text_number = row
     access = team_access(actor, team_id)
     if designee and member_id is None:
         raise InvalidInput("Say which member the designee is voting for.", field="member_id")
@@ -482,8 +531,10 @@ def _cast_vote_once(
         field = "choice" if "choice" in exc.message.lower() else "reason"
         raise InvalidInput(exc.message, field=field) from None
 
+    # Read before taking the write lock: who may vote does not depend on this vote.
+    eligible = eligible_count(team_id)
     version = _bump(proposal_id)
-    status = db.session.scalar(sa.select(Round.status).where(Round.id == round_id))
+    status, revealed_at = core(_ROUND_STATUS, {"round_id": round_id}).one()
     if status is not RoundStatus.OPEN:
         db.session.rollback()
         raise RoundClosed()
@@ -496,15 +547,27 @@ def _cast_vote_once(
     }
     try:
         _upsert_vote({"round_id": round_id, "membership_id": voter_id, **cast})
-        db.session.execute(
-            sa.insert(VoteEvent).values(
-                round_id=round_id, membership_id=voter_id, request_id=request_id, **cast
-            )
+        core(
+            _INSERT_VOTE_EVENT,
+            {"round_id": round_id, "membership_id": voter_id, "request_id": request_id, **cast},
         )
         details: dict[str, Any] = {"membership_id": voter_id, "via": str(via)}
         if not rule.anonymous:
             details["choice"] = str(parsed_choice)
         audit.record("vote.cast", team_id=team_id, target=("round", round_id), details=details)
+        # Read under the lock, so it is exactly the state this vote's version stands for.
+        update = {
+            "version": version,
+            "text_version": text_number,
+            "round": _round_update(
+                round_id,
+                round_number,
+                rule,
+                eligible=eligible,
+                revealed=revealed_at is not None,
+                voter_id=voter_id,
+            ),
+        }
         db.session.commit()
     except IntegrityError:
         # This request was handled before (a retry, perhaps on another connection at the same
@@ -522,6 +585,7 @@ def _cast_vote_once(
         reason=parsed_reason,
         version=version,
         replayed=False,
+        update=update,
     )
 
 
@@ -692,53 +756,123 @@ def live_state(proposal: Proposal) -> dict[str, Any]:
     }
 
 
-def round_state(round_: Round, rule: DecisionRule, team_id: int | None = None) -> dict[str, Any]:
-    """The round's part of the live state. Sent after every burst of votes, so it reads the
-    votes once (voters, tally and concerns all come from that one query)."""
-    is_open = round_.status is RoundStatus.OPEN
-    if is_open:
-        eligible = eligible_count(team_id if team_id is not None else round_.proposal.team_id)
-    else:
-        eligible = int(round_.eligible_count or 0)
-    votes = db.session.execute(
+def _round_fields(
+    round_id: int,
+    number: int,
+    rule: DecisionRule,
+    *,
+    status: RoundStatus,
+    outcome: Outcome | None,
+    reasons: list[str],
+    eligible: int,
+    voted: int,
+    revealed: bool,
+) -> dict[str, Any]:
+    """The round's state without voters, tally and concerns (its callers add those)."""
+    return {
+        "id": round_id,
+        "number": number,
+        "status": status.value,
+        "outcome": outcome.value if outcome else None,
+        "eligible": eligible,
+        "quorum_needed": rule.quorum_needed(eligible),
+        "voted": voted,
+        "tally_visible": rules.tally_visible(
+            rule, status=status, eligible=eligible, voted=voted, revealed=revealed
+        ),
+        "tally": None,
+        "reasons": reasons,
+        "concerns": None,
+    }
+
+
+def _is_concern(choice: Choice, reason: str | None) -> bool:
+    return choice is Choice.DOWN or (choice is Choice.SIDEWAYS and bool(reason))
+
+
+def _concern(choice: Choice, reason: str | None, name: str, rule: DecisionRule) -> dict[str, Any]:
+    return {"choice": choice.value, "reason": reason, "member": None if rule.anonymous else name}
+
+
+def _votes_with_names() -> sa.Select[Any]:
+    return (
         sa.select(Vote.membership_id, Vote.choice, Vote.reason, User.name)
         .join(Membership, Membership.id == Vote.membership_id)
         .join(User, User.id == Membership.user_id)
-        .where(Vote.round_id == round_.id)
         .order_by(Vote.id)
-    ).all()
-    visible = rules.tally_visible(
+    )
+
+
+def round_state(round_: Round, rule: DecisionRule, team_id: int | None = None) -> dict[str, Any]:
+    """The round's part of the live state (snapshots and round events). It reads the votes
+    once: voters, tally and concerns all come from that one query."""
+    if round_.status is RoundStatus.OPEN:
+        eligible = eligible_count(team_id if team_id is not None else round_.proposal.team_id)
+    else:
+        eligible = int(round_.eligible_count or 0)
+    votes = db.session.execute(_votes_with_names().where(Vote.round_id == round_.id)).all()
+    state = _round_fields(
+        round_.id,
+        round_.number,
         rule,
         status=round_.status,
+        outcome=round_.outcome,
+        reasons=list(round_.outcome_reasons or []),
         eligible=eligible,
         voted=len(votes),
         revealed=round_.revealed_at is not None,
     )
-    state: dict[str, Any] = {
-        "id": round_.id,
-        "number": round_.number,
-        "status": round_.status.value,
-        "outcome": round_.outcome.value if round_.outcome else None,
-        "eligible": eligible,
-        "quorum_needed": rule.quorum_needed(eligible),
-        "voted": len(votes),
-        "voters": None if rule.anonymous else [row.membership_id for row in votes],
-        "tally_visible": visible,
-        "tally": None,
-        "reasons": list(round_.outcome_reasons or []),
-        "concerns": None,
-    }
-    if visible:
+    state["voters"] = None if rule.anonymous else [row.membership_id for row in votes]
+    if state["tally_visible"]:
         tally = rules.tally(Ballot(row.membership_id, row.choice) for row in votes)
         state["tally"] = {"up": tally.up, "sideways": tally.sideways, "down": tally.down}
         state["concerns"] = [
-            {
-                "choice": row.choice.value,
-                "reason": row.reason,
-                "member": None if rule.anonymous else row.name,
-            }
+            _concern(row.choice, row.reason, row.name, rule)
             for row in votes
-            if row.choice is Choice.DOWN or (row.choice is Choice.SIDEWAYS and row.reason)
+            if _is_concern(row.choice, row.reason)
+        ]
+    return state
+
+
+def _round_update(
+    round_id: int,
+    number: int,
+    rule: DecisionRule,
+    *,
+    eligible: int,
+    revealed: bool,
+    voter_id: int,
+) -> dict[str, Any]:
+    """The open round's state after one vote, for `vote_cast`: counts by choice from the index
+    instead of every vote, and instead of the whole `voters` list (a number per member, sent
+    to every member with every vote) only `new_voters`, the member who just voted, which
+    clients add to the voters they know (docs/realtime.md)."""
+    counts = {choice: int(count) for choice, count in core(_COUNT_VOTES, {"round_id": round_id})}
+    state = _round_fields(
+        round_id,
+        number,
+        rule,
+        status=RoundStatus.OPEN,
+        outcome=None,
+        reasons=[],
+        eligible=eligible,
+        voted=sum(counts.values()),
+        revealed=revealed,
+    )
+    state["new_voters"] = None if rule.anonymous else [voter_id]
+    if state["tally_visible"]:
+        state["tally"] = {choice.value: counts.get(choice, 0) for choice in Choice}
+        state["concerns"] = []
+    if state["tally_visible"] and (counts.get(Choice.DOWN) or counts.get(Choice.SIDEWAYS)):
+        concerns = db.session.execute(
+            _votes_with_names().where(
+                Vote.round_id == round_id, Vote.choice.in_([Choice.DOWN, Choice.SIDEWAYS])
+            )
+        )
+        state["concerns"] = [
+            _concern(row.choice, row.reason, row.name, rule)
+            for row in concerns
+            if _is_concern(row.choice, row.reason)
         ]
     return state
 

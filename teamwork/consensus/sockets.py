@@ -143,8 +143,8 @@ def on_cast_vote(data: Any = None) -> Ack:
         member_id=_id(data, "member_id", required=False),
         designee=designee,
     )
-    if not result.replayed:
-        broadcast_vote(result.proposal_id)
+    if result.update is not None:  # None when this request was handled before
+        broadcast_vote(result.proposal_id, result.update)
     return result.to_ack()
 
 

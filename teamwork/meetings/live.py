@@ -30,7 +30,7 @@ from teamwork.consensus.signals import (
 )
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, NotFound
-from teamwork.extensions import db
+from teamwork.extensions import core, db
 from teamwork.markdown import render_markdown
 from teamwork.meetings.models import (
     ActionItem,
@@ -318,10 +318,14 @@ def meeting_in_progress(team_id: int) -> Meeting | None:
 
 
 def attending_voter_count(meeting: Meeting) -> int | None:
-    """How many voting members attend (None while no attendance is recorded). Asked with every
-    live tally of a round during the meeting, so it counts in the database."""
+    """How many voting members attend (None while no attendance is recorded)."""
+    return _attending_voters(meeting.id, meeting.team_id)
+
+
+def _attending_voters(meeting_id: int, team_id: int) -> int | None:
+    # Asked with every vote during a meeting, so it counts in the database.
     recorded = db.session.scalar(
-        sa.select(sa.func.count(Attendance.id)).where(Attendance.meeting_id == meeting.id)
+        sa.select(sa.func.count(Attendance.id)).where(Attendance.meeting_id == meeting_id)
     )
     if not recorded:
         return None
@@ -330,24 +334,34 @@ def attending_voter_count(meeting: Meeting) -> int | None:
         .join(Membership, Membership.id == Attendance.membership_id)
         .join(User, User.id == Membership.user_id)
         .where(
-            Attendance.meeting_id == meeting.id,
-            Membership.team_id == meeting.team_id,
+            Attendance.meeting_id == meeting_id,
+            Membership.team_id == team_id,
             Membership.removed_at.is_(None),
             Membership.role.in_(VOTING_ROLES),
             User.deactivated_at.is_(None),
         )
     ).all()
     # The norms are read only when a designee attends.
-    designees_vote = AttendanceStatus.DESIGNEE in statuses and designees_may_vote(meeting.team_id)
+    designees_vote = AttendanceStatus.DESIGNEE in statuses and designees_may_vote(team_id)
     return sum(1 for status in statuses if counts_for_quorum(status, designees_vote))
+
+
+# Built once: it runs with every vote (see consensus.services).
+_MEETING_IN_PROGRESS = (
+    sa.select(Meeting.id)
+    .where(Meeting.team_id == sa.bindparam("team_id"), Meeting.status == MeetingStatus.IN_PROGRESS)
+    .order_by(Meeting.started_at.desc(), Meeting.id.desc())
+    .limit(1)
+)
 
 
 @eligible_voters.connect
 def _eligible_from_attendance(team_id: int, **_extra: Any) -> int | None:
     """The consensus loop asks how many are eligible to vote: during a meeting with attendance
-    recorded, the voting members who attend (designees only when the norms let them vote)."""
-    meeting = meeting_in_progress(team_id)
-    return None if meeting is None else attending_voter_count(meeting)
+    recorded, the voting members who attend (designees only when the norms let them vote).
+    Asked with every vote, so it reads only the meeting's id."""
+    meeting_id = core(_MEETING_IN_PROGRESS, {"team_id": team_id}).scalar()
+    return None if meeting_id is None else _attending_voters(meeting_id, team_id)
 
 
 # --- Minutes written by the consensus loop ------------------------------------------------

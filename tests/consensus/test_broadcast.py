@@ -17,17 +17,29 @@ def wait_for(predicate, timeout: float = 5.0) -> bool:
     return False
 
 
+def vote(version: int, voter: int | None, round_id: int = 1) -> dict:
+    """A `vote_cast` payload as the vote path builds it (only the fields merging reads)."""
+    return {
+        "version": version,
+        "text_version": 1,
+        "round": {
+            "id": round_id,
+            "voted": version,
+            "new_voters": None if voter is None else [voter],
+        },
+    }
+
+
 def test_votes_arriving_during_a_send_are_gathered_into_one_more_send() -> None:
     from teamwork.consensus.broadcast import Coalescer
 
     sending = threading.Event()
     release = threading.Event()
-    sends: list[int] = []
-    changes = {"count": 0}
+    sends: list[dict] = []
     threads: list[threading.Thread] = []
 
-    def send(_app, _proposal_id) -> None:
-        sends.append(changes["count"])  # what this send reads from the "database"
+    def send(_proposal_id, payload) -> None:
+        sends.append(payload)
         if len(sends) == 1:
             sending.set()
             release.wait(5)
@@ -39,18 +51,32 @@ def test_votes_arriving_during_a_send_are_gathered_into_one_more_send() -> None:
 
     slept: list[float] = []
     coalescer = Coalescer(send=send, spawn=spawn, sleep=slept.append)
-    changes["count"] = 1
-    coalescer.request(None, 7, 0.05)  # quiet room: the send starts at once
+    coalescer.request(7, vote(1, 101), 0.05)  # quiet room: the send starts at once
     assert sending.wait(5)
-    for _ in range(9):  # a burst while the first send is under way
-        changes["count"] += 1
-        coalescer.request(None, 7, 0.05)
+    # A burst while the first send is under way; one of them arrives out of order, as votes
+    # committed by several greenlets may.
+    for version, voter in [(2, 102), (4, 104), (3, 103), (5, 105), (6, 102)]:
+        coalescer.request(7, vote(version, voter), 0.05)
     release.set()
     for thread in threads:
         thread.join(5)
     assert len(threads) == 1  # one sender, however many votes
-    assert sends == [1, 10]  # the first vote at once, then one send with all the others
+    assert [s["version"] for s in sends] == [1, 6]  # the first at once, then the latest state
+    # Everyone who voted meanwhile, once each.
+    assert sorted(sends[1]["round"]["new_voters"]) == [102, 103, 104, 105]
     assert slept == [0.05]  # the burst waited one window
+
+
+def test_merging_keeps_the_later_state_and_drops_votes_of_an_earlier_round() -> None:
+    from teamwork.consensus.broadcast import merge_votes
+
+    assert merge_votes(vote(9, 1), vote(8, 2)) == {
+        **vote(9, 1),
+        "round": {**vote(9, 1)["round"], "new_voters": [2, 1]},
+    }
+    assert merge_votes(vote(3, 1, round_id=1), vote(4, 2, round_id=2)) == vote(4, 2, round_id=2)
+    # Anonymous rounds name no one, merged or not.
+    assert merge_votes(vote(3, None), vote(4, None))["round"]["new_voters"] is None
 
 
 def test_a_room_that_went_quiet_sends_the_next_vote_at_once() -> None:
@@ -58,13 +84,13 @@ def test_a_room_that_went_quiet_sends_the_next_vote_at_once() -> None:
 
     sends: list[int] = []
     coalescer = Coalescer(
-        send=lambda _app, proposal_id: sends.append(proposal_id),
+        send=lambda _proposal_id, payload: sends.append(payload["version"]),
         spawn=lambda target, *args: target(*args),
         sleep=lambda _seconds: pytest.fail("a quiet room must not wait"),
     )
-    for _ in range(3):
-        coalescer.request(None, 7, 0.05)
-    assert sends == [7, 7, 7]
+    for version in (1, 2, 3):
+        coalescer.request(7, vote(version, version), 0.05)
+    assert sends == [1, 2, 3]
 
 
 def test_a_vote_in_a_quiet_room_is_sent_without_waiting_for_the_window(

@@ -101,7 +101,38 @@ def test_vote_is_acknowledged_after_commit_and_broadcast(meeting, signed_in, soc
     assert event["version"] == ack["version"]
     assert event["round"]["voted"] == 1
     assert event["round"]["tally"] == {"up": 1, "sideways": 0, "down": 0}
-    assert event["round"]["voters"] == [m.members[0].id]
+    # Only who this vote adds: clients add it to the voters they know (docs/realtime.md).
+    assert event["round"]["new_voters"] == [m.members[0].id]
+    assert "voters" not in event["round"]
+
+
+def test_vote_cast_carries_the_same_round_state_as_a_snapshot_taken_then(
+    meeting, signed_in, socket_client
+) -> None:
+    m = meeting()
+    moderator = socket_client(signed_in(m.moderator.user), m.proposal.id)
+    round_id = open_round(moderator, m.proposal.id)
+    ballots = [("up", ""), ("down", "Needs a victim advocate's review"), ("sideways", "Unsure")]
+    for i, (choice, reason) in enumerate(ballots):
+        member = socket_client(signed_in(m.members[i].user), m.proposal.id)
+        member.emit(
+            "cast_vote",
+            {"round_id": round_id, "choice": choice, "reason": reason, "request_id": f"s{i}"},
+        )
+    # The last of them changes their mind: counted once, named again.
+    ack = member.emit("cast_vote", {"round_id": round_id, "choice": "up", "request_id": "s9"})
+    event = moderator.events("vote_cast")[-1]
+    assert event["version"] == ack["version"]
+    snapshot = moderator.emit("sync", {"proposal_id": m.proposal.id})
+    assert snapshot["version"] == event["version"]
+    whole = dict(snapshot["state"]["round"])
+    assert whole.pop("voters") == [m.members[0].id, m.members[1].id, m.members[2].id]
+    update = dict(event["round"])
+    assert update.pop("new_voters") == [m.members[2].id]
+    assert update == whole
+    assert update["voted"] == 3
+    assert update["tally"] == {"up": 2, "sideways": 0, "down": 1}
+    assert [c["reason"] for c in update["concerns"]] == ["Needs a victim advocate's review"]
 
 
 def test_retried_vote_returns_the_first_result_and_counts_once(
@@ -296,7 +327,7 @@ def test_anonymous_rounds_never_name_voters(meeting, signed_in, socket_client) -
         "cast_vote", {"round_id": round_id, "choice": "down", "reason": "No", "request_id": "n"}
     )
     [event] = moderator.events("vote_cast")
-    assert event["round"]["voters"] is None
+    assert event["round"]["new_voters"] is None
     assert event["round"]["concerns"] == [{"choice": "down", "reason": "No", "member": None}]
 
 
