@@ -74,6 +74,18 @@ def record(action: str, **kwargs: Any) -> None:
     core(AuditEvent.__table__.insert(), _row(action, **kwargs))
 
 
+def event_row(action: str, **kwargs: Any) -> Row:
+    """An event as a row, written later by `record_rows`, perhaps by another request's
+    transaction (votes are committed in groups): who, from where and when are taken now."""
+    return _row(action, **kwargs)
+
+
+def record_rows(rows: list[Row]) -> None:
+    """Write events made by `event_row` in the current transaction (the caller commits)."""
+    if rows:
+        core(AuditEvent.__table__.insert(), rows)
+
+
 def record_now(action: str, **kwargs: Any) -> None:
     """Write an event and commit it (call only when nothing else is pending)."""
     record(action, **kwargs)

@@ -66,9 +66,18 @@ class AuthSession(db.Model):
 
     user: Mapped[User] = relationship(back_populates="sessions")
 
-    def is_valid_at(self, now: datetime, idle_limit: datetime) -> bool:
-        """Not revoked, not past its absolute expiry, and used since `idle_limit`."""
-        return self.revoked_at is None and now < self.expires_at and self.last_seen_at >= idle_limit
-
     def __repr__(self) -> str:
         return f"<AuthSession {self.id} user={self.user_id}>"
+
+
+def session_is_valid(
+    *,
+    revoked_at: datetime | None,
+    expires_at: datetime,
+    last_seen_at: datetime,
+    now: datetime,
+    idle_limit: datetime,
+) -> bool:
+    """A sign-in session counts when it is not revoked, not past its absolute expiry, and was
+    used since `idle_limit`."""
+    return revoked_at is None and now < expires_at and last_seen_at >= idle_limit

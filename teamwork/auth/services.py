@@ -17,11 +17,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy.orm import joinedload
 
 from teamwork.audit import recorder as audit
 from teamwork.auth import totp
-from teamwork.auth.models import AuthSession, User
+from teamwork.auth.models import AuthSession, User, session_is_valid
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, DomainError, InvalidInput, Unauthenticated
 from teamwork.extensions import db
@@ -148,10 +147,19 @@ def start_session(
     return NewSession(token=token, session=record)
 
 
-# Built once: every request and every socket event resolves its session.
+# Built once: every request and every socket event resolves its session. The session's columns
+# come as plain values; only the user is an ORM object (the caller acts as them).
 _SESSION_BY_TOKEN = (
-    sa.select(AuthSession)
-    .options(joinedload(AuthSession.user))
+    sa.select(
+        User,
+        AuthSession.id,
+        AuthSession.user_id,
+        AuthSession.revoked_at,
+        AuthSession.expires_at,
+        AuthSession.last_seen_at,
+        AuthSession.remember,
+    )
+    .join(AuthSession, AuthSession.user_id == User.id)
     .where(AuthSession.token_hash == sa.bindparam("digest"))
 )
 
@@ -160,23 +168,34 @@ def resolve_session(user_id: str, token: str | None) -> User | None:
     """The user a cookie stands for, or None when its server-side session is no longer valid."""
     if not token or not user_id.isdigit():
         return None
-    record = db.session.scalar(_SESSION_BY_TOKEN, {"digest": token_digest(token)})
-    if record is None or record.user_id != int(user_id):
+    row = db.session.execute(_SESSION_BY_TOKEN, {"digest": token_digest(token)}).first()
+    if row is None:
+        return None
+    user, session_id, owner_id, revoked_at, expires_at, last_seen_at, remember = row
+    if owner_id != int(user_id):
         return None
     now = utcnow()
-    idle_limit = now - _idle_timeout(record)
-    if not record.is_valid_at(now, idle_limit) or not record.user.is_active:
+    valid = session_is_valid(
+        revoked_at=revoked_at,
+        expires_at=expires_at,
+        last_seen_at=last_seen_at,
+        now=now,
+        idle_limit=now - _idle_timeout(remember),
+    )
+    if not valid or not user.is_active:
         return None
-    if now - record.last_seen_at > TOUCH_INTERVAL:
-        record.last_seen_at = now
+    if now - last_seen_at > TOUCH_INTERVAL:
+        db.session.execute(
+            sa.update(AuthSession).where(AuthSession.id == session_id).values(last_seen_at=now)
+        )
         db.session.commit()
-    return record.user
+    return user
 
 
-def _idle_timeout(record: AuthSession) -> timedelta:
+def _idle_timeout(remember: bool) -> timedelta:
     config = current_app.config
     # A remembered device stays signed in between meetings; its absolute expiry still applies.
-    return config["TEAMWORK_REMEMBER"] if record.remember else config["TEAMWORK_SESSION_IDLE"]
+    return config["TEAMWORK_REMEMBER"] if remember else config["TEAMWORK_SESSION_IDLE"]
 
 
 def end_session(token: str | None) -> None:

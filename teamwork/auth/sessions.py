@@ -7,9 +7,12 @@ absolute timeouts and deactivation take effect at once in every worker.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Request, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import login_user, logout_user
+from itsdangerous import URLSafeTimedSerializer
 
 from teamwork.auth import services
 from teamwork.auth.models import User
@@ -21,9 +24,23 @@ SESSION_TOKEN_KEY = "sid"  # noqa: S105 - a session key name, not a secret
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, marked Secure whenever the request came over HTTPS."""
 
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer] = {}
+
     def get_cookie_secure(self, app: Flask) -> bool:
         forced = bool(app.config["SESSION_COOKIE_SECURE"])
         return forced or (has_request_context() and request.is_secure)
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        # Flask builds a new serializer for every request and every socket event; it depends
+        # only on the keys, so it is built once per set of keys.
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = super().get_signing_serializer(app)
+            if serializer is not None:
+                self._serializers[keys] = serializer
+        return serializer
 
 
 def init_app(app: Flask) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload
 from teamwork.audit import recorder as audit
 from teamwork.auth.models import User
 from teamwork.consensus import rules
+from teamwork.consensus.group_commit import GroupCommit
 from teamwork.consensus.models import (
     CastVia,
     Concern,
@@ -420,9 +421,9 @@ def _upsert_statement(dialect: str) -> Any:
     return statement
 
 
-def _upsert_vote(values: dict[str, Any]) -> None:
-    """Insert the member's vote for the round, or replace it: one statement either way."""
-    core(_upsert_statement(db.session.get_bind().dialect.name), values)
+def _upsert_votes(rows: list[dict[str, Any]]) -> None:
+    """Insert each member's vote for the round, or replace it: one statement either way."""
+    core(_upsert_statement(db.session.get_bind().dialect.name), rows)
 
 
 _ROUND_FOR_VOTE = (
@@ -454,21 +455,23 @@ _COUNT_VOTES = (
 BUSY_RETRIES = 3
 
 
-def cast_vote(actor: User, round_id: int, **kwargs: Any) -> CastResult:
-    """Record a vote (see `_cast_vote_once`), trying again when the database stays locked: a
-    vote must not fail because another write held SQLite's lock a moment too long."""
-    for attempt in range(BUSY_RETRIES + 1):
-        try:
-            return _cast_vote_once(actor, round_id, **kwargs)
-        except OperationalError as exc:
-            db.session.rollback()
-            if not is_busy(exc) or attempt == BUSY_RETRIES:
-                raise
-            time.sleep(0.05 * (attempt + 1))
-    raise AssertionError("unreachable")  # pragma: no cover
+@dataclass(eq=False)
+class _Ballot:
+    """A vote that passed every check, waiting to be written (see `_write_ballots`)."""
+
+    round_id: int
+    proposal_id: int
+    team_id: int
+    round_number: int
+    text_version: int
+    rule: DecisionRule
+    voter_id: int
+    request_id: str
+    cast: dict[str, Any]  # choice, reason, cast_by_id, cast_via, cast_at
+    audit_row: dict[str, Any]
 
 
-def _cast_vote_once(
+def cast_vote(
     actor: User,
     round_id: int,
     *,
@@ -484,9 +487,33 @@ def _cast_vote_once(
     room from a member without a device, or (`designee=True`, when the team's norms allow it)
     the vote of a designee attending for the member. A retry with the same `request_id`
     returns the first result and counts nothing.
-    This is the hot path of a meeting: it reads what it needs in three statements and writes
-    in four (version bump, status re-check, vote upsert, history row), then commits once.
+    This is the hot path of a meeting. The checks read three statements; then the vote joins
+    the votes arriving at the same moment and is committed with them (`group_commit`).
     """
+    ballot = _check_ballot(
+        actor,
+        round_id,
+        choice=choice,
+        reason=reason,
+        request_id=request_id,
+        member_id=member_id,
+        designee=designee,
+    )
+    # The write runs in a transaction of its own, perhaps another request's: end the reads'.
+    db.session.rollback()
+    return _writer.submit(ballot)
+
+
+def _check_ballot(
+    actor: User,
+    round_id: int,
+    *,
+    choice: str,
+    reason: str | None,
+    request_id: str,
+    member_id: int | None,
+    designee: bool,
+) -> _Ballot:
     if not isinstance(request_id, str) or not REQUEST_ID.match(request_id):
         raise InvalidInput("The vote is missing a valid request id.", field="request_id")
     row = core(_ROUND_FOR_VOTE, {"round_id": round_id}).first()
@@ -530,63 +557,136 @@ def _cast_vote_once(
     except rules.InvalidVote as exc:
         field = "choice" if "choice" in exc.message.lower() else "reason"
         raise InvalidInput(exc.message, field=field) from None
-
-    # Read before taking the write lock: who may vote does not depend on this vote.
-    eligible = eligible_count(team_id)
-    version = _bump(proposal_id)
-    status, revealed_at = core(_ROUND_STATUS, {"round_id": round_id}).one()
-    if status is not RoundStatus.OPEN:
-        db.session.rollback()
-        raise RoundClosed()
-    cast = {
-        "choice": parsed_choice,
-        "reason": parsed_reason,
-        "cast_by_id": actor.id,
-        "cast_via": via,
-        "cast_at": utcnow(),
-    }
-    try:
-        _upsert_vote({"round_id": round_id, "membership_id": voter_id, **cast})
-        core(
-            _INSERT_VOTE_EVENT,
-            {"round_id": round_id, "membership_id": voter_id, "request_id": request_id, **cast},
-        )
-        details: dict[str, Any] = {"membership_id": voter_id, "via": str(via)}
-        if not rule.anonymous:
-            details["choice"] = str(parsed_choice)
-        audit.record("vote.cast", team_id=team_id, target=("round", round_id), details=details)
-        # Read under the lock, so it is exactly the state this vote's version stands for.
-        update = {
-            "version": version,
-            "text_version": text_number,
-            "round": _round_update(
-                round_id,
-                round_number,
-                rule,
-                eligible=eligible,
-                revealed=revealed_at is not None,
-                voter_id=voter_id,
-            ),
-        }
-        db.session.commit()
-    except IntegrityError:
-        # This request was handled before (a retry, perhaps on another connection at the same
-        # moment): everything above is rolled back and the first result stands.
-        db.session.rollback()
-        earlier = _replay(round_id, voter_id, request_id)
-        if earlier is None:
-            raise
-        return _replayed(earlier, proposal_id)
-    return CastResult(
+    details: dict[str, Any] = {"membership_id": voter_id, "via": str(via)}
+    if not rule.anonymous:
+        details["choice"] = str(parsed_choice)
+    return _Ballot(
         round_id=round_id,
         proposal_id=proposal_id,
-        membership_id=voter_id,
-        choice=parsed_choice,
-        reason=parsed_reason,
-        version=version,
-        replayed=False,
-        update=update,
+        team_id=team_id,
+        round_number=round_number,
+        text_version=int(text_number),
+        rule=rule,
+        voter_id=voter_id,
+        request_id=request_id,
+        cast={
+            "choice": parsed_choice,
+            "reason": parsed_reason,
+            "cast_by_id": actor.id,
+            "cast_via": via,
+            "cast_at": utcnow(),
+        },
+        audit_row=audit.event_row(
+            "vote.cast", team_id=team_id, target=("round", round_id), details=details
+        ),
     )
+
+
+def _write_group(ballots: list[_Ballot]) -> list[CastResult | Exception]:
+    """Write a group of checked votes, trying again while SQLite stays locked (a vote must not
+    fail because another write held the lock a moment too long). If one of them was handled
+    before (a retried request id), the group is written again one vote at a time, so that
+    only that one is answered with its first result."""
+    for attempt in range(BUSY_RETRIES + 1):
+        try:
+            return _write_ballots(ballots)
+        except OperationalError as exc:
+            db.session.rollback()
+            if not is_busy(exc) or attempt == BUSY_RETRIES:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+        except IntegrityError:
+            db.session.rollback()
+            if len(ballots) > 1:
+                return [_write_alone(ballot) for ballot in ballots]
+            earlier = _replay(ballots[0].round_id, ballots[0].voter_id, ballots[0].request_id)
+            if earlier is None:
+                raise
+            return [_replayed(earlier, ballots[0].proposal_id)]
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _write_alone(ballot: _Ballot) -> CastResult | Exception:
+    try:
+        return _write_group([ballot])[0]
+    except Exception as exc:  # this vote's caller gets it; the others' votes go on
+        db.session.rollback()
+        return exc
+
+
+def _write_ballots(ballots: list[_Ballot]) -> list[CastResult | Exception]:
+    """One transaction for the group: per proposal (in id order, so that workers writing
+    groups on PostgreSQL lock proposals in the same order) one version bump, which takes the
+    lock; per round one status re-check under it, the votes, their history rows and audit
+    events in one statement each, and one count for the `vote_cast` update; one commit."""
+    outcomes: dict[int, CastResult | Exception] = {}
+    rounds: dict[int, list[int]] = {}
+    for index, ballot in enumerate(ballots):
+        rounds.setdefault(ballot.round_id, []).append(index)
+    # Read before taking the write lock: who may vote does not depend on these votes.
+    eligible = {team: eligible_count(team) for team in sorted({b.team_id for b in ballots})}
+    proposals: dict[int, list[int]] = {}
+    for round_id, indexes in rounds.items():
+        proposals.setdefault(ballots[indexes[0]].proposal_id, []).append(round_id)
+    for proposal_id in sorted(proposals):
+        version = _bump(proposal_id)
+        for round_id in proposals[proposal_id]:
+            indexes = rounds[round_id]
+            status, revealed_at = core(_ROUND_STATUS, {"round_id": round_id}).one()
+            if status is not RoundStatus.OPEN:
+                for index in indexes:
+                    outcomes[index] = RoundClosed()
+                continue
+            group = [ballots[i] for i in indexes]
+            # A member who changed their mind within the group: the last vote stands, and
+            # every one of them is kept in the history.
+            latest = {b.voter_id: b for b in group}
+            _upsert_votes(
+                [{"round_id": round_id, "membership_id": v, **b.cast} for v, b in latest.items()]
+            )
+            core(
+                _INSERT_VOTE_EVENT,
+                [
+                    {
+                        "round_id": round_id,
+                        "membership_id": b.voter_id,
+                        "request_id": b.request_id,
+                        **b.cast,
+                    }
+                    for b in group
+                ],
+            )
+            audit.record_rows([b.audit_row for b in group])
+            first = group[0]
+            # Read under the lock, so it is exactly the state this version stands for.
+            update = {
+                "version": version,
+                "text_version": first.text_version,
+                "round": _round_update(
+                    round_id,
+                    first.round_number,
+                    first.rule,
+                    eligible=eligible[first.team_id],
+                    revealed=revealed_at is not None,
+                    voter_ids=list(latest),
+                ),
+            }
+            for index, ballot in zip(indexes, group, strict=True):
+                outcomes[index] = CastResult(
+                    round_id=round_id,
+                    proposal_id=proposal_id,
+                    membership_id=ballot.voter_id,
+                    choice=ballot.cast["choice"],
+                    reason=ballot.cast["reason"],
+                    version=version,
+                    replayed=False,
+                    update=update,
+                )
+    db.session.commit()
+    return [outcomes[index] for index in range(len(ballots))]
+
+
+_writer: GroupCommit[_Ballot] = GroupCommit(_write_group)
 
 
 def reveal_round(actor: User, round_id: int) -> Round:
@@ -841,11 +941,11 @@ def _round_update(
     *,
     eligible: int,
     revealed: bool,
-    voter_id: int,
+    voter_ids: list[int],
 ) -> dict[str, Any]:
-    """The open round's state after one vote, for `vote_cast`: counts by choice from the index
-    instead of every vote, and instead of the whole `voters` list (a number per member, sent
-    to every member with every vote) only `new_voters`, the member who just voted, which
+    """The open round's state after some votes, for `vote_cast`: counts by choice from the
+    index instead of every vote, and instead of the whole `voters` list (a number per member,
+    sent to every member with every vote) only `new_voters`, the members who just voted, which
     clients add to the voters they know (docs/realtime.md)."""
     counts = {choice: int(count) for choice, count in core(_COUNT_VOTES, {"round_id": round_id})}
     state = _round_fields(
@@ -859,7 +959,7 @@ def _round_update(
         voted=sum(counts.values()),
         revealed=revealed,
     )
-    state["new_voters"] = None if rule.anonymous else [voter_id]
+    state["new_voters"] = None if rule.anonymous else voter_ids
     if state["tally_visible"]:
         state["tally"] = {choice.value: counts.get(choice, 0) for choice in Choice}
         state["concerns"] = []
