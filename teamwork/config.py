@@ -83,7 +83,9 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
     return {
         "SECRET_KEY": _secret_key(instance_path, env),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A server connection can drop (a database restart); a SQLite file cannot, and the ping
+        # would cost a statement every time a request or socket event takes a connection.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
         "TEAMWORK_MESSAGE_QUEUE": message_queue,
         # Size of each worker's Redis connection pool for the message queue (redis-py's default
         # is 100; a burst of broadcasts beyond it would be dropped). See teamwork/__init__.py.

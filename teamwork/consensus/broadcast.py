@@ -53,14 +53,16 @@ def emit_vote(proposal_id: int, payload: dict[str, Any]) -> None:
 def merge_votes(older: dict[str, Any] | None, newer: dict[str, Any]) -> dict[str, Any]:
     """One `vote_cast` standing for two: the later state (by version), and everyone either
     one says has voted. Votes of another round are dropped: its state is no longer current."""
-    if older is None:
-        return newer
+    # The votes of one group commit share their version and their update: nothing to merge.
+    if older is None or older is newer or older["version"] == newer["version"]:
+        return newer if older is None else older
     if int(older["version"]) > int(newer["version"]):
         older, newer = newer, older
     if older["round"]["id"] != newer["round"]["id"] or newer["round"]["new_voters"] is None:
         return newer
     voters = list(older["round"]["new_voters"] or [])
-    voters += [v for v in newer["round"]["new_voters"] if v not in voters]
+    known = set(voters)
+    voters += [v for v in newer["round"]["new_voters"] if v not in known]
     return {**newer, "round": {**newer["round"], "new_voters": voters}}
 
 
@@ -87,9 +89,9 @@ class Coalescer:
     """Send at once when the room is quiet; while it is busy, at most one send per window.
 
     "Quiet" means no send is under way: a vote that arrives after the previous broadcast went
-    out is broadcast immediately (the sequential case pays no window). Votes that arrive while
-    a send is under way are merged (`merge_votes`); the sender then waits one window, letting
-    the burst gather, and sends them as one.
+    out is broadcast immediately, by its own request (the sequential case pays no window and
+    starts no task). Votes that arrive while a send is under way are merged (`merge_votes`);
+    a sender task then waits one window, letting the burst gather, and sends them as one.
     """
 
     def __init__(
@@ -116,11 +118,21 @@ class Coalescer:
                 return  # the running sender will carry this vote too
             room.sending = True
             self._prune(now)
-        self._spawn(self._sender, proposal_id, window)
+            payload, room.pending = room.pending, None
+        # A quiet room: send now, from this request (no task to start, nothing to wait for).
+        try:
+            self._send(proposal_id, payload)
+        finally:
+            with self._lock:
+                busy = room.pending is not None
+                room.sending = busy
+        if busy:  # votes arrived while this one was sent: gather them for one window
+            self._spawn(self._sender, proposal_id, window)
 
     def _sender(self, proposal_id: int, window: float) -> None:
         try:
             while True:
+                self._sleep(window)  # busy: let the burst gather
                 with self._lock:
                     room = self._rooms.setdefault(proposal_id, _Room())
                     payload, room.pending = room.pending, None
@@ -130,7 +142,6 @@ class Coalescer:
                     if room.pending is None:
                         room.sending = False
                         return
-                self._sleep(window)  # busy: let the burst gather
         except BaseException:
             with self._lock:
                 self._rooms.setdefault(proposal_id, _Room()).sending = False

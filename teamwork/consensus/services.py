@@ -356,7 +356,8 @@ class CastResult:
     reason: str
     version: int
     replayed: bool
-    # The round as this vote left it, for `vote_cast` (docs/realtime.md); None on a replay.
+    # The round as this vote (and its group) left it, for `vote_cast` (docs/realtime.md); None
+    # when there is nothing to send: a replay, or a vote whose group's first vote sends it.
     update: dict[str, Any] | None = None
 
     def to_ack(self) -> dict[str, Any]:
@@ -499,8 +500,6 @@ def cast_vote(
         member_id=member_id,
         designee=designee,
     )
-    # The write runs in a transaction of its own, perhaps another request's: end the reads'.
-    db.session.rollback()
     return _writer.submit(ballot)
 
 
@@ -671,7 +670,7 @@ def _write_ballots(ballots: list[_Ballot]) -> list[CastResult | Exception]:
                     voter_ids=list(latest),
                 ),
             }
-            for index, ballot in zip(indexes, group, strict=True):
+            for position, (index, ballot) in enumerate(zip(indexes, group, strict=True)):
                 outcomes[index] = CastResult(
                     round_id=round_id,
                     proposal_id=proposal_id,
@@ -680,13 +679,16 @@ def _write_ballots(ballots: list[_Ballot]) -> list[CastResult | Exception]:
                     reason=ballot.cast["reason"],
                     version=version,
                     replayed=False,
-                    update=update,
+                    # One broadcast for the group: its first vote's request sends it.
+                    update=update if position == 0 else None,
                 )
     db.session.commit()
     return [outcomes[index] for index in range(len(ballots))]
 
 
-_writer: GroupCommit[_Ballot] = GroupCommit(_write_group)
+# A vote that waits for another request's write first ends its reads, so that a crowd of waiting
+# votes holds no database connections; the writer goes on in the transaction of its checks.
+_writer: GroupCommit[_Ballot] = GroupCommit(_write_group, release=lambda: db.session.rollback())
 
 
 def reveal_round(actor: User, round_id: int) -> Round:

@@ -51,16 +51,21 @@ def test_votes_arriving_during_a_send_are_gathered_into_one_more_send() -> None:
 
     slept: list[float] = []
     coalescer = Coalescer(send=send, spawn=spawn, sleep=slept.append)
-    coalescer.request(7, vote(1, 101), 0.05)  # quiet room: the send starts at once
+    # Quiet room: the request sends at once, itself (on its own thread here, as the send
+    # blocks until released).
+    first = threading.Thread(target=coalescer.request, args=(7, vote(1, 101), 0.05))
+    first.start()
     assert sending.wait(5)
     # A burst while the first send is under way; one of them arrives out of order, as votes
     # committed by several greenlets may.
     for version, voter in [(2, 102), (4, 104), (3, 103), (5, 105), (6, 102)]:
         coalescer.request(7, vote(version, voter), 0.05)
+    assert threads == []  # nothing else was sent or started meanwhile
     release.set()
+    first.join(5)
     for thread in threads:
         thread.join(5)
-    assert len(threads) == 1  # one sender, however many votes
+    assert len(threads) == 1  # one sender for the burst, however many votes
     assert [s["version"] for s in sends] == [1, 6]  # the first at once, then the latest state
     # Everyone who voted meanwhile, once each.
     assert sorted(sends[1]["round"]["new_voters"]) == [102, 103, 104, 105]
@@ -85,7 +90,7 @@ def test_a_room_that_went_quiet_sends_the_next_vote_at_once() -> None:
     sends: list[int] = []
     coalescer = Coalescer(
         send=lambda _proposal_id, payload: sends.append(payload["version"]),
-        spawn=lambda target, *args: target(*args),
+        spawn=lambda *_args: pytest.fail("a quiet room needs no sender task"),
         sleep=lambda _seconds: pytest.fail("a quiet room must not wait"),
     )
     for version in (1, 2, 3):
