@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
@@ -500,7 +501,7 @@ def cast_vote(
         member_id=member_id,
         designee=designee,
     )
-    return _writer.submit(ballot)
+    return _writer().submit(ballot)
 
 
 def _check_ballot(
@@ -686,9 +687,20 @@ def _write_ballots(ballots: list[_Ballot]) -> list[CastResult | Exception]:
     return [outcomes[index] for index in range(len(ballots))]
 
 
-# A vote that waits for another request's write first ends its reads, so that a crowd of waiting
-# votes holds no database connections; the writer goes on in the transaction of its checks.
-_writer: GroupCommit[_Ballot] = GroupCommit(_write_group, release=lambda: db.session.rollback())
+def _writer() -> GroupCommit[_Ballot]:
+    """The app's group commit. One per app: a writer writes with its own app's session, so the
+    votes of another app in the same process (tests run several) must never join its group.
+    A vote that waits for another request's write first ends its reads, so that a crowd of
+    waiting votes holds no database connections; the writer goes on in its checks' transaction.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    writer = app.extensions.get("teamwork.vote_writer")
+    if writer is None:
+        writer = app.extensions.setdefault(
+            "teamwork.vote_writer",
+            GroupCommit(_write_group, release=lambda: db.session.rollback()),
+        )
+    return writer
 
 
 def reveal_round(actor: User, round_id: int) -> Round:
