@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -38,6 +37,7 @@ from teamwork.consensus import services as consensus
 from teamwork.extensions import db
 from teamwork.teams import services as teams
 from tests.conftest import TEST_DATABASE_URL
+from tests.table_state import fingerprint
 from tests.test_authorization_matrix import POLICY, QUERY, World
 from tests.test_authorization_matrix import world as world  # noqa: F401  (the fixture)
 
@@ -653,19 +653,6 @@ def test_no_page_runs_a_payload(app: Flask, world: World, login: Any, injected: 
 
 
 # --- 2. Malformed forms -------------------------------------------------------------------
-
-
-def fingerprint() -> str:
-    """Every row of every table but the audit trail and the live connections (which record
-    the attempt and the browser, as they should)."""
-    digest = hashlib.sha256()
-    with db.engine.connect() as connection:
-        for table in db.metadata.sorted_tables:
-            if table.name in {"audit_events", "socket_connections"}:
-                continue
-            rows = connection.execute(sa.select(table).order_by(*table.primary_key.columns))
-            digest.update(repr(rows.all()).encode())
-    return digest.hexdigest()
 
 
 ON_POSTGRESQL = bool(TEST_DATABASE_URL)

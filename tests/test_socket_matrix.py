@@ -10,7 +10,6 @@ office only: leads moderate only when recorded as standing in).
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 
 from teamwork.auth.services import deactivate_user
@@ -32,6 +30,7 @@ from teamwork.teams import services as teams
 from teamwork.teams.models import ModeratorTerm
 from teamwork.teams.rules import Role
 from tests.meetings.conftest import meeting_socket  # noqa: F401 - a fixture used below
+from tests.table_state import fingerprint
 
 CONSENSUS = "/"
 MEETING = "/meeting"
@@ -83,19 +82,6 @@ def test_every_socket_event_is_in_the_policy_table(app: Flask) -> None:
     events = registered_events()
     assert sorted(events - set(SOCKET_POLICY)) == [], f"add to SOCKET_POLICY in {__file__}"
     assert sorted(set(SOCKET_POLICY) - events) == []
-
-
-def fingerprint() -> str:
-    """Every row of every table but the audit trail and the connection registry, which refused
-    attempts are expected to touch."""
-    digest = hashlib.sha256()
-    with db.engine.connect() as connection:
-        for table in db.metadata.sorted_tables:
-            if table.name in {"audit_events", "socket_connections"}:
-                continue
-            rows = connection.execute(sa.select(table).order_by(*table.primary_key.columns))
-            digest.update(repr(rows.all()).encode())
-    return digest.hexdigest()
 
 
 @dataclass

@@ -308,13 +308,19 @@ def counts_for_quorum(status: AttendanceStatus, designees_vote: bool) -> bool:
     return status in {AttendanceStatus.PRESENT, AttendanceStatus.REMOTE}
 
 
+# The meeting a team is holding now. Built once: the vote path asks it with every vote
+# (see consensus.services).
+_MEETING_IN_PROGRESS = (
+    sa.select(Meeting.id)
+    .where(Meeting.team_id == sa.bindparam("team_id"), Meeting.status == MeetingStatus.IN_PROGRESS)
+    .order_by(Meeting.started_at.desc(), Meeting.id.desc())
+    .limit(1)
+)
+
+
 def meeting_in_progress(team_id: int) -> Meeting | None:
-    return db.session.scalar(
-        sa.select(Meeting)
-        .where(Meeting.team_id == team_id, Meeting.status == MeetingStatus.IN_PROGRESS)
-        .order_by(Meeting.started_at.desc(), Meeting.id.desc())
-        .limit(1)
-    )
+    meeting_id = core(_MEETING_IN_PROGRESS, {"team_id": team_id}).scalar()
+    return None if meeting_id is None else db.session.get(Meeting, meeting_id)
 
 
 def attending_voter_count(meeting: Meeting) -> int | None:
@@ -344,15 +350,6 @@ def _attending_voters(meeting_id: int, team_id: int) -> int | None:
     # The norms are read only when a designee attends.
     designees_vote = AttendanceStatus.DESIGNEE in statuses and designees_may_vote(team_id)
     return sum(1 for status in statuses if counts_for_quorum(status, designees_vote))
-
-
-# Built once: it runs with every vote (see consensus.services).
-_MEETING_IN_PROGRESS = (
-    sa.select(Meeting.id)
-    .where(Meeting.team_id == sa.bindparam("team_id"), Meeting.status == MeetingStatus.IN_PROGRESS)
-    .order_by(Meeting.started_at.desc(), Meeting.id.desc())
-    .limit(1)
-)
 
 
 @eligible_voters.connect
