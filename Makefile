@@ -41,19 +41,25 @@ $(VENV)/.installed-postgres: setup.cfg pyproject.toml | $(BIN)/python
 serve-cluster: $(VENV)/.installed-postgres
 	WORKERS=$(WORKERS) $(BIN)/python scripts/serve_cluster.py
 
-# The whole suite on SQLite, then again on PostgreSQL when it is reachable (CI has it).
+# The whole suite on SQLite (browser tests included), then again on PostgreSQL when it is
+# reachable (CI has it), without the browser tests: they ran once already and what they drive is
+# the same server. Both passes run one process per core (pytest-xdist); the wall time is printed.
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+PARALLEL ?= -n auto --dist loadgroup
 test: $(VENV)/.installed-test
-	$(BIN)/pytest $(PYTEST_ARGS)
-	@if $(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1].replace('+psycopg', ''), connect_timeout=3).close()" "$(TEST_POSTGRES_URL)" 2>/dev/null; then \
-		echo "== The same suite on PostgreSQL ($(TEST_POSTGRES_URL)) =="; \
-		TEAMWORK_TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest $(PYTEST_ARGS); \
+	@start=$$(date +%s); status=0; \
+	$(BIN)/pytest $(PARALLEL) $(PYTEST_ARGS) || status=$$?; \
+	if $(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1].replace('+psycopg', ''), connect_timeout=3).close()" "$(TEST_POSTGRES_URL)" 2>/dev/null; then \
+		echo "== The same suite on PostgreSQL ($(TEST_POSTGRES_URL)), browser tests excepted =="; \
+		TEAMWORK_TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest $(PARALLEL) -m "not browser" $(PYTEST_ARGS) || status=$$?; \
 	else \
 		echo "== PostgreSQL run skipped: nothing answers at $(TEST_POSTGRES_URL) =="; \
-	fi
+	fi; \
+	echo "== make test: $$(( $$(date +%s) - start )) s wall time, exit $$status =="; \
+	exit $$status
 
 test-sqlite: $(VENV)/.installed-test
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PARALLEL) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -1,5 +1,9 @@
 """Shared fixtures: an app on a fresh database per test, clients, and factories.
 
+The schema is built once per test process (`database_template`): each test gets a copy of a
+ready SQLite file, or on PostgreSQL the same schema emptied after every test, instead of
+creating every table again. Each xdist worker is its own process, with its own template.
+
 Factories are callables (`make_user(...)`, `make_team(...)`, `make_member(...)`), so each test
 builds exactly the world it needs. Passwords are hashed once per session with cheap argon2
 parameters: hashing is slow on purpose, and tests do not need that.
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,7 +40,8 @@ _HASHES: dict[str, str] = {}
 
 
 # Set TEAMWORK_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run
-# the suite on PostgreSQL: each test then gets a schema of its own, dropped afterwards.
+# the suite on PostgreSQL: each test process then builds a schema of its own, emptied between
+# tests and dropped at the end.
 TEST_DATABASE_URL = os.environ.get("TEAMWORK_TEST_DATABASE_URL", "")
 
 
@@ -83,7 +89,8 @@ class IsolatedClient(FlaskClient):
 
 @contextmanager
 def database_schema() -> Iterator[str | None]:
-    """A fresh PostgreSQL schema when the suite runs on PostgreSQL (None on SQLite)."""
+    """A fresh PostgreSQL schema when the suite runs on PostgreSQL (None on SQLite), for tests
+    that need a database of their own (migrations, servers in a subprocess)."""
     if not TEST_DATABASE_URL:
         yield None
         return
@@ -99,22 +106,102 @@ def database_schema() -> Iterator[str | None]:
         engine.dispose()
 
 
-@pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+def _quiet_environment(monkeypatch: pytest.MonkeyPatch, instance: Path) -> None:
     # Keep the generated secret key and any instance files out of the working tree, and
     # ignore TEAMWORK_* settings of the shell that runs the tests.
     for name in [n for n in os.environ if n.startswith("TEAMWORK_")]:
         monkeypatch.delenv(name)
-    monkeypatch.setenv("TEAMWORK_INSTANCE_PATH", str(tmp_path / "instance"))
-    with database_schema() as schema:
-        application = create_app(config_for_tests(tmp_path, schema))
-        application.test_client_class = IsolatedClient
+    monkeypatch.setenv("TEAMWORK_INSTANCE_PATH", str(instance))
+
+
+@dataclass(frozen=True)
+class DatabaseTemplate:
+    """The schema, built once per test process (each xdist worker has its own).
+
+    On SQLite, a database file with every table, index, FTS5 table and trigger, copied for each
+    test (a file copy costs a fraction of `create_all`). On PostgreSQL, one schema whose tables
+    are emptied after each test (`TRUNCATE ... RESTART IDENTITY`, so ids start again at 1).
+    """
+
+    sqlite_file: Path | None = None
+    schema: str | None = None
+    tables: tuple[str, ...] = ()
+
+    def empty_tables(self) -> None:
+        engine = sa.create_engine(TEST_DATABASE_URL)
+        try:
+            with engine.begin() as connection:
+                # A connection left open by a test (a helper thread) must not hang the suite.
+                connection.execute(sa.text("SET LOCAL lock_timeout = '10s'"))
+                names = ", ".join(f'"{self.schema}"."{table}"' for table in self.tables)
+                connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        finally:
+            engine.dispose()
+
+
+def _build_schema(tmp: Path, schema: str | None) -> tuple[str, ...]:
+    application = create_app(config_for_tests(tmp, schema))
+    with application.app_context():
+        _db.create_all()
+        if schema:
+            tables = _db.session.scalars(
+                sa.text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = :schema ORDER BY tablename"
+                ),
+                {"schema": schema},
+            ).all()
+        else:
+            tables = []
+        _db.session.remove()
+        _db.engine.dispose()
+    return tuple(tables)
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTemplate]:
+    tmp = tmp_path_factory.mktemp("template")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _quiet_environment(monkeypatch, tmp / "instance")
+        if not TEST_DATABASE_URL:
+            _build_schema(tmp, None)
+            yield DatabaseTemplate(sqlite_file=tmp / "test.db")
+            return
+        with database_schema() as schema:
+            tables = _build_schema(tmp, schema)
+            monkeypatch.undo()
+            yield DatabaseTemplate(schema=schema, tables=tables)
+
+
+@pytest.fixture
+def app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_template: DatabaseTemplate
+) -> Iterator[Flask]:
+    _quiet_environment(monkeypatch, tmp_path / "instance")
+    if database_template.sqlite_file:
+        shutil.copyfile(database_template.sqlite_file, tmp_path / "test.db")
+    application = create_app(config_for_tests(tmp_path, database_template.schema))
+    application.test_client_class = IsolatedClient
+    try:
         with application.app_context():
-            _db.create_all()
             yield application
             _db.session.remove()
-            # SQLite's file goes with tmp_path; PostgreSQL's schema is dropped above.
+            # SQLite's file goes with tmp_path; PostgreSQL's tables are emptied below.
             _db.engine.dispose()
+    finally:
+        if database_template.schema:
+            database_template.empty_tables()
+
+
+# Tests that share a server in a subprocess (module-scoped fixtures) stay on one xdist worker,
+# so each server starts once: one group per browser module, one for the scale tests (they
+# share a Redis database). Every other test goes to whichever worker is free (--dist loadgroup).
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = item.path.as_posix()
+        if "/tests/e2e/" in path:
+            item.add_marker(pytest.mark.xdist_group(f"e2e-{item.path.stem}"))
+        elif "/tests/scale/" in path:
+            item.add_marker(pytest.mark.xdist_group("scale"))
 
 
 @pytest.fixture
@@ -324,3 +411,28 @@ def signed_in(app: Flask, login) -> Callable[[User], FlaskClient]:
         return browser
 
     return make
+
+
+class FakeClock:
+    """Wall-clock time for the rate limiter's in-memory windows, moved by the test."""
+
+    def __init__(self, start: float) -> None:
+        self.now = start
+
+    def time(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def limiter_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """The clock of the limits library's memory storage, so a window can pass without waiting."""
+    import time
+
+    import limits.storage.memory
+
+    clock = FakeClock(time.time())
+    monkeypatch.setattr(limits.storage.memory, "time", clock)
+    return clock

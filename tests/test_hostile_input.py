@@ -37,7 +37,7 @@ from teamwork.consensus import services as consensus
 from teamwork.extensions import db
 from teamwork.teams import services as teams
 from tests.conftest import TEST_DATABASE_URL
-from tests.table_state import fingerprint
+from tests.table_state import committed_writes
 from tests.test_authorization_matrix import POLICY, QUERY, World
 from tests.test_authorization_matrix import world as world  # noqa: F401  (the fixture)
 
@@ -734,17 +734,15 @@ class Sender:
     browser: FlaskClient
     url: str
     failures: list[str]
-    state: str = ""
 
     def send(self, label: str, **request: Any) -> int:
-        before = self.state or fingerprint()
-        response = self.browser.post(self.url, **request)
+        with committed_writes() as writes:
+            response = self.browser.post(self.url, **request)
         status = response.status_code
-        self.state = fingerprint()
         if status >= 500:
             self.failures.append(f"{label}: {status}")
-        elif 400 <= status < 500 and self.state != before:
-            self.failures.append(f"{label}: {status} but the database changed")
+        elif 400 <= status < 500 and writes.tables:
+            self.failures.append(f"{label}: {status} but it wrote {sorted(writes.tables)}")
         return status
 
 

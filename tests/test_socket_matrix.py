@@ -30,7 +30,7 @@ from teamwork.teams import services as teams
 from teamwork.teams.models import ModeratorTerm
 from teamwork.teams.rules import Role
 from tests.meetings.conftest import meeting_socket  # noqa: F401 - a fixture used below
-from tests.table_state import fingerprint
+from tests.table_state import committed_writes
 
 CONSENSUS = "/"
 MEETING = "/meeting"
@@ -258,10 +258,10 @@ def test_socket_policy_holds_for_every_actor(
 
     # Another team's member, connected to their own team's screen, sends our ids: not found.
     outsider = open_for("outsider", world.theirs)
-    before = fingerprint()
-    ack = outsider.emit(event, data)
+    with committed_writes() as writes:
+        ack = outsider.emit(event, data)
     assert ack["ok"] is False and ack["error"]["code"] == "not_found", (event, ack)
-    assert fingerprint() == before, f"{event} by an outsider changed something"
+    assert not writes.tables, f"{event} by an outsider wrote {sorted(writes.tables)}"
 
     # Access that ended: the connection is closed, and a new one refused.
     for name in ("removed_member", "deactivated_user"):
@@ -282,10 +282,10 @@ def test_socket_policy_holds_for_every_actor(
     # Roles below the level: forbidden, nothing changed (tried before anyone allowed acts).
     for name in [r for r in ROLES if r not in ALLOWED[level]]:
         sock = open_for(name, world.ours)
-        before = fingerprint()
-        ack = sock.emit(event, data)
+        with committed_writes() as writes:
+            ack = sock.emit(event, data)
         assert ack["ok"] is False and ack["error"]["code"] == "forbidden", (name, event, ack)
-        assert fingerprint() == before, f"{event} by {name} changed something"
+        assert not writes.tables, f"{event} by {name} wrote {sorted(writes.tables)}"
 
     # Roles allowed: never refused for who they are (the state may answer otherwise, e.g. a
     # round already closed by the previous actor).
