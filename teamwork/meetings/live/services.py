@@ -9,6 +9,9 @@ changes of one meeting, and gives each its own version number (docs/realtime.md,
 Operations commit; the socket handlers broadcast the snapshot after the commit.
 
 Time is read through `utcnow` of this module, so tests control the clock by patching it.
+
+Imports: models and signals of consensus, `meetings.services` and models, teams; never the
+socket handlers or views.
 """
 
 from __future__ import annotations
@@ -442,7 +445,7 @@ def _broadcast_after_commit(session: Session) -> None:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
     except RuntimeError:  # no app (a script outside Flask): the next snapshot catches up
         return
-    from teamwork.meetings.sockets import emit_meeting
+    from teamwork.meetings.live.sockets import emit_meeting
 
     with app.app_context():
         try:

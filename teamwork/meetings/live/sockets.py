@@ -5,6 +5,9 @@ Handlers are thin: validate the payload's shape, call a service, broadcast the m
 snapshot to its room, and answer through the acknowledgement. Each event runs in its own request
 context, so `current_user` is loaded afresh from the sign-in session every time, and every
 service re-reads the member's access from the database.
+
+Imports: this package's services, `meetings.services`, `teamwork.realtime` and the extensions;
+nothing imports handlers.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from flask_socketio import ConnectionRefusedError, join_room
 from teamwork.auth.services import two_step_required
 from teamwork.errors import DomainError, InvalidInput, Unauthenticated, socket_error
 from teamwork.extensions import db, socketio
-from teamwork.meetings import live, services
+from teamwork.meetings import services
+from teamwork.meetings.live import services as live
 from teamwork.meetings.models import AttendanceStatus, Meeting
 from teamwork.realtime.services import track_connect, track_disconnect
 
