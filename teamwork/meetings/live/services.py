@@ -20,8 +20,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from teamwork.auth.models import User
 from teamwork.consensus.models import Decision, Proposal, Round
@@ -59,8 +58,8 @@ from teamwork.teams.services import TeamAccess
 
 VOTING_ROLES = (Role.LEAD, Role.RECORDER, Role.MEMBER)
 # Meetings whose snapshot must be broadcast once the current transaction commits (kept in the
-# session's `info`, see `_broadcast_after_commit`).
-_PENDING = "meetings_live_pending_broadcast"
+# session's `info`; `live.broadcast` sends them after the commit).
+PENDING_BROADCAST = "meetings_live_pending_broadcast"
 
 
 # --- Locking and versions ----------------------------------------------------------------
@@ -414,7 +413,7 @@ def round_entry_text(round_: Round) -> str:
 def _add_entry(item: AgendaItem, text: str, **links: int) -> None:
     db.session.add(MinutesEntry(meeting_id=item.meeting_id, item_id=item.id, text=text, **links))
     _bump(item.meeting_id)
-    pending = db.session.info.setdefault(_PENDING, set())
+    pending = db.session.info.setdefault(PENDING_BROADCAST, set())
     pending.add(item.meeting_id)
 
 
@@ -430,39 +429,6 @@ def _minutes_for_round(round_: Round, **_extra: Any) -> None:
     decision = db.session.scalar(sa.select(Decision).where(Decision.round_id == round_.id))
     if decision is not None:
         _add_entry(item, f"Decision recorded: “{decision.title}”.", decision_id=decision.id)
-
-
-def _broadcast_after_commit(session: Session) -> None:
-    """Send the snapshot of meetings the minutes receivers changed, once committed.
-
-    The committing session can no longer run SQL here, so the snapshot is read in a fresh app
-    context (its own session) and that session is removed afterwards.
-    """
-    pending = session.info.pop(_PENDING, None)
-    if not pending:
-        return
-    try:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-    except RuntimeError:  # no app (a script outside Flask): the next snapshot catches up
-        return
-    from teamwork.meetings.live.sockets import emit_meeting
-
-    with app.app_context():
-        try:
-            for meeting_id in sorted(pending):
-                emit_meeting(meeting_id)
-        finally:
-            db.session.remove()
-
-
-def _forget_pending(session: Session, *_args: Any) -> None:
-    session.info.pop(_PENDING, None)
-
-
-def listen_for_commits() -> None:
-    if not sa.event.contains(Session, "after_commit", _broadcast_after_commit):
-        sa.event.listen(Session, "after_commit", _broadcast_after_commit)
-        sa.event.listen(Session, "after_soft_rollback", _forget_pending)
 
 
 # --- The snapshot --------------------------------------------------------------------------

@@ -6,13 +6,12 @@ snapshot to its room, and answer through the acknowledgement. Each event runs in
 context, so `current_user` is loaded afresh from the sign-in session every time, and every
 service re-reads the member's access from the database.
 
-Imports: this package's services, `meetings.services`, `teamwork.realtime` and the extensions;
-nothing imports handlers.
+Imports: this package's services and broadcast, `meetings.services`, `teamwork.realtime` and
+the extensions; nothing imports handlers.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -26,22 +25,16 @@ from teamwork.errors import DomainError, InvalidInput, Unauthenticated, socket_e
 from teamwork.extensions import db, socketio
 from teamwork.meetings import services
 from teamwork.meetings.live import services as live
+from teamwork.meetings.live.broadcast import NAMESPACE, emit_meeting, listen_for_commits, room_for
 from teamwork.meetings.models import AttendanceStatus, Meeting
 from teamwork.realtime.services import track_connect, track_disconnect
 
-log = logging.getLogger(__name__)
-
-NAMESPACE = "/meeting"
 # The services' limits: longer text is refused before it reaches them.
 NOTES_MAX = services.NOTES_MAX
 DESIGNEE_MAX = services.DESIGNEE_MAX
 ACTION_MAX = services.ACTION_MAX
 
 Ack = dict[str, Any]
-
-
-def room_for(meeting_id: int) -> str:
-    return f"meeting:{meeting_id}"
 
 
 # --- Payload checks ------------------------------------------------------------------------
@@ -125,24 +118,7 @@ def _meeting_id(data: dict[str, Any]) -> int:
     return meeting_id
 
 
-# --- Broadcasting --------------------------------------------------------------------------
-
-
-def emit_meeting(meeting_id: int) -> None:
-    """Read the meeting's snapshot now and send it to its room as `meeting_changed`. A failed
-    send loses nothing: the change is committed, and clients resync on their next snapshot."""
-    meeting = db.session.get(Meeting, meeting_id, populate_existing=True)
-    if meeting is None:
-        return
-    try:
-        socketio.emit(
-            "meeting_changed",
-            live.live_snapshot(meeting),
-            to=room_for(meeting_id),
-            namespace=NAMESPACE,
-        )
-    except Exception:  # a message-queue outage must never undo or fail the change itself
-        log.exception("Broadcast of meeting_changed to meeting %s failed", meeting_id)
+# --- Answers -------------------------------------------------------------------------------
 
 
 def _guarded(handler: Callable[[Any], Ack]) -> Callable[..., Ack]:
@@ -340,7 +316,7 @@ HANDLERS: dict[str, Callable[..., Any]] = {
 def init_app() -> None:
     """Register the meeting namespace's handlers once (tests create many apps; the handlers
     live on the shared `socketio` object), and the post-commit broadcast of minutes lines."""
-    live.listen_for_commits()
+    listen_for_commits()
     if any(entry[0] == "start_meeting" and entry[2] == NAMESPACE for entry in socketio.handlers):
         return
     socketio.on_event("connect", on_connect, namespace=NAMESPACE)
