@@ -47,6 +47,7 @@ from teamwork.meetings.models import (
     SpeakingRequest,
 )
 from teamwork.meetings.services import (
+    bump_live_version,
     carry_forward_unresolved,
     meeting_access,
     meeting_item,
@@ -65,25 +66,13 @@ PENDING_BROADCAST = "meetings_live_pending_broadcast"
 # --- Locking and versions ----------------------------------------------------------------
 
 
-def _bump(meeting_id: int) -> int:
-    """Take the meeting's write lock and return its new live version."""
-    version = db.session.execute(
-        sa.update(Meeting)
-        .where(Meeting.id == meeting_id)
-        .values(live_version=Meeting.live_version + 1)
-        .returning(Meeting.live_version)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    return int(version)
-
-
 def _locked(
     actor: User, meeting_id: int, action: Action = Action.VIEW_TEAM
 ) -> tuple[TeamAccess, Meeting]:
     """Check access, take the meeting's lock and re-read it (what the session cached before
     the lock may be stale)."""
     access, meeting = meeting_access(actor, meeting_id, action)
-    _bump(meeting.id)
+    bump_live_version(meeting.id)
     meeting = db.session.get(Meeting, meeting.id, populate_existing=True)
     assert meeting is not None  # noqa: S101 - the row was just updated
     return access, meeting
@@ -93,14 +82,6 @@ def _require_running(meeting: Meeting) -> None:
     if meeting.status is not MeetingStatus.IN_PROGRESS:
         db.session.rollback()
         raise Conflict("The meeting is not in progress.")
-
-
-def touch(meeting_id: int) -> int:
-    """Bump the live version after a change committed by another service (attendance, notes,
-    action items), so screens know to take the new snapshot. Commits."""
-    version = _bump(meeting_id)
-    db.session.commit()
-    return version
 
 
 # --- The agenda and its timer ------------------------------------------------------------
@@ -412,7 +393,7 @@ def round_entry_text(round_: Round) -> str:
 
 def _add_entry(item: AgendaItem, text: str, **links: int) -> None:
     db.session.add(MinutesEntry(meeting_id=item.meeting_id, item_id=item.id, text=text, **links))
-    _bump(item.meeting_id)
+    bump_live_version(item.meeting_id)
     pending = db.session.info.setdefault(PENDING_BROADCAST, set())
     pending.add(item.meeting_id)
 

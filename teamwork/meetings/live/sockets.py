@@ -26,13 +26,14 @@ from teamwork.extensions import db, socketio
 from teamwork.meetings import services
 from teamwork.meetings.live import services as live
 from teamwork.meetings.live.broadcast import NAMESPACE, emit_meeting, listen_for_commits, room_for
+from teamwork.meetings.minutes import services as minutes
 from teamwork.meetings.models import AttendanceStatus, Meeting
 from teamwork.realtime.services import track_connect, track_disconnect
 
 # The services' limits: longer text is refused before it reaches them.
-NOTES_MAX = services.NOTES_MAX
+NOTES_MAX = minutes.NOTES_MAX
 DESIGNEE_MAX = services.DESIGNEE_MAX
-ACTION_MAX = services.ACTION_MAX
+ACTION_MAX = minutes.ACTION_MAX
 
 Ack = dict[str, Any]
 
@@ -215,7 +216,6 @@ def on_mark_item(data: Any) -> Ack:
     services.mark_item(
         _user(), meeting.team_id, meeting.id, item_id, "resolved" if resolved else "open"
     )
-    live.touch(meeting_id)
     return _changed(meeting_id)
 
 
@@ -254,7 +254,6 @@ def on_set_attendance(data: Any) -> Ack:
     services.set_attendance(
         _user(), meeting.team_id, meeting.id, membership_id, status, designee_name=designee_name
     )
-    live.touch(meeting_id)
     return _changed(meeting_id)
 
 
@@ -266,11 +265,10 @@ def on_save_notes(data: Any) -> Ack:
     notes = _text(data, "notes", NOTES_MAX)
     base_revision = _revision(data)
     _access, meeting = services.meeting_access(_user(), meeting_id)
-    item = services.save_item_notes(
+    item = minutes.save_item_notes(
         _user(), meeting.team_id, meeting.id, item_id, notes, base_revision
     )
     revision = item.notes_revision
-    live.touch(meeting_id)
     return _changed(meeting_id, item_id=item_id, revision=revision)
 
 
@@ -283,7 +281,7 @@ def on_add_action_item(data: Any) -> Ack:
     owner_id = _id(data, "owner_id")
     due_on = _date(data, "due_on")
     _access, meeting = services.meeting_access(_user(), meeting_id)
-    action = services.add_action_item(
+    action = minutes.add_action_item(
         _user(),
         meeting.team_id,
         meeting.id,
@@ -293,7 +291,6 @@ def on_add_action_item(data: Any) -> Ack:
         item_id=item_id,
     )
     action_id = action.id
-    live.touch(meeting_id)
     return _changed(meeting_id, action_item_id=action_id)
 
 
