@@ -13,8 +13,9 @@ taken first like the live meeting's own operations (docs/realtime.md).
 Notes, action items, the minutes record and their approval are in `meetings.minutes.services`,
 which builds on this module.
 
-Imports: models and services of auth, teams, charter (norms) and consensus, `teamwork.mail`, and
-this package's models and pure rules; never views, sockets, the live meeting or the minutes.
+Imports: models of auth, teams and consensus, `teams.services`, `charter.norms`,
+`teamwork.mail`, and this package's models and pure rules; never views, sockets, the live
+meeting or the minutes.
 """
 
 from __future__ import annotations
