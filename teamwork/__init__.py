@@ -157,8 +157,8 @@ BLUEPRINT_MODULES = [
     "teamwork.charter.norms_views",
     "teamwork.agreements.views",
     "teamwork.meetings.views",
-    "teamwork.meetings.live_views",
-    "teamwork.meetings.calendar_views",
+    "teamwork.meetings.live.views",
+    "teamwork.meetings.calendar.views",
     "teamwork.search.views",
     "teamwork.workplans.views",
     "teamwork.evaluation.views",
@@ -166,7 +166,7 @@ BLUEPRINT_MODULES = [
     "teamwork.audit.views",
 ]
 # Modules with Socket.IO handlers (an `init_app()` registers them).
-SOCKET_MODULES = ["teamwork.consensus.sockets", "teamwork.meetings.sockets"]
+SOCKET_MODULES = ["teamwork.consensus.sockets", "teamwork.meetings.live.sockets"]
 
 
 def register_blueprints(app: Flask) -> None:

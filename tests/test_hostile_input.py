@@ -482,7 +482,7 @@ def prepare(world: World) -> None:
 
 def approve_minutes(world: World) -> None:
     """Approve the minutes of the team's ended meeting, so that amendments can be added."""
-    from teamwork.meetings import services as meetings
+    from teamwork.meetings.minutes import services as minutes_services
 
     ended = db.session.scalar(
         sa.text("select id from meetings where team_id = :team and status = 'ended'"),
@@ -492,7 +492,7 @@ def approve_minutes(world: World) -> None:
         sa.text("select approval_proposal_id from minutes where meeting_id = :m"), {"m": ended}
     )  # the crawl may have proposed them already, through the minutes page's button
     if proposal_id is None:
-        proposal_id = meetings.propose_minutes_approval(
+        proposal_id = minutes_services.propose_minutes_approval(
             world.users["lead"], world.team_id, ended
         ).id
     agree(world, proposal_id)

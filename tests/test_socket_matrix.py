@@ -23,7 +23,7 @@ from teamwork.auth.services import deactivate_user
 from teamwork.consensus import services as consensus
 from teamwork.database import utcnow
 from teamwork.extensions import db, socketio
-from teamwork.meetings import live
+from teamwork.meetings.live import services as live
 from teamwork.meetings.models import AgendaItem, ItemKind, Meeting
 from teamwork.realtime.services import close_revoked_connections
 from teamwork.teams import services as teams

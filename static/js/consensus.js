@@ -10,8 +10,8 @@
  *   timeout or a reconnection until the server acknowledges it (the server counts it once).
  * - Server text is only ever inserted with textContent (no innerHTML anywhere).
  *
- * Needs the vendored socket.io client (global `io`) and static/js/live-round.js, loaded before
- * this file.
+ * Needs the vendored socket.io client (global `io`), static/js/dom.js and static/js/live-round.js,
+ * loaded before this file.
  */
 (() => {
   "use strict";
@@ -46,44 +46,8 @@
 
   // ---- Small helpers --------------------------------------------------------------------
 
-  const $ = (id) => document.getElementById(id);
-
-  function readJSON(id) {
-    const el = $(id);
-    if (!el) return null;
-    try {
-      return JSON.parse(el.textContent || "null");
-    } catch (_err) {
-      return null;
-    }
-  }
-
-  /** Build an element; string children become text nodes (never parsed as HTML). */
-  function h(tag, attrs, ...children) {
-    const el = document.createElement(tag);
-    if (attrs) {
-      for (const [key, value] of Object.entries(attrs)) {
-        if (value === null || value === undefined || value === false) continue;
-        if (key === "class") el.className = value;
-        else if (key === "text") el.textContent = value;
-        else if (key === "dataset") Object.assign(el.dataset, value);
-        else el.setAttribute(key, value === true ? "" : String(value));
-      }
-    }
-    for (const child of children.flat()) {
-      if (child === null || child === undefined || child === false) continue;
-      el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return el;
-  }
-
-  function setText(el, text) {
-    if (el && el.textContent !== text) el.textContent = text;
-  }
-
-  function show(el, visible) {
-    if (el) el.hidden = !visible;
-  }
+  // The shared DOM helpers (static/js/dom.js).
+  const { $, readJSON, h, setText, show } = window.TeamworkDom;
 
   function icon(choice) {
     const meta = CHOICES[choice];

@@ -15,8 +15,8 @@
  * - The room display also follows the current decision item's proposal on the consensus
  *   namespace, for the live tally and who has voted.
  *
- * Needs the vendored socket.io client (global `io`) and static/js/live-round.js, loaded before
- * this file.
+ * Needs the vendored socket.io client (global `io`), static/js/dom.js and static/js/live-round.js,
+ * loaded before this file.
  */
 (() => {
   "use strict";
@@ -41,44 +41,8 @@
 
   // ---- Small helpers --------------------------------------------------------------------
 
-  const $ = (id) => document.getElementById(id);
-
-  function readJSON(id) {
-    const el = $(id);
-    if (!el) return null;
-    try {
-      return JSON.parse(el.textContent || "null");
-    } catch (_err) {
-      return null;
-    }
-  }
-
-  /** Build an element; string children become text nodes (never parsed as HTML). */
-  function h(tag, attrs, ...children) {
-    const el = document.createElement(tag);
-    if (attrs) {
-      for (const [key, value] of Object.entries(attrs)) {
-        if (value === null || value === undefined || value === false) continue;
-        if (key === "class") el.className = value;
-        else if (key === "text") el.textContent = value;
-        else if (key === "dataset") Object.assign(el.dataset, value);
-        else el.setAttribute(key, value === true ? "" : String(value));
-      }
-    }
-    for (const child of children.flat()) {
-      if (child === null || child === undefined || child === false) continue;
-      el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return el;
-  }
-
-  function setText(el, text) {
-    if (el && el.textContent !== text) el.textContent = text;
-  }
-
-  function show(el, visible) {
-    if (el) el.hidden = !visible;
-  }
+  // The shared DOM helpers (static/js/dom.js).
+  const { $, readJSON, h, setText, show } = window.TeamworkDom;
 
   /** Insert HTML the server sanitized (rendered Markdown); nothing else comes through here. */
   // What Markdown may produce (teamwork/markdown.py allows the same).

@@ -23,82 +23,26 @@ from teamwork.consensus.models import ProposalStatus
 from teamwork.errors import (
     DomainError,
     InvalidInput,
-    Unauthenticated,
     busy_ack,
     is_busy,
-    socket_error,
 )
 from teamwork.extensions import socketio
+from teamwork.realtime.payloads import Ack, current_actor, guarded, id_field, payload, text_field
 from teamwork.realtime.services import track_connect, track_disconnect
 
 log = logging.getLogger(__name__)
-
-Ack = dict[str, Any]
-
-
-def _payload(data: Any, allowed: set[str]) -> dict[str, Any]:
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise InvalidInput("The message must be an object.")
-    unknown = set(data) - allowed
-    if unknown:
-        raise InvalidInput(f"Unexpected field: {sorted(unknown)[0][:40]}.")
-    return data
-
-
-def _id(data: dict[str, Any], key: str, *, required: bool = True) -> int | None:
-    value = data.get(key)
-    if value is None and not required:
-        return None
-    # bool is an int in Python; an id never is.
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
-        raise InvalidInput(f"{key} must be a positive whole number.", field=key)
-    return value
-
-
-def _text(data: dict[str, Any], key: str, limit: int, *, required: bool = True) -> str | None:
-    value = data.get(key)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or len(value) > limit:
-        raise InvalidInput(f"{key} must be text of at most {limit} characters.", field=key)
-    return value
-
-
-def _user() -> Any:
-    if not current_user.is_authenticated:
-        raise Unauthenticated("Your sign-in has ended. Reload the page to sign in again.")
-    return current_user._get_current_object()
-
-
-def _guarded(handler: Callable[..., Ack]) -> Callable[..., Ack]:
-    """Turn DomainErrors into error acknowledgements; nothing is half-applied (services
-    commit last)."""
-
-    def wrapper(data: Any = None) -> Ack:
-        try:
-            return handler(data)
-        except DomainError as exc:
-            from teamwork.extensions import db
-
-            db.session.rollback()
-            return socket_error(exc)
-
-    wrapper.__name__ = handler.__name__
-    return wrapper
 
 
 def on_connect(auth: Any = None) -> None:
     if not current_user.is_authenticated:
         raise ConnectionRefusedError("unauthenticated")
-    if two_step_required(_user()):
+    if two_step_required(current_actor()):
         raise ConnectionRefusedError("two_step_required")
     raw = request.args.get("proposal", "")
     if not raw.isdigit() or len(raw) > 10:
         raise ConnectionRefusedError("not_found")
     try:
-        access, proposal = services.proposal_access(_user(), int(raw))
+        access, proposal = services.proposal_access(current_actor(), int(raw))
     except DomainError as exc:
         raise ConnectionRefusedError(exc.code) from None
     join_room(room_for(proposal.id))
@@ -120,27 +64,27 @@ def _snapshot(access: Any, proposal: Any) -> dict[str, Any]:
     }
 
 
-@_guarded
+@guarded
 def on_sync(data: Any = None) -> Ack:
-    data = _payload(data, {"proposal_id"})
-    proposal_id = _id(data, "proposal_id")
-    access, proposal = services.proposal_access(_user(), proposal_id)
+    data = payload(data, {"proposal_id"})
+    proposal_id = id_field(data, "proposal_id")
+    access, proposal = services.proposal_access(current_actor(), proposal_id)
     return {"ok": True, **_snapshot(access, proposal)}
 
 
-@_guarded
+@guarded
 def on_cast_vote(data: Any = None) -> Ack:
-    data = _payload(data, {"round_id", "choice", "reason", "request_id", "member_id", "designee"})
+    data = payload(data, {"round_id", "choice", "reason", "request_id", "member_id", "designee"})
     designee = data.get("designee", False)
     if not isinstance(designee, bool):
         raise InvalidInput("designee must be true or false.", field="designee")
     result = services.cast_vote(
-        _user(),
-        _id(data, "round_id"),
-        choice=_text(data, "choice", 16),
-        reason=_text(data, "reason", services.REASON_MAX, required=False),
-        request_id=_text(data, "request_id", 64),
-        member_id=_id(data, "member_id", required=False),
+        current_actor(),
+        id_field(data, "round_id"),
+        choice=text_field(data, "choice", 16),
+        reason=text_field(data, "reason", services.REASON_MAX, required=False),
+        request_id=text_field(data, "request_id", 64),
+        member_id=id_field(data, "member_id", required=False),
         designee=designee,
     )
     if result.update is not None:  # None when this request was handled before
@@ -149,29 +93,29 @@ def on_cast_vote(data: Any = None) -> Ack:
 
 
 def _round_event(action: Callable[..., Any], event: str) -> Callable[[Any], Ack]:
-    @_guarded
+    @guarded
     def handler(data: Any = None) -> Ack:
-        data = _payload(data, {"round_id"})
-        round_ = action(_user(), _id(data, "round_id"))
+        data = payload(data, {"round_id"})
+        round_ = action(current_actor(), id_field(data, "round_id"))
         emit_state(event, round_.proposal_id)
         return {"ok": True, "round_id": round_.id}
 
     return handler
 
 
-@_guarded
+@guarded
 def on_open_round(data: Any = None) -> Ack:
-    data = _payload(data, {"proposal_id"})
-    round_ = services.open_round(_user(), _id(data, "proposal_id"))
+    data = payload(data, {"proposal_id"})
+    round_ = services.open_round(current_actor(), id_field(data, "proposal_id"))
     emit_state("round_opened", round_.proposal_id)
     return {"ok": True, "round_id": round_.id, "number": round_.number}
 
 
-@_guarded
+@guarded
 def on_table_proposal(data: Any = None) -> Ack:
-    data = _payload(data, {"proposal_id"})
+    data = payload(data, {"proposal_id"})
     proposal = services.set_proposal_status(
-        _user(), _id(data, "proposal_id"), ProposalStatus.TABLED
+        current_actor(), id_field(data, "proposal_id"), ProposalStatus.TABLED
     )
     emit_state("proposal_changed", proposal.id)
     return {"ok": True}

@@ -27,6 +27,7 @@ from teamwork.auth.models import User
 from teamwork.consensus import services as consensus
 from teamwork.extensions import db
 from teamwork.meetings import rules, services
+from teamwork.meetings.minutes import services as minutes_services
 from teamwork.meetings.models import (
     AgendaItem,
     Attendance,
@@ -132,12 +133,12 @@ class _Demo:
         services.record_attendance(self.recorder, self.team.id, meeting.id, entries)
 
     def notes(self, meeting: Meeting, item: AgendaItem, text: str) -> None:
-        services.save_item_notes(
+        minutes_services.save_item_notes(
             self.recorder, self.team.id, meeting.id, item.id, text, item.notes_revision
         )
 
     def act(self, meeting: Meeting, item: AgendaItem, text: str, owner: str, days: int) -> None:
-        services.add_action_item(
+        minutes_services.add_action_item(
             self.recorder,
             self.team.id,
             meeting.id,
@@ -188,7 +189,7 @@ class _Demo:
         db.session.commit()
 
     def propose_minutes(self, meeting: Meeting) -> int:
-        return services.propose_minutes_approval(self.recorder, self.team.id, meeting.id).id
+        return minutes_services.propose_minutes_approval(self.recorder, self.team.id, meeting.id).id
 
     def approval_item(self, meeting: Meeting) -> AgendaItem:
         return next(i for i in services.ordered_items(meeting) if i.kind.value == "decision")

@@ -19,13 +19,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from teamwork.meetings import rules
+from teamwork.meetings.minutes.services import ACTION_MAX, AMENDMENT_MAX, NOTES_MAX
 from teamwork.meetings.models import ITEM_KIND_LABELS, ItemStatus
 from teamwork.meetings.services import (
-    ACTION_MAX,
-    AMENDMENT_MAX,
     DESCRIPTION_MAX,
     LINK_MAX,
-    NOTES_MAX,
     PLACE_MAX,
     REASON_MAX,
     TITLE_MAX,

@@ -1,22 +1,27 @@
-"""Meetings: scheduling, agendas, attendance, minutes and their approval — the operations.
+"""Meetings: access, scheduling, agendas, carrying items forward, marking items, attendance, and
+the state of the minutes (whether the meeting's record may still change) — the operations.
 
 Every operation starts from `team_meeting`, which checks the actor's membership in the database
 and that the meeting belongs to that team: another team's meeting answers NotFound.
 
-Minutes are approved by consensus: `propose_minutes_approval` puts the draft (as Markdown) to the
-team as a proposal, and when a round reaches consensus `_on_decision` freezes the decided text in
-`Minutes.approved_text`. From then on notes, action items and attendance refuse changes; a
-correction is a `MinutesAmendment`, kept with who and when.
+An operation that changes what the live screens show (marking an item, attendance, and in
+`meetings.minutes` notes and action items) bumps `meetings.live_version` with
+`bump_live_version` in its own transaction, after its checks and before it writes: one
+transaction per change, and the UPDATE's row lock serializes the live changes of one meeting,
+taken first like the live meeting's own operations (docs/realtime.md).
 
-Imports: models and services of auth, teams, charter (norms) and consensus, `teamwork.mail`, and
-this package's models, pure rules and export; nothing imports views.
+Notes, action items, the minutes record and their approval are in `meetings.minutes.services`,
+which builds on this module.
+
+Imports: models of auth, teams and consensus, `teams.services`, `charter.norms`,
+`teamwork.mail`, and this package's models and pure rules; never views, sockets, the live
+meeting or the minutes.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -25,9 +30,7 @@ from flask import current_app, has_request_context
 from sqlalchemy.orm import aliased, joinedload
 
 from teamwork.auth.models import User
-from teamwork.consensus import services as consensus
-from teamwork.consensus.models import Decision, Proposal, ProposalStatus
-from teamwork.consensus.signals import decision_recorded
+from teamwork.consensus.models import Proposal, ProposalStatus
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
@@ -44,8 +47,6 @@ from teamwork.meetings.models import (
     Meeting,
     MeetingStatus,
     Minutes,
-    MinutesAmendment,
-    MinutesEntry,
     MinutesStatus,
 )
 from teamwork.teams.models import Membership, Team
@@ -56,10 +57,7 @@ TITLE_MAX = 200
 PLACE_MAX = 300
 LINK_MAX = 500
 DESCRIPTION_MAX = 5_000
-NOTES_MAX = 20_000
 REASON_MAX = 500
-ACTION_MAX = 500
-AMENDMENT_MAX = 5_000
 DESIGNEE_MAX = 160
 # Scheduling further from today than this is almost certainly a typing mistake.
 PAST_LIMIT = timedelta(days=400)
@@ -136,7 +134,7 @@ def current_members(team_id: int) -> list[Membership]:
     )
 
 
-def _current_member(team_id: int, membership_id: Any, field_name: str, message: str) -> Membership:
+def current_member(team_id: int, membership_id: Any, field_name: str, message: str) -> Membership:
     membership = None
     if isinstance(membership_id, int) and not isinstance(membership_id, bool):
         membership = db.session.get(Membership, membership_id)
@@ -286,7 +284,7 @@ class MeetingInput:
     video_url: str = ""
 
 
-def _clean_line(value: str | None, field_name: str, limit: int, *, required: str = "") -> str:
+def clean_line(value: str | None, field_name: str, limit: int, *, required: str = "") -> str:
     text = " ".join((value or "").split())
     if required and not text:
         raise InvalidInput(required, field=field_name)
@@ -296,7 +294,7 @@ def _clean_line(value: str | None, field_name: str, limit: int, *, required: str
 
 
 def _clean_meeting(data: MeetingInput, now: datetime) -> dict[str, Any]:
-    title = _clean_line(data.title, "title", TITLE_MAX, required="Give the meeting a title.")
+    title = clean_line(data.title, "title", TITLE_MAX, required="Give the meeting a title.")
     if data.day is None:
         raise InvalidInput("Give the date of the meeting.", field="day")
     if data.start_time is None:
@@ -313,7 +311,7 @@ def _clean_meeting(data: MeetingInput, now: datetime) -> dict[str, Any]:
             f"Give a duration between {rules.DURATION_MIN} and {rules.DURATION_MAX} minutes.",
             field="duration_minutes",
         )
-    location = _clean_line(data.location, "location", PLACE_MAX)
+    location = clean_line(data.location, "location", PLACE_MAX)
     video_url = (data.video_url or "").strip()
     if video_url and (len(video_url) > LINK_MAX or not rules.is_web_url(video_url)):
         raise InvalidInput(
@@ -401,7 +399,7 @@ def update_meeting(actor: User, team_id: int, meeting_id: int, data: MeetingInpu
 def cancel_meeting(actor: User, team_id: int, meeting_id: int, reason: str) -> Meeting:
     """Cancel a scheduled meeting with a reason; members are told by email."""
     _access, meeting = team_meeting(actor, team_id, meeting_id, Action.EDIT_AGENDA)
-    reason = _clean_line(reason, "reason", REASON_MAX, required="Say why it is cancelled.")
+    reason = clean_line(reason, "reason", REASON_MAX, required="Say why it is cancelled.")
     _require_scheduled(meeting, "it can be cancelled")
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancelled_at = utcnow()
@@ -440,7 +438,7 @@ def _require_open_agenda(meeting: Meeting) -> None:
 
 
 def _clean_item(team_id: int, data: ItemInput) -> dict[str, Any]:
-    title = _clean_line(data.title, "title", TITLE_MAX, required="Give the item a title.")
+    title = clean_line(data.title, "title", TITLE_MAX, required="Give the item a title.")
     try:
         kind = ItemKind(data.kind)
     except ValueError:
@@ -456,7 +454,7 @@ def _clean_item(team_id: int, data: ItemInput) -> dict[str, Any]:
         raise InvalidInput(f"Use at most {DESCRIPTION_MAX} characters.", field="description")
     presenter_id = None
     if data.presenter_id:
-        presenter_id = _current_member(
+        presenter_id = current_member(
             team_id, data.presenter_id, "presenter_id", "Choose a presenter from the team."
         ).id
     proposal_id = None
@@ -502,7 +500,7 @@ def _clean_item(team_id: int, data: ItemInput) -> dict[str, Any]:
     }
 
 
-def _next_position(meeting_id: int) -> int:
+def next_position(meeting_id: int) -> int:
     highest = db.session.scalar(
         sa.select(sa.func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting_id)
     )
@@ -514,7 +512,7 @@ def add_agenda_item(actor: User, team_id: int, meeting_id: int, data: ItemInput)
     _access, meeting = team_meeting(actor, team_id, meeting_id, Action.EDIT_AGENDA)
     values = _clean_item(team_id, data)
     _require_open_agenda(meeting)
-    item = AgendaItem(meeting_id=meeting.id, position=_next_position(meeting.id), **values)
+    item = AgendaItem(meeting_id=meeting.id, position=next_position(meeting.id), **values)
     db.session.add(item)
     db.session.commit()
     return item
@@ -614,7 +612,7 @@ def publish_agenda(actor: User, team_id: int, meeting_id: int) -> int:
 # --- Carrying unresolved items forward -----------------------------------------------------
 
 
-def _next_scheduled(meeting: Meeting) -> Meeting | None:
+def next_scheduled(meeting: Meeting) -> Meeting | None:
     """The team's next scheduled meeting: the earliest starting after `meeting`."""
     candidates = db.session.execute(
         sa.select(Meeting.id, Meeting.starts_at).where(
@@ -643,7 +641,7 @@ def _uncopied_carried(meeting: Meeting) -> list[AgendaItem]:
 
 
 def _append_copies(target: Meeting, originals: list[AgendaItem]) -> list[AgendaItem]:
-    position = _next_position(target.id)
+    position = next_position(target.id)
     copies = []
     for offset, original in enumerate(originals):
         copy = AgendaItem(
@@ -677,7 +675,7 @@ def carry_forward_unresolved(meeting: Meeting) -> list[AgendaItem]:
             item.status = ItemStatus.CARRIED
     db.session.flush()
     pending = _uncopied_carried(meeting)
-    target = _next_scheduled(meeting)
+    target = next_scheduled(meeting)
     if not pending or target is None:
         return []
     return _append_copies(target, pending)
@@ -694,7 +692,7 @@ def _place_pending_carries(team_id: int) -> list[AgendaItem]:
     if last is None:
         return []
     pending = _uncopied_carried(last)
-    target = _next_scheduled(last) if pending else None
+    target = next_scheduled(last) if pending else None
     return [] if target is None else _append_copies(target, pending)
 
 
@@ -706,10 +704,26 @@ def carry_forward(actor: User, team_id: int, meeting_id: int) -> list[AgendaItem
     return copies
 
 
-# --- Minutes: status and guards ------------------------------------------------------------
+# --- The live version ----------------------------------------------------------------------
 
 
-def _minutes_row(meeting: Meeting) -> Minutes | None:
+def bump_live_version(meeting_id: int) -> int:
+    """Take the meeting's write lock and return its new live version. Called inside the
+    transaction of every change the live screens show (it does not commit)."""
+    version = db.session.execute(
+        sa.update(Meeting)
+        .where(Meeting.id == meeting_id)
+        .values(live_version=Meeting.live_version + 1)
+        .returning(Meeting.live_version)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    return int(version)
+
+
+# --- The state of the minutes: approved minutes never change ------------------------------
+
+
+def minutes_row(meeting: Meeting) -> Minutes | None:
     return db.session.scalar(sa.select(Minutes).where(Minutes.meeting_id == meeting.id))
 
 
@@ -722,7 +736,7 @@ def _lapsed(minutes: Minutes) -> bool:
 
 
 def minutes_status(meeting: Meeting) -> MinutesStatus:
-    minutes = _minutes_row(meeting)
+    minutes = minutes_row(meeting)
     if minutes is None:
         return MinutesStatus.DRAFT
     if minutes.status is MinutesStatus.PROPOSED and _lapsed(minutes):
@@ -730,7 +744,7 @@ def minutes_status(meeting: Meeting) -> MinutesStatus:
     return minutes.status
 
 
-def _require_draft_minutes(meeting: Meeting) -> None:
+def require_draft_minutes(meeting: Meeting) -> None:
     if meeting.status is MeetingStatus.CANCELLED:
         raise Conflict("This meeting was cancelled: it has no minutes.")
     status = minutes_status(meeting)
@@ -752,9 +766,10 @@ def mark_item(actor: User, team_id: int, meeting_id: int, item_id: int, status: 
         wanted = None
     if wanted not in {ItemStatus.OPEN, ItemStatus.RESOLVED}:
         raise InvalidInput("Mark the item resolved or open.", field="status")
-    _require_draft_minutes(meeting)
+    require_draft_minutes(meeting)
     if item.status is ItemStatus.CARRIED:
         raise Conflict("This item was carried forward to the next meeting: resolve it there.")
+    bump_live_version(meeting.id)
     item.status = wanted
     db.session.commit()
     return item
@@ -785,12 +800,12 @@ def record_attendance(
     )
     if not entries:
         raise InvalidInput("Record the attendance of at least one member.")
-    _require_draft_minutes(meeting)
+    require_draft_minutes(meeting)
     allowed_designees = designees_may_attend(access)
     cleaned: list[tuple[Membership, AttendanceStatus, str]] = []
     for entry in entries:
         suffix = f"-{entry.membership_id}" if per_member_fields else ""
-        membership = _current_member(
+        membership = current_member(
             team_id, entry.membership_id, "membership_id", "Choose a member of this team."
         )
         try:
@@ -806,7 +821,7 @@ def record_attendance(
                     "This team's operating norms do not let designees attend for members.",
                     field=f"status{suffix}",
                 )
-            name = _clean_line(
+            name = clean_line(
                 entry.designee_name,
                 f"designee{suffix}",
                 DESIGNEE_MAX,
@@ -819,6 +834,7 @@ def record_attendance(
             sa.select(Attendance).where(Attendance.meeting_id == meeting.id)
         )
     }
+    bump_live_version(meeting.id)
     saved = []
     for membership, status, name in cleaned:
         row = existing.get(membership.id)
@@ -860,357 +876,3 @@ def attendance_rows(meeting: Meeting) -> list[tuple[Membership, Attendance | Non
         members.setdefault(row.membership_id, row.membership)
     ordered = sorted(members.values(), key=lambda m: (m.agency.lower(), m.user.name.lower()))
     return [(m, recorded.get(m.id)) for m in ordered]
-
-
-# --- Notes and action items ----------------------------------------------------------------
-
-
-def save_item_notes(
-    actor: User, team_id: int, meeting_id: int, item_id: int, notes: str, base_revision: int
-) -> AgendaItem:
-    """Save the recorder's notes on an item, unless someone saved since `base_revision`."""
-    _access, meeting = team_meeting(actor, team_id, meeting_id, Action.RECORD_MINUTES)
-    item = meeting_item(meeting, item_id)
-    if not isinstance(notes, str):
-        raise InvalidInput("Write the notes as text.", field="notes")
-    notes = notes.replace("\r\n", "\n")
-    if len(notes) > NOTES_MAX:
-        raise InvalidInput(f"Use at most {NOTES_MAX:,} characters.", field="notes")
-    if not isinstance(base_revision, int) or isinstance(base_revision, bool):
-        raise InvalidInput("The notes are missing their revision number.", field="base_revision")
-    _require_draft_minutes(meeting)
-    # Compare and set in one statement, so two saves from the same revision cannot both win.
-    result = db.session.execute(
-        sa.update(AgendaItem)
-        .where(AgendaItem.id == item.id, AgendaItem.notes_revision == base_revision)
-        .values(
-            notes=notes,
-            notes_revision=AgendaItem.notes_revision + 1,
-            notes_updated_at=utcnow(),
-            notes_updated_by_id=actor.id,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        db.session.rollback()
-        raise Conflict(
-            "These notes were saved by someone else since you opened them. Reload the page "
-            "to see the latest version, then add your changes."
-        )
-    db.session.commit()
-    db.session.refresh(item)
-    return item
-
-
-def _parse_due(due_on: date | str | None) -> date | None:
-    if due_on is None or due_on == "":
-        return None
-    if isinstance(due_on, date):
-        return due_on
-    try:
-        return date.fromisoformat(str(due_on))
-    except ValueError:
-        raise InvalidInput("Give the due date as a date.", field="due_on") from None
-
-
-def add_action_item(
-    actor: User,
-    team_id: int,
-    meeting_id: int,
-    *,
-    description: str,
-    owner_id: int,
-    due_on: date | str | None,
-    item_id: int | None = None,
-) -> ActionItem:
-    """Capture something a member will do, with an owner and an optional due date."""
-    _access, meeting = team_meeting(actor, team_id, meeting_id, Action.RECORD_MINUTES)
-    text = _clean_line(description, "description", ACTION_MAX, required="Say what is to be done.")
-    owner = _current_member(team_id, owner_id, "owner_id", "Choose who will do it.")
-    due = _parse_due(due_on)
-    if due is not None and due < meeting.local_starts_at.date():
-        raise InvalidInput("The due date cannot be before the meeting.", field="due_on")
-    item = meeting_item(meeting, item_id) if item_id else None
-    _require_draft_minutes(meeting)
-    action = ActionItem(
-        meeting_id=meeting.id,
-        item_id=item.id if item else None,
-        description=text,
-        owner_id=owner.id,
-        due_on=due,
-        created_by_id=actor.id,
-    )
-    db.session.add(action)
-    db.session.commit()
-    return action
-
-
-def remove_action_item(actor: User, team_id: int, meeting_id: int, action_item_id: int) -> None:
-    _access, meeting = team_meeting(actor, team_id, meeting_id, Action.RECORD_MINUTES)
-    action = db.session.scalar(
-        sa.select(ActionItem).where(
-            ActionItem.id == action_item_id, ActionItem.meeting_id == meeting.id
-        )
-    )
-    if action is None:
-        raise NotFound()
-    _require_draft_minutes(meeting)
-    db.session.delete(action)
-    db.session.commit()
-
-
-# --- The minutes as a record ---------------------------------------------------------------
-
-
-@dataclass
-class MinutesRecord:
-    """Everything the minutes show, read once (pages and exports share it)."""
-
-    meeting: Meeting
-    team: Team
-    items: list[AgendaItem]
-    entries: dict[int | None, list[MinutesEntry]]
-    action_items: list[ActionItem]
-    attendance: list[tuple[Membership, Attendance | None]]
-    minutes: Minutes | None
-    status: MinutesStatus
-    amendments: list[MinutesAmendment] = field(default_factory=list)
-
-    def actions_for(self, item_id: int | None) -> list[ActionItem]:
-        return [a for a in self.action_items if a.item_id == item_id]
-
-
-def minutes_record(meeting: Meeting) -> MinutesRecord:
-    entries: dict[int | None, list[MinutesEntry]] = defaultdict(list)
-    for entry in db.session.scalars(
-        sa.select(MinutesEntry)
-        .where(MinutesEntry.meeting_id == meeting.id)
-        .order_by(MinutesEntry.created_at, MinutesEntry.id)
-    ):
-        entries[entry.item_id].append(entry)
-    actions = list(
-        db.session.scalars(
-            sa.select(ActionItem)
-            .options(joinedload(ActionItem.owner).joinedload(Membership.user))
-            .where(ActionItem.meeting_id == meeting.id)
-            .order_by(ActionItem.created_at, ActionItem.id)
-        )
-    )
-    minutes = _minutes_row(meeting)
-    amendments = []
-    if minutes is not None:
-        amendments = list(
-            db.session.scalars(
-                sa.select(MinutesAmendment)
-                .options(joinedload(MinutesAmendment.created_by))
-                .where(MinutesAmendment.minutes_id == minutes.id)
-                .order_by(MinutesAmendment.created_at, MinutesAmendment.id)
-            )
-        )
-    return MinutesRecord(
-        meeting=meeting,
-        team=meeting.team,
-        items=ordered_items(meeting),
-        entries=dict(entries),
-        action_items=actions,
-        attendance=attendance_rows(meeting),
-        minutes=minutes,
-        status=minutes_status(meeting),
-        amendments=amendments,
-    )
-
-
-def minutes_archive(access: TeamAccess) -> list[tuple[Meeting, MinutesStatus]]:
-    """Every held meeting of the team, newest first, with the state of its minutes."""
-    meetings = db.session.scalars(
-        sa.select(Meeting)
-        .where(
-            Meeting.team_id == access.team.id,
-            Meeting.status.in_([MeetingStatus.ENDED, MeetingStatus.IN_PROGRESS]),
-        )
-        .order_by(Meeting.starts_at.desc())
-    )
-    return [(m, minutes_status(m)) for m in meetings]
-
-
-# --- Approval by consensus -----------------------------------------------------------------
-
-
-def minutes_title(meeting: Meeting) -> str:
-    start = meeting.local_starts_at
-    return f"Approve the minutes of {meeting.title}, {start.day} {start:%B %Y}"[:TITLE_MAX]
-
-
-def propose_minutes_approval(actor: User, team_id: int, meeting_id: int) -> Proposal:
-    """Put the draft minutes to the team as a consensus proposal, and on the next agenda."""
-    from teamwork.meetings import export
-
-    _access, meeting = team_meeting(actor, team_id, meeting_id, Action.RECORD_MINUTES)
-    if meeting.status is not MeetingStatus.ENDED:
-        raise Conflict("Minutes are approved once the meeting has ended.")
-    status = minutes_status(meeting)
-    if status is MinutesStatus.APPROVED:
-        raise Conflict("These minutes are already approved.")
-    if status is MinutesStatus.PROPOSED:
-        raise Conflict("These minutes are already before the team for approval.")
-    text = export.minutes_markdown(minutes_record(meeting))
-    if len(text) > consensus.TEXT_MAX:
-        raise InvalidInput(
-            f"The minutes are longer than a proposal can hold ({consensus.TEXT_MAX:,} "
-            "characters): shorten the notes before proposing them for approval."
-        )
-    proposal = consensus.create_proposal(actor, team_id, title=minutes_title(meeting), text=text)
-    minutes = _minutes_row(meeting)
-    if minutes is None:
-        minutes = Minutes(meeting_id=meeting.id)
-        db.session.add(minutes)
-    minutes.status = MinutesStatus.PROPOSED
-    minutes.approval_proposal_id = proposal.id
-    minutes.approval_decision_id = None
-    minutes.approved_at = None
-    minutes.approved_text = None
-    following = _next_scheduled(meeting)
-    if following is not None:
-        db.session.add(
-            AgendaItem(
-                meeting_id=following.id,
-                position=_next_position(following.id),
-                title=proposal.title,
-                kind=ItemKind.DECISION,
-                minutes_allotted=5,
-                proposal_id=proposal.id,
-            )
-        )
-    db.session.commit()
-    return proposal
-
-
-@decision_recorded.connect
-def _on_decision(decision: Decision, **_extra: Any) -> None:
-    """Runs inside the consensus transaction: approve minutes whose proposal was decided, and
-    resolve open agenda items that were deciding it."""
-    minutes = db.session.scalar(
-        sa.select(Minutes).where(Minutes.approval_proposal_id == decision.proposal_id)
-    )
-    if minutes is not None:
-        minutes.status = MinutesStatus.APPROVED
-        minutes.approved_text = decision.text
-        minutes.approved_at = decision.decided_at or utcnow()
-        minutes.approval_decision_id = decision.id
-    waiting = db.session.scalars(
-        sa.select(AgendaItem)
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .where(
-            AgendaItem.proposal_id == decision.proposal_id,
-            AgendaItem.status == ItemStatus.OPEN,
-            Meeting.status.in_([MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS]),
-        )
-    )
-    for item in waiting:
-        item.status = ItemStatus.RESOLVED
-
-
-def add_minutes_amendment(
-    actor: User,
-    team_id: int,
-    meeting_id: int,
-    *,
-    text: str,
-    reason: str,
-    item_id: int | None = None,
-) -> MinutesAmendment:
-    """A correction to approved minutes, kept beside them with who and when."""
-    _access, meeting = team_meeting(actor, team_id, meeting_id, Action.RECORD_MINUTES)
-    body = (text or "").strip().replace("\r\n", "\n")
-    if not body:
-        raise InvalidInput("Write the correction.", field="text")
-    if len(body) > AMENDMENT_MAX:
-        raise InvalidInput(f"Use at most {AMENDMENT_MAX:,} characters.", field="text")
-    why = _clean_line(reason, "reason", REASON_MAX, required="Say why the minutes need it.")
-    item = meeting_item(meeting, item_id) if item_id else None
-    minutes = _minutes_row(meeting)
-    if minutes is None or minutes_status(meeting) is not MinutesStatus.APPROVED:
-        raise Conflict("Only approved minutes take amendments: edit the draft instead.")
-    amendment = MinutesAmendment(
-        minutes_id=minutes.id,
-        item_id=item.id if item else None,
-        text=body,
-        reason=why,
-        created_by_id=actor.id,
-    )
-    db.session.add(amendment)
-    db.session.commit()
-    return amendment
-
-
-# --- The meeting summary -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ItemTime:
-    item: AgendaItem
-    seconds_used: int
-    seconds_allotted: int
-
-    @property
-    def over(self) -> bool:
-        return self.seconds_used > self.seconds_allotted
-
-
-@dataclass(frozen=True)
-class MeetingSummary:
-    meeting: Meeting
-    by_agency: list[rules.AgencyAttendance]
-    decisions: list[Decision]
-    action_items: list[ActionItem]
-    times: list[ItemTime]
-    total_used: int
-    total_allotted: int
-
-
-def meeting_decisions(meeting: Meeting, items: list[AgendaItem]) -> list[Decision]:
-    """Decisions reached at the meeting: written into its minutes, taken while it ran, or
-    deciding one of its items that was resolved (not carried on)."""
-    conditions = []
-    linked = [i.proposal_id for i in items if i.proposal_id and i.status is ItemStatus.RESOLVED]
-    if linked:
-        conditions.append(Decision.proposal_id.in_(linked))
-    conditions.append(
-        Decision.id.in_(
-            sa.select(MinutesEntry.decision_id).where(
-                MinutesEntry.meeting_id == meeting.id, MinutesEntry.decision_id.is_not(None)
-            )
-        )
-    )
-    if meeting.started_at is not None:
-        until = meeting.ended_at or utcnow()
-        conditions.append(
-            sa.and_(Decision.decided_at >= meeting.started_at, Decision.decided_at <= until)
-        )
-    return list(
-        db.session.scalars(
-            sa.select(Decision)
-            .where(Decision.team_id == meeting.team_id, sa.or_(*conditions))
-            .order_by(Decision.decided_at, Decision.id)
-        )
-    )
-
-
-def meeting_summary(meeting: Meeting) -> MeetingSummary:
-    record = minutes_record(meeting)
-    by_agency = rules.attendance_by_agency(
-        (m.agency, row.status.value if row else None) for m, row in record.attendance
-    )
-    times = [
-        ItemTime(item, int(item.seconds_used or 0), item.minutes_allotted * 60)
-        for item in record.items
-    ]
-    return MeetingSummary(
-        meeting=meeting,
-        by_agency=by_agency,
-        decisions=meeting_decisions(meeting, record.items),
-        action_items=record.action_items,
-        times=times,
-        total_used=sum(t.seconds_used for t in times),
-        total_allotted=sum(t.seconds_allotted for t in times),
-    )

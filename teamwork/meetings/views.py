@@ -1,8 +1,13 @@
 """Meetings: schedule, agendas, minutes, attendance and the meeting summary (pages).
 
-Thin: each view parses a form, calls a `meetings.services` operation and renders or redirects.
-Conflicts (a meeting that has ended, approved minutes) come back as a flashed message on the
-page the user came from; invalid input re-renders the form with the error beside the field.
+Thin: each view parses a form, calls a `meetings.services` or `meetings.minutes.services`
+operation and renders or redirects. Conflicts (a meeting that has ended, approved minutes) come
+back as a flashed message on the page the user came from; invalid input re-renders the form with
+the error beside the field. The minutes pages stay on this blueprint (`meetings.minutes`,
+`meetings.notes`, ...): their endpoint names are the blueprint's.
+
+Imports: this package's services, forms, models, rules, and `meetings.minutes` (services,
+export); nothing imports views.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from teamwork.errors import Conflict, InvalidInput
 from teamwork.forms import apply_error
-from teamwork.meetings import export, rules, services
+from teamwork.meetings import rules, services
 from teamwork.meetings.forms import (
     ActionItemForm,
     AmendmentForm,
@@ -30,6 +35,8 @@ from teamwork.meetings.forms import (
     ScheduleForm,
     choices,
 )
+from teamwork.meetings.minutes import export
+from teamwork.meetings.minutes import services as minutes_services
 from teamwork.meetings.models import AttendanceStatus, Meeting, MeetingStatus, MinutesStatus
 from teamwork.teams.forms import EmptyForm
 from teamwork.teams.rules import Action
@@ -433,7 +440,7 @@ def _render_notes(
     action_form: ActionItemForm | None = None,
     status: int = 200,
 ) -> Page:
-    record = services.minutes_record(meeting)
+    record = minutes_services.minutes_record(meeting)
     forms = _notes_forms(record.items)
     forms.update(notes_forms or {})
     return render_template(
@@ -466,7 +473,7 @@ def notes(team_id: int, meeting_id: int) -> Page:
     status = 422
     if form.validate_on_submit():
         try:
-            services.save_item_notes(
+            minutes_services.save_item_notes(
                 current_user,
                 team_id,
                 meeting_id,
@@ -495,7 +502,7 @@ def add_action(team_id: int, meeting_id: int) -> Page:
     status = 422
     if form.validate_on_submit():
         try:
-            services.add_action_item(
+            minutes_services.add_action_item(
                 current_user,
                 team_id,
                 meeting_id,
@@ -523,7 +530,7 @@ def remove_action(team_id: int, meeting_id: int) -> Page:
     return _button(
         meeting,
         RemoveActionForm(),
-        lambda f: services.remove_action_item(
+        lambda f: minutes_services.remove_action_item(
             current_user, team_id, meeting_id, f.action_item_id.data
         ),
         "The action item is removed.",
@@ -534,7 +541,7 @@ def remove_action(team_id: int, meeting_id: int) -> Page:
 # --- Minutes, approval and amendments --------------------------------------------------------
 
 
-def _amendment_form(record: services.MinutesRecord, **kwargs: Any) -> AmendmentForm:
+def _amendment_form(record: minutes_services.MinutesRecord, **kwargs: Any) -> AmendmentForm:
     form = AmendmentForm(**kwargs)
     form.item_id.choices = choices(
         [(0, "The minutes as a whole")]
@@ -548,7 +555,7 @@ def _render_minutes(
 ) -> Page:
     from teamwork.workplans.services import activity_for_action_item
 
-    record = services.minutes_record(meeting)
+    record = minutes_services.minutes_record(meeting)
     # Which action items are already activities of the workplan (a link), and which may become
     # one (a button, for those who manage the workplan).
     activities = {
@@ -579,7 +586,7 @@ def propose_approval(team_id: int, meeting_id: int) -> Page:
     )
     _require_valid(EmptyForm())
     try:
-        proposal = services.propose_minutes_approval(current_user, team_id, meeting_id)
+        proposal = minutes_services.propose_minutes_approval(current_user, team_id, meeting_id)
     except (Conflict, InvalidInput) as exc:
         flash(exc.message, "error")
         return _to("meetings.minutes", meeting)
@@ -592,11 +599,11 @@ def amend_minutes(team_id: int, meeting_id: int) -> Page:
     access, meeting = services.team_meeting(
         current_user, team_id, meeting_id, Action.RECORD_MINUTES
     )
-    form = _amendment_form(services.minutes_record(meeting))
+    form = _amendment_form(minutes_services.minutes_record(meeting))
     status = 422
     if form.validate_on_submit():
         try:
-            services.add_minutes_amendment(
+            minutes_services.add_minutes_amendment(
                 current_user,
                 team_id,
                 meeting_id,
@@ -622,7 +629,7 @@ def _export_name(meeting: Meeting, extension: str) -> str:
 @bp.get("/meetings/<int:meeting_id>/minutes.md")
 def minutes_markdown(team_id: int, meeting_id: int) -> Response:
     _access, meeting = services.team_meeting(current_user, team_id, meeting_id)
-    text = export.minutes_document(services.minutes_record(meeting))
+    text = minutes_services.minutes_document(minutes_services.minutes_record(meeting))
     return Response(
         text,
         mimetype="text/markdown",
@@ -633,7 +640,7 @@ def minutes_markdown(team_id: int, meeting_id: int) -> Response:
 @bp.get("/meetings/<int:meeting_id>/minutes.pdf")
 def minutes_pdf(team_id: int, meeting_id: int) -> Response:
     _access, meeting = services.team_meeting(current_user, team_id, meeting_id)
-    text = export.minutes_document(services.minutes_record(meeting))
+    text = minutes_services.minutes_document(minutes_services.minutes_record(meeting))
     return Response(
         export.minutes_pdf(text, f"Minutes: {meeting.title}"),
         mimetype="application/pdf",
@@ -644,7 +651,7 @@ def minutes_pdf(team_id: int, meeting_id: int) -> Response:
 @bp.get("/meetings/<int:meeting_id>/summary")
 def summary(team_id: int, meeting_id: int) -> Page:
     access, meeting = services.team_meeting(current_user, team_id, meeting_id)
-    result = services.meeting_summary(meeting)
+    result = minutes_services.meeting_summary(meeting)
     return render_template(
         "meetings/summary.html",
         access=access,
@@ -664,5 +671,5 @@ def archive(team_id: int) -> Page:
         "meetings/archive.html",
         access=access,
         team=access.team,
-        meetings=services.minutes_archive(access),
+        meetings=minutes_services.minutes_archive(access),
     )

@@ -11,6 +11,7 @@ from teamwork.auth.models import User
 from teamwork.demo import COUNTY, seed_demo
 from teamwork.extensions import db
 from teamwork.meetings import demo, services
+from teamwork.meetings.minutes import services as minutes_services
 from teamwork.meetings.models import (
     ActionItem,
     Attendance,
@@ -48,7 +49,7 @@ def test_the_demo_has_minuted_past_meetings_and_a_published_agenda(app: Flask) -
             sa.select(sa.func.count(ActionItem.id)).where(ActionItem.meeting_id == meeting.id)
         )
         assert any(i.notes for i in services.ordered_items(meeting))
-        assert services.meeting_summary(meeting).decisions
+        assert minutes_services.meeting_summary(meeting).decisions
     assert db.session.scalar(sa.select(sa.func.count(MinutesEntry.id))) > 0
     assert upcoming.status is MeetingStatus.SCHEDULED and upcoming.agenda_published_at
     items = services.ordered_items(upcoming)

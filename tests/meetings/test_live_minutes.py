@@ -261,3 +261,46 @@ def test_ending_the_meeting_stops_the_clock_and_carries_open_items(
     # Nothing moves once it has ended.
     again = moderator.emit("next_item", {"meeting_id": lm.meeting.id})
     assert again["ok"] is False and again["error"]["code"] == "conflict"
+
+
+# --- One transaction per change ---------------------------------------------------------------
+
+
+def test_each_live_change_is_one_transaction_and_one_version(
+    live_meeting, signed_in, meeting_socket
+) -> None:
+    """Notes, attendance, action items and marking an item bump the live version inside the
+    service's own transaction: one commit per change, and the version moves by exactly one."""
+    lm = live_meeting()
+    started(lm, signed_in, meeting_socket)
+    recorder = meeting_socket(signed_in(lm.recorder.user), lm.meeting.id)
+    mid = lm.meeting.id
+    changes = [
+        ("save_notes", notes_payload(lm, "Agreed.", 0)),
+        (
+            "set_attendance",
+            {"meeting_id": mid, "membership_id": lm.members[0].id, "status": "present"},
+        ),
+        (
+            "add_action_item",
+            {"meeting_id": mid, "description": "Write it up", "owner_id": lm.members[1].id},
+        ),
+        ("mark_item", {"meeting_id": mid, "item_id": lm.items[0].id, "resolved": True}),
+    ]
+    commits: list[int] = []
+
+    def counted(_connection) -> None:
+        commits.append(1)
+
+    sa.event.listen(db.engine, "commit", counted)
+    try:
+        for event, data in changes:
+            version = db.session.get(Meeting, mid, populate_existing=True).live_version
+            db.session.rollback()  # the test's own read holds no transaction open
+            commits.clear()
+            ack = recorder.emit(event, data)
+            assert ack["ok"], (event, ack)
+            assert len(commits) == 1, event
+            assert ack["version"] == version + 1, event
+    finally:
+        sa.event.remove(db.engine, "commit", counted)

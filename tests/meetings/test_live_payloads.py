@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from teamwork.extensions import db
-from teamwork.meetings.sockets import HANDLERS
+from teamwork.meetings.live.sockets import HANDLERS
 
 ERROR_CODES = {"invalid_input", "not_found", "forbidden", "conflict"}
 

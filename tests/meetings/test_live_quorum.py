@@ -8,7 +8,7 @@ from teamwork.consensus import services as consensus
 from teamwork.consensus.models import Round
 from teamwork.consensus.rules import Outcome
 from teamwork.extensions import db
-from teamwork.meetings import live
+from teamwork.meetings.live import services as live
 from teamwork.meetings.models import Attendance, AttendanceStatus, Meeting, MeetingStatus
 
 

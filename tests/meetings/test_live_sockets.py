@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from teamwork.extensions import db
-from teamwork.meetings import live
+from teamwork.meetings.live import services as live
 from teamwork.meetings.models import AgendaItem, ItemStatus, Meeting, MeetingStatus, SpeakingRequest
 
 

@@ -3,7 +3,7 @@ them at all."""
 
 from __future__ import annotations
 
-from teamwork.meetings import live
+from teamwork.meetings.live import services as live
 from tests.pages import text
 
 

@@ -19,6 +19,7 @@ from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
 from teamwork.mail import message_sent
 from teamwork.meetings import services
+from teamwork.meetings.minutes import services as minutes_services
 from teamwork.meetings.models import AgendaItem, ItemKind, ItemStatus, Meeting, MeetingStatus
 from teamwork.meetings.services import ItemInput, MeetingInput
 from teamwork.teams.models import Membership
@@ -262,7 +263,7 @@ def test_removing_an_item_renumbers_the_rest(team: Team, signed_in) -> None:
     assert browser.post(url, data={"item_id": second.id}).status_code == 302
     assert titles(meeting) == ["A", "C"]
     assert [i.position for i in services.ordered_items(meeting)] == [0, 1]
-    services.save_item_notes(team.recorder.user, team.id, meeting.id, first.id, "Said", 0)
+    minutes_services.save_item_notes(team.recorder.user, team.id, meeting.id, first.id, "Said", 0)
     with pytest.raises(Conflict):
         services.remove_agenda_item(team.lead.user, team.id, meeting.id, first.id)
     assert third.id in [i.id for i in services.ordered_items(meeting)]

@@ -18,7 +18,9 @@ from teamwork.consensus.models import Decision, Proposal, ProposalStatus
 from teamwork.errors import Conflict, Forbidden, InvalidInput
 from teamwork.extensions import db
 from teamwork.mail import message_sent
-from teamwork.meetings import export, services
+from teamwork.meetings import services
+from teamwork.meetings.minutes import export
+from teamwork.meetings.minutes import services as minutes_services
 from teamwork.meetings.models import (
     ActionItem,
     AgendaItem,
@@ -73,12 +75,16 @@ def held_meeting(t: Team) -> tuple[Meeting, AgendaItem, AgendaItem]:
     first = item(t, meeting, "Polygraph results", minutes=20)
     second = item(t, meeting, "Housing", minutes=10)
     recorder = t.recorder.user
-    services.save_item_notes(recorder, t.id, meeting.id, first.id, "Agreed on **five days**.", 0)
-    services.save_item_notes(recorder, t.id, meeting.id, second.id, "Shelter rules changed.", 0)
+    minutes_services.save_item_notes(
+        recorder, t.id, meeting.id, first.id, "Agreed on **five days**.", 0
+    )
+    minutes_services.save_item_notes(
+        recorder, t.id, meeting.id, second.id, "Shelter rules changed.", 0
+    )
     services.set_attendance(recorder, t.id, meeting.id, t.lead.id, "present")
     services.set_attendance(recorder, t.id, meeting.id, t.members[0].id, "remote")
     services.set_attendance(recorder, t.id, meeting.id, t.members[1].id, "absent")
-    services.add_action_item(
+    minutes_services.add_action_item(
         recorder,
         t.id,
         meeting.id,
@@ -95,7 +101,7 @@ def held_meeting(t: Team) -> tuple[Meeting, AgendaItem, AgendaItem]:
 
 
 def approve(t: Team, meeting: Meeting) -> Proposal:
-    proposal = services.propose_minutes_approval(t.recorder.user, t.id, meeting.id)
+    proposal = minutes_services.propose_minutes_approval(t.recorder.user, t.id, meeting.id)
     decide(t, proposal)
     db.session.expire_all()
     return proposal
@@ -172,17 +178,23 @@ def test_the_attendance_form_saves_everything_or_nothing(team: Team, signed_in) 
 def test_notes_are_saved_with_a_revision_and_a_stale_save_is_refused(team: Team) -> None:
     meeting = schedule(team)
     first = item(team, meeting, "Policy")
-    saved = services.save_item_notes(team.recorder.user, team.id, meeting.id, first.id, "One", 0)
+    saved = minutes_services.save_item_notes(
+        team.recorder.user, team.id, meeting.id, first.id, "One", 0
+    )
     assert (saved.notes, saved.notes_revision) == ("One", 1)
     assert saved.notes_updated_by_id == team.recorder.user_id and saved.notes_updated_at
     with pytest.raises(Conflict, match="saved by someone else"):
-        services.save_item_notes(team.lead.user, team.id, meeting.id, first.id, "Stale", 0)
+        minutes_services.save_item_notes(team.lead.user, team.id, meeting.id, first.id, "Stale", 0)
     db.session.refresh(first)
     assert first.notes == "One"
     with pytest.raises(InvalidInput):
-        services.save_item_notes(team.recorder.user, team.id, meeting.id, first.id, "x" * 20_001, 1)
+        minutes_services.save_item_notes(
+            team.recorder.user, team.id, meeting.id, first.id, "x" * 20_001, 1
+        )
     with pytest.raises(Forbidden):
-        services.save_item_notes(team.moderator.user, team.id, meeting.id, first.id, "No", 1)
+        minutes_services.save_item_notes(
+            team.moderator.user, team.id, meeting.id, first.id, "No", 1
+        )
 
 
 def test_the_notes_page_saves_one_item_and_keeps_the_text_on_a_conflict(
@@ -211,12 +223,12 @@ def test_action_items_need_a_member_owner_and_a_sensible_due_date(
     outsider = make_member(make_team())
     base = {"description": "Draft the MOU", "due_on": None}
     with pytest.raises(InvalidInput) as stranger:
-        services.add_action_item(
+        minutes_services.add_action_item(
             team.recorder.user, team.id, meeting.id, owner_id=outsider.id, **base
         )
     assert stranger.value.field == "owner_id"
     with pytest.raises(InvalidInput) as early:
-        services.add_action_item(
+        minutes_services.add_action_item(
             team.recorder.user,
             team.id,
             meeting.id,
@@ -226,7 +238,7 @@ def test_action_items_need_a_member_owner_and_a_sensible_due_date(
         )
     assert early.value.field == "due_on"
     with pytest.raises(InvalidInput) as not_a_date:
-        services.add_action_item(
+        minutes_services.add_action_item(
             team.recorder.user,
             team.id,
             meeting.id,
@@ -235,11 +247,11 @@ def test_action_items_need_a_member_owner_and_a_sensible_due_date(
             due_on="2031-02-31",
         )
     assert not_a_date.value.field == "due_on"
-    action = services.add_action_item(
+    action = minutes_services.add_action_item(
         team.recorder.user, team.id, meeting.id, owner_id=team.lead.id, **base
     )
     assert action.owner_id == team.lead.id and action.due_on is None
-    services.remove_action_item(team.recorder.user, team.id, meeting.id, action.id)
+    minutes_services.remove_action_item(team.recorder.user, team.id, meeting.id, action.id)
     assert db.session.scalar(sa.select(sa.func.count(ActionItem.id))) == 0
 
 
@@ -250,8 +262,8 @@ def test_minutes_are_approved_by_a_real_consensus_round(team: Team) -> None:
     meeting, first, _second = held_meeting(team)
     following = schedule(team, days=20)
     with pytest.raises(Conflict):
-        services.propose_minutes_approval(team.recorder.user, team.id, following.id)
-    proposal = services.propose_minutes_approval(team.recorder.user, team.id, meeting.id)
+        minutes_services.propose_minutes_approval(team.recorder.user, team.id, following.id)
+    proposal = minutes_services.propose_minutes_approval(team.recorder.user, team.id, meeting.id)
     minutes = db.session.scalar(sa.select(Minutes))
     assert minutes.status is MinutesStatus.PROPOSED and minutes.approval_proposal_id == proposal.id
     text_voted = consensus.current_version(proposal).text
@@ -259,7 +271,7 @@ def test_minutes_are_approved_by_a_real_consensus_round(team: Team) -> None:
     [decision_item] = [i for i in services.ordered_items(following) if i.kind is ItemKind.DECISION]
     assert decision_item.proposal_id == proposal.id
     with pytest.raises(Conflict, match="already before the team"):
-        services.propose_minutes_approval(team.lead.user, team.id, meeting.id)
+        minutes_services.propose_minutes_approval(team.lead.user, team.id, meeting.id)
 
     decide(team, proposal)
     db.session.expire_all()
@@ -270,7 +282,7 @@ def test_minutes_are_approved_by_a_real_consensus_round(team: Team) -> None:
     assert minutes.approval_decision_id == decision.id and minutes.approved_at
     assert db.session.get(AgendaItem, decision_item.id).status is ItemStatus.RESOLVED
     with pytest.raises(Conflict, match="already approved"):
-        services.propose_minutes_approval(team.recorder.user, team.id, meeting.id)
+        minutes_services.propose_minutes_approval(team.recorder.user, team.id, meeting.id)
 
 
 def test_approved_minutes_are_never_edited(team: Team, signed_in) -> None:
@@ -278,9 +290,9 @@ def test_approved_minutes_are_never_edited(team: Team, signed_in) -> None:
     approve(team, meeting)
     recorder = team.recorder.user
     refused = [
-        lambda: services.save_item_notes(recorder, team.id, meeting.id, first.id, "New", 1),
+        lambda: minutes_services.save_item_notes(recorder, team.id, meeting.id, first.id, "New", 1),
         lambda: services.set_attendance(recorder, team.id, meeting.id, team.lead.id, "absent"),
-        lambda: services.add_action_item(
+        lambda: minutes_services.add_action_item(
             recorder, team.id, meeting.id, description="x", owner_id=team.lead.id, due_on=None
         ),
         lambda: services.mark_item(recorder, team.id, meeting.id, first.id, "open"),
@@ -290,7 +302,7 @@ def test_approved_minutes_are_never_edited(team: Team, signed_in) -> None:
             attempt()
     action = db.session.scalar(sa.select(ActionItem))
     with pytest.raises(Conflict):
-        services.remove_action_item(recorder, team.id, meeting.id, action.id)
+        minutes_services.remove_action_item(recorder, team.id, meeting.id, action.id)
 
     browser = signed_in(recorder)
     prefix = f"item-{first.id}-"
@@ -318,7 +330,7 @@ def test_amendments_are_kept_beside_approved_minutes_with_who_and_when(
 ) -> None:
     meeting, first, _second = held_meeting(team)
     with pytest.raises(Conflict, match="Only approved minutes"):
-        services.add_minutes_amendment(
+        minutes_services.add_minutes_amendment(
             team.recorder.user, team.id, meeting.id, text="Fix", reason="Typo"
         )
     approve(team, meeting)
@@ -339,7 +351,7 @@ def test_amendments_are_kept_beside_approved_minutes_with_who_and_when(
     minutes = db.session.scalar(sa.select(Minutes))
     assert "Seven days" not in minutes.approved_text, "the approved text itself never changes"
     with pytest.raises(Forbidden):
-        services.add_minutes_amendment(
+        minutes_services.add_minutes_amendment(
             team.moderator.user, team.id, meeting.id, text="x", reason="y"
         )
 
@@ -348,10 +360,10 @@ def test_a_new_approval_can_be_proposed_once_the_last_ended_without_consensus(
     team: Team,
 ) -> None:
     meeting, _first, _second = held_meeting(team)
-    proposal = services.propose_minutes_approval(team.recorder.user, team.id, meeting.id)
+    proposal = minutes_services.propose_minutes_approval(team.recorder.user, team.id, meeting.id)
     consensus.set_proposal_status(team.moderator.user, proposal.id, ProposalStatus.WITHDRAWN)
     assert services.minutes_status(meeting) is MinutesStatus.DRAFT
-    second = services.propose_minutes_approval(team.recorder.user, team.id, meeting.id)
+    second = minutes_services.propose_minutes_approval(team.recorder.user, team.id, meeting.id)
     assert second.id != proposal.id
     assert db.session.scalar(sa.select(Minutes)).approval_proposal_id == second.id
 
@@ -392,11 +404,11 @@ def test_draft_minutes_export_as_markdown_and_pdf(team: Team, signed_in) -> None
 def test_approved_minutes_export_the_frozen_text_and_the_amendments(team: Team) -> None:
     meeting, first, _second = held_meeting(team)
     approve(team, meeting)
-    services.add_minutes_amendment(
+    minutes_services.add_minutes_amendment(
         team.recorder.user, team.id, meeting.id, text="Seven days.", reason="Misheard"
     )
-    record = services.minutes_record(db.session.get(Meeting, meeting.id))
-    document = export.minutes_document(record)
+    record = minutes_services.minutes_record(db.session.get(Meeting, meeting.id))
+    document = minutes_services.minutes_document(record)
     assert document.startswith(record.minutes.approved_text.strip())
     assert "*Approved by consensus on" in document
     assert "## Amendments" in document and "Reason: Misheard" in document
@@ -419,7 +431,7 @@ def test_the_archive_lists_held_meetings_with_the_state_of_their_minutes(
 
 def test_the_summary_counts_attendance_by_agency_and_time_per_item(team: Team, signed_in) -> None:
     meeting, first, second = held_meeting(team)
-    summary = services.meeting_summary(meeting)
+    summary = minutes_services.meeting_summary(meeting)
     by_agency = {a.agency: a for a in summary.by_agency}
     lead_agency = by_agency[team.lead.agency]
     assert lead_agency.present == 1
@@ -448,14 +460,14 @@ def test_the_summary_lists_decisions_reached_on_the_meetings_items(team: Team) -
     decide(team, other)
     db.session.expire_all()
     assert db.session.get(AgendaItem, decision_item.id).status is ItemStatus.RESOLVED
-    summary = services.meeting_summary(db.session.get(Meeting, meeting.id))
+    summary = minutes_services.meeting_summary(db.session.get(Meeting, meeting.id))
     assert [d.title for d in summary.decisions] == ["Share polygraph results"]
 
 
 def test_the_minutes_page_renders_notes_as_sanitized_markdown(team: Team, signed_in) -> None:
     meeting = schedule(team, days=-1)
     first = item(team, meeting, "Policy")
-    services.save_item_notes(
+    minutes_services.save_item_notes(
         team.recorder.user,
         team.id,
         meeting.id,

@@ -320,7 +320,7 @@ def test_reindex_all_rebuilds_the_index_from_the_records(teams, make_minutes) ->
 
 def test_notes_saved_by_the_meetings_service_are_found(teams, make_minutes) -> None:
     """The notes save is a compare-and-set UPDATE statement, not a flush: still indexed."""
-    from teamwork.meetings.services import save_item_notes
+    from teamwork.meetings.minutes.services import save_item_notes
 
     ours, _theirs, lead, member, _stranger = teams
     item = make_minutes(ours, "Case review", "First draft.")

@@ -11,6 +11,9 @@ deactivated account's feed stops answering).
 Events keep a stable UID per meeting and carry the meeting's SEQUENCE, so calendars update
 them in place when a meeting moves, and cancelled meetings stay in the feed with
 STATUS:CANCELLED, which is how a calendar learns to remove them.
+
+Imports: models of auth, teams and meetings, `teams.services.team_access`, icalendar; never
+views.
 """
 
 from __future__ import annotations

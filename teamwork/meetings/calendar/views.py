@@ -1,5 +1,9 @@
 """Calendar feeds (iCalendar) of meetings (pages): my feeds page, a team's feed page, resetting
-an address, and the feed itself, which calendar apps fetch without signing in."""
+an address, and the feed itself, which calendar apps fetch without signing in.
+
+Imports: this package's services, meetings models, teams forms and notifications; nothing
+imports views.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,8 @@ from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
 from teamwork.database import utcnow
-from teamwork.meetings import calendar
-from teamwork.meetings.calendar import FeedInfo
+from teamwork.meetings.calendar import services as calendar
+from teamwork.meetings.calendar.services import FeedInfo
 from teamwork.meetings.models import Meeting
 from teamwork.teams.forms import EmptyForm
 from teamwork.teams.notifications import external_url

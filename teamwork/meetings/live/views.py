@@ -1,7 +1,10 @@
 """The live meeting pages: the meeting screen every member follows (phones first), and the
 read-only room display for the projector. Both render from the live snapshot so they are right
 before scripts run; static/js/meeting.js keeps them current over Socket.IO ("/meeting",
-docs/realtime.md)."""
+docs/realtime.md).
+
+Imports: this package's services and `meetings.services` (access); nothing imports views.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from teamwork.meetings import live
+from teamwork.meetings.live import services as live
 from teamwork.meetings.services import designees_may_attend, team_meeting
 
 bp = Blueprint("meeting_live", __name__, url_prefix="/teams/<int:team_id>")

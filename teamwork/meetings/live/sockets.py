@@ -5,11 +5,14 @@ Handlers are thin: validate the payload's shape, call a service, broadcast the m
 snapshot to its room, and answer through the acknowledgement. Each event runs in its own request
 context, so `current_user` is loaded afresh from the sign-in session every time, and every
 service re-reads the member's access from the database.
+
+Imports: this package's services and broadcast, `meetings.services`, `meetings.minutes.services`,
+`teamwork.realtime` (payload checks, connection tracking) and the extensions; nothing imports
+handlers.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -19,58 +22,23 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 
 from teamwork.auth.services import two_step_required
-from teamwork.errors import DomainError, InvalidInput, Unauthenticated, socket_error
+from teamwork.errors import DomainError, InvalidInput
 from teamwork.extensions import db, socketio
-from teamwork.meetings import live, services
+from teamwork.meetings import services
+from teamwork.meetings.live import services as live
+from teamwork.meetings.live.broadcast import NAMESPACE, emit_meeting, listen_for_commits, room_for
+from teamwork.meetings.minutes import services as minutes
 from teamwork.meetings.models import AttendanceStatus, Meeting
+from teamwork.realtime.payloads import Ack, current_actor, guarded, id_field, payload, text_field
 from teamwork.realtime.services import track_connect, track_disconnect
 
-log = logging.getLogger(__name__)
-
-NAMESPACE = "/meeting"
 # The services' limits: longer text is refused before it reaches them.
-NOTES_MAX = services.NOTES_MAX
+NOTES_MAX = minutes.NOTES_MAX
 DESIGNEE_MAX = services.DESIGNEE_MAX
-ACTION_MAX = services.ACTION_MAX
-
-Ack = dict[str, Any]
-
-
-def room_for(meeting_id: int) -> str:
-    return f"meeting:{meeting_id}"
+ACTION_MAX = minutes.ACTION_MAX
 
 
 # --- Payload checks ------------------------------------------------------------------------
-
-
-def _payload(data: Any, allowed: set[str]) -> dict[str, Any]:
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise InvalidInput("The message must be an object.")
-    unknown = set(data) - allowed
-    if unknown:
-        raise InvalidInput(f"Unexpected field: {str(sorted(map(str, unknown))[0])[:40]}.")
-    return data
-
-
-def _id(data: dict[str, Any], key: str, *, required: bool = True) -> int | None:
-    value = data.get(key)
-    if value is None and not required:
-        return None
-    # bool is an int in Python; an id never is.
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
-        raise InvalidInput(f"{key} must be a positive whole number.", field=key)
-    return value
-
-
-def _text(data: dict[str, Any], key: str, limit: int, *, required: bool = True) -> str:
-    value = data.get(key)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or len(value) > limit:
-        raise InvalidInput(f"{key} must be text of at most {limit} characters.", field=key)
-    return value
 
 
 def _bool(data: dict[str, Any], key: str) -> bool:
@@ -109,51 +77,13 @@ def _status(data: dict[str, Any]) -> AttendanceStatus:
         ) from None
 
 
-def _user() -> Any:
-    if not current_user.is_authenticated:
-        raise Unauthenticated("Your sign-in has ended. Reload the page to sign in again.")
-    return current_user._get_current_object()
-
-
 def _meeting_id(data: dict[str, Any]) -> int:
-    meeting_id = _id(data, "meeting_id")
+    meeting_id = id_field(data, "meeting_id")
     assert meeting_id is not None  # noqa: S101 - required above
     return meeting_id
 
 
-# --- Broadcasting --------------------------------------------------------------------------
-
-
-def emit_meeting(meeting_id: int) -> None:
-    """Read the meeting's snapshot now and send it to its room as `meeting_changed`. A failed
-    send loses nothing: the change is committed, and clients resync on their next snapshot."""
-    meeting = db.session.get(Meeting, meeting_id, populate_existing=True)
-    if meeting is None:
-        return
-    try:
-        socketio.emit(
-            "meeting_changed",
-            live.live_snapshot(meeting),
-            to=room_for(meeting_id),
-            namespace=NAMESPACE,
-        )
-    except Exception:  # a message-queue outage must never undo or fail the change itself
-        log.exception("Broadcast of meeting_changed to meeting %s failed", meeting_id)
-
-
-def _guarded(handler: Callable[[Any], Ack]) -> Callable[..., Ack]:
-    """Turn DomainErrors into error acknowledgements; nothing is half-applied (services
-    commit last)."""
-
-    def wrapper(data: Any = None, *_extra: Any) -> Ack:
-        try:
-            return handler(data)
-        except DomainError as exc:
-            db.session.rollback()
-            return socket_error(exc)
-
-    wrapper.__name__ = handler.__name__
-    return wrapper
+# --- Answers -------------------------------------------------------------------------------
 
 
 def _changed(meeting_id: int, **extra: Any) -> Ack:
@@ -168,7 +98,7 @@ def _changed(meeting_id: int, **extra: Any) -> Ack:
 def on_connect(auth: Any = None) -> None:
     if not current_user.is_authenticated:
         raise ConnectionRefusedError("unauthenticated")
-    if two_step_required(_user()):
+    if two_step_required(current_actor()):
         raise ConnectionRefusedError("two_step_required")
     meeting_id = auth.get("meeting_id") if isinstance(auth, dict) else None
     if (
@@ -178,7 +108,7 @@ def on_connect(auth: Any = None) -> None:
     ):
         raise ConnectionRefusedError("not_found")
     try:
-        access, meeting = services.meeting_access(_user(), meeting_id)
+        access, meeting = services.meeting_access(current_actor(), meeting_id)
     except DomainError as exc:
         db.session.rollback()
         raise ConnectionRefusedError(exc.code) from None
@@ -198,113 +128,115 @@ def _snapshot(access: Any, meeting: Meeting) -> dict[str, Any]:
     return {**live.live_snapshot(meeting), "you": live.personal_state(access)}
 
 
-@_guarded
+@guarded
 def on_sync(data: Any) -> Ack:
-    data = _payload(data, {"meeting_id"})
-    access, meeting = services.meeting_access(_user(), _meeting_id(data))
+    data = payload(data, {"meeting_id"})
+    access, meeting = services.meeting_access(current_actor(), _meeting_id(data))
     return {"ok": True, **_snapshot(access, meeting)}
 
 
 def _meeting_event(action: Callable[[Any, int], Any]) -> Callable[..., Ack]:
-    @_guarded
+    @guarded
     def handler(data: Any) -> Ack:
-        data = _payload(data, {"meeting_id"})
+        data = payload(data, {"meeting_id"})
         meeting_id = _meeting_id(data)
-        action(_user(), meeting_id)
+        action(current_actor(), meeting_id)
         return _changed(meeting_id)
 
     handler.__name__ = f"on_{action.__name__}"
     return handler
 
 
-@_guarded
+@guarded
 def on_go_to_item(data: Any) -> Ack:
-    data = _payload(data, {"meeting_id", "item_id"})
+    data = payload(data, {"meeting_id", "item_id"})
     meeting_id = _meeting_id(data)
-    live.go_to_item(_user(), meeting_id, _id(data, "item_id"))  # type: ignore[arg-type]
+    live.go_to_item(current_actor(), meeting_id, id_field(data, "item_id"))  # type: ignore[arg-type]
     return _changed(meeting_id)
 
 
-@_guarded
+@guarded
 def on_mark_item(data: Any) -> Ack:
-    data = _payload(data, {"meeting_id", "item_id", "resolved"})
+    data = payload(data, {"meeting_id", "item_id", "resolved"})
     meeting_id = _meeting_id(data)
-    item_id = _id(data, "item_id")
+    item_id = id_field(data, "item_id")
     resolved = _bool(data, "resolved")
-    _access, meeting = services.meeting_access(_user(), meeting_id)
+    _access, meeting = services.meeting_access(current_actor(), meeting_id)
     services.mark_item(
-        _user(), meeting.team_id, meeting.id, item_id, "resolved" if resolved else "open"
+        current_actor(), meeting.team_id, meeting.id, item_id, "resolved" if resolved else "open"
     )
-    live.touch(meeting_id)
     return _changed(meeting_id)
 
 
-@_guarded
+@guarded
 def on_raise_hand(data: Any) -> Ack:
-    data = _payload(data, {"meeting_id"})
+    data = payload(data, {"meeting_id"})
     meeting_id = _meeting_id(data)
-    hand = live.raise_hand(_user(), meeting_id)
+    hand = live.raise_hand(current_actor(), meeting_id)
     return _changed(meeting_id, request_id=hand.id)
 
 
-@_guarded
+@guarded
 def on_lower_hand(data: Any) -> Ack:
-    data = _payload(data, {"meeting_id"})
+    data = payload(data, {"meeting_id"})
     meeting_id = _meeting_id(data)
-    lowered = live.lower_hand(_user(), meeting_id)
+    lowered = live.lower_hand(current_actor(), meeting_id)
     return _changed(meeting_id, lowered=lowered)
 
 
-@_guarded
+@guarded
 def on_call_speaker(data: Any) -> Ack:
-    data = _payload(data, {"meeting_id", "request_id"})
+    data = payload(data, {"meeting_id", "request_id"})
     meeting_id = _meeting_id(data)
-    live.call_speaker(_user(), meeting_id, _id(data, "request_id"))  # type: ignore[arg-type]
+    live.call_speaker(current_actor(), meeting_id, id_field(data, "request_id"))  # type: ignore[arg-type]
     return _changed(meeting_id)
 
 
-@_guarded
+@guarded
 def on_set_attendance(data: Any) -> Ack:
-    data = _payload(data, {"meeting_id", "membership_id", "status", "designee_name"})
+    data = payload(data, {"meeting_id", "membership_id", "status", "designee_name"})
     meeting_id = _meeting_id(data)
-    membership_id = _id(data, "membership_id")
+    membership_id = id_field(data, "membership_id")
     status = _status(data)
-    designee_name = _text(data, "designee_name", DESIGNEE_MAX, required=False)
-    _access, meeting = services.meeting_access(_user(), meeting_id)
+    designee_name = text_field(data, "designee_name", DESIGNEE_MAX, required=False) or ""
+    _access, meeting = services.meeting_access(current_actor(), meeting_id)
     services.set_attendance(
-        _user(), meeting.team_id, meeting.id, membership_id, status, designee_name=designee_name
+        current_actor(),
+        meeting.team_id,
+        meeting.id,
+        membership_id,
+        status,
+        designee_name=designee_name,
     )
-    live.touch(meeting_id)
     return _changed(meeting_id)
 
 
-@_guarded
+@guarded
 def on_save_notes(data: Any) -> Ack:
-    data = _payload(data, {"meeting_id", "item_id", "notes", "base_revision"})
+    data = payload(data, {"meeting_id", "item_id", "notes", "base_revision"})
     meeting_id = _meeting_id(data)
-    item_id = _id(data, "item_id")
-    notes = _text(data, "notes", NOTES_MAX)
+    item_id = id_field(data, "item_id")
+    notes = text_field(data, "notes", NOTES_MAX)
     base_revision = _revision(data)
-    _access, meeting = services.meeting_access(_user(), meeting_id)
-    item = services.save_item_notes(
-        _user(), meeting.team_id, meeting.id, item_id, notes, base_revision
+    _access, meeting = services.meeting_access(current_actor(), meeting_id)
+    item = minutes.save_item_notes(
+        current_actor(), meeting.team_id, meeting.id, item_id, notes, base_revision
     )
     revision = item.notes_revision
-    live.touch(meeting_id)
     return _changed(meeting_id, item_id=item_id, revision=revision)
 
 
-@_guarded
+@guarded
 def on_add_action_item(data: Any) -> Ack:
-    data = _payload(data, {"meeting_id", "item_id", "description", "owner_id", "due_on"})
+    data = payload(data, {"meeting_id", "item_id", "description", "owner_id", "due_on"})
     meeting_id = _meeting_id(data)
-    item_id = _id(data, "item_id", required=False)
-    description = _text(data, "description", ACTION_MAX)
-    owner_id = _id(data, "owner_id")
+    item_id = id_field(data, "item_id", required=False)
+    description = text_field(data, "description", ACTION_MAX)
+    owner_id = id_field(data, "owner_id")
     due_on = _date(data, "due_on")
-    _access, meeting = services.meeting_access(_user(), meeting_id)
-    action = services.add_action_item(
-        _user(),
+    _access, meeting = services.meeting_access(current_actor(), meeting_id)
+    action = minutes.add_action_item(
+        current_actor(),
         meeting.team_id,
         meeting.id,
         description=description,
@@ -313,7 +245,6 @@ def on_add_action_item(data: Any) -> Ack:
         item_id=item_id,
     )
     action_id = action.id
-    live.touch(meeting_id)
     return _changed(meeting_id, action_item_id=action_id)
 
 
@@ -336,7 +267,7 @@ HANDLERS: dict[str, Callable[..., Any]] = {
 def init_app() -> None:
     """Register the meeting namespace's handlers once (tests create many apps; the handlers
     live on the shared `socketio` object), and the post-commit broadcast of minutes lines."""
-    live.listen_for_commits()
+    listen_for_commits()
     if any(entry[0] == "start_meeting" and entry[2] == NAMESPACE for entry in socketio.handlers):
         return
     socketio.on_event("connect", on_connect, namespace=NAMESPACE)

@@ -9,6 +9,9 @@ changes of one meeting, and gives each its own version number (docs/realtime.md,
 Operations commit; the socket handlers broadcast the snapshot after the commit.
 
 Time is read through `utcnow` of this module, so tests control the clock by patching it.
+
+Imports: models and signals of consensus, `meetings.services` and models, teams; never the
+socket handlers or views.
 """
 
 from __future__ import annotations
@@ -17,8 +20,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from teamwork.auth.models import User
 from teamwork.consensus.models import Decision, Proposal, Round
@@ -45,6 +47,7 @@ from teamwork.meetings.models import (
     SpeakingRequest,
 )
 from teamwork.meetings.services import (
+    bump_live_version,
     carry_forward_unresolved,
     meeting_access,
     meeting_item,
@@ -56,23 +59,11 @@ from teamwork.teams.services import TeamAccess
 
 VOTING_ROLES = (Role.LEAD, Role.RECORDER, Role.MEMBER)
 # Meetings whose snapshot must be broadcast once the current transaction commits (kept in the
-# session's `info`, see `_broadcast_after_commit`).
-_PENDING = "meetings_live_pending_broadcast"
+# session's `info`; `live.broadcast` sends them after the commit).
+PENDING_BROADCAST = "meetings_live_pending_broadcast"
 
 
 # --- Locking and versions ----------------------------------------------------------------
-
-
-def _bump(meeting_id: int) -> int:
-    """Take the meeting's write lock and return its new live version."""
-    version = db.session.execute(
-        sa.update(Meeting)
-        .where(Meeting.id == meeting_id)
-        .values(live_version=Meeting.live_version + 1)
-        .returning(Meeting.live_version)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    return int(version)
 
 
 def _locked(
@@ -81,7 +72,7 @@ def _locked(
     """Check access, take the meeting's lock and re-read it (what the session cached before
     the lock may be stale)."""
     access, meeting = meeting_access(actor, meeting_id, action)
-    _bump(meeting.id)
+    bump_live_version(meeting.id)
     meeting = db.session.get(Meeting, meeting.id, populate_existing=True)
     assert meeting is not None  # noqa: S101 - the row was just updated
     return access, meeting
@@ -91,14 +82,6 @@ def _require_running(meeting: Meeting) -> None:
     if meeting.status is not MeetingStatus.IN_PROGRESS:
         db.session.rollback()
         raise Conflict("The meeting is not in progress.")
-
-
-def touch(meeting_id: int) -> int:
-    """Bump the live version after a change committed by another service (attendance, notes,
-    action items), so screens know to take the new snapshot. Commits."""
-    version = _bump(meeting_id)
-    db.session.commit()
-    return version
 
 
 # --- The agenda and its timer ------------------------------------------------------------
@@ -410,8 +393,8 @@ def round_entry_text(round_: Round) -> str:
 
 def _add_entry(item: AgendaItem, text: str, **links: int) -> None:
     db.session.add(MinutesEntry(meeting_id=item.meeting_id, item_id=item.id, text=text, **links))
-    _bump(item.meeting_id)
-    pending = db.session.info.setdefault(_PENDING, set())
+    bump_live_version(item.meeting_id)
+    pending = db.session.info.setdefault(PENDING_BROADCAST, set())
     pending.add(item.meeting_id)
 
 
@@ -427,39 +410,6 @@ def _minutes_for_round(round_: Round, **_extra: Any) -> None:
     decision = db.session.scalar(sa.select(Decision).where(Decision.round_id == round_.id))
     if decision is not None:
         _add_entry(item, f"Decision recorded: “{decision.title}”.", decision_id=decision.id)
-
-
-def _broadcast_after_commit(session: Session) -> None:
-    """Send the snapshot of meetings the minutes receivers changed, once committed.
-
-    The committing session can no longer run SQL here, so the snapshot is read in a fresh app
-    context (its own session) and that session is removed afterwards.
-    """
-    pending = session.info.pop(_PENDING, None)
-    if not pending:
-        return
-    try:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-    except RuntimeError:  # no app (a script outside Flask): the next snapshot catches up
-        return
-    from teamwork.meetings.sockets import emit_meeting
-
-    with app.app_context():
-        try:
-            for meeting_id in sorted(pending):
-                emit_meeting(meeting_id)
-        finally:
-            db.session.remove()
-
-
-def _forget_pending(session: Session, *_args: Any) -> None:
-    session.info.pop(_PENDING, None)
-
-
-def listen_for_commits() -> None:
-    if not sa.event.contains(Session, "after_commit", _broadcast_after_commit):
-        sa.event.listen(Session, "after_commit", _broadcast_after_commit)
-        sa.event.listen(Session, "after_soft_rollback", _forget_pending)
 
 
 # --- The snapshot --------------------------------------------------------------------------

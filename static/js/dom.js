@@ -1,0 +1,52 @@
+/*
+ * Teamwork — the small DOM helpers the live screens share (static/js/consensus.js and
+ * static/js/meeting.js); load it before them.
+ *
+ * Server text only ever goes in as text: `h` makes string children text nodes and `setText`
+ * assigns textContent. Nothing here touches innerHTML.
+ */
+(() => {
+  "use strict";
+
+  const $ = (id) => document.getElementById(id);
+
+  /** The JSON the server put in a <script type="application/json" id=...> block (or null). */
+  function readJSON(id) {
+    const el = $(id);
+    if (!el) return null;
+    try {
+      return JSON.parse(el.textContent || "null");
+    } catch (_err) {
+      return null;
+    }
+  }
+
+  /** Build an element; string children become text nodes (never parsed as HTML). */
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    if (attrs) {
+      for (const [key, value] of Object.entries(attrs)) {
+        if (value === null || value === undefined || value === false) continue;
+        if (key === "class") el.className = value;
+        else if (key === "text") el.textContent = value;
+        else if (key === "dataset") Object.assign(el.dataset, value);
+        else el.setAttribute(key, value === true ? "" : String(value));
+      }
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return el;
+  }
+
+  function setText(el, text) {
+    if (el && el.textContent !== text) el.textContent = text;
+  }
+
+  function show(el, visible) {
+    if (el) el.hidden = !visible;
+  }
+
+  window.TeamworkDom = Object.freeze({ $, readJSON, h, setText, show });
+})();
