@@ -175,7 +175,7 @@ def seed_demo(password: str) -> list[DemoAccount] | None:
     db.session.commit()
     _seed_charter(teams[COUNTY], users)
     from teamwork.agreements.demo import seed_agreement
-    from teamwork.charter.norms_demo import seed_norms_and_incentives
+    from teamwork.norms.demo import seed_norms_and_incentives
 
     seed_norms_and_incentives(teams[COUNTY], users)
     seed_agreement(teams[COUNTY], users)

@@ -624,3 +624,52 @@ def withdraw(state: RoundState) -> tuple[RoundState, tuple[Event, ...]]:
         version=state.version + 1,
     )
     return new_state, (RoundClosed(outcome=Outcome.WITHDRAWN, evaluation=None),)
+
+
+# --- The rule in words ------------------------------------------------------------------
+
+
+def _percent(share: Fraction) -> str:
+    return f"{float(share) * 100:.0f}%"
+
+
+def describe_rule(rule: DecisionRule) -> str:
+    """The rule in plain words, as the text members vote on."""
+    if rule.quorum_count is not None:
+        quorum = f"at least {rule.quorum_count} voting members vote"
+    elif rule.quorum_share is not None and rule.quorum_share < 1:
+        share = "half" if rule.quorum_share == Fraction(1, 2) else _percent(rule.quorum_share)
+        quorum = f"more than {share} of the voting members vote"
+    else:
+        quorum = "every voting member votes"
+    blocks = (
+        "any thumbs down blocks consensus"
+        if rule.block_threshold == 1
+        else f"{rule.block_threshold} or more thumbs down block consensus"
+    )
+    lines = [
+        f"A round counts when {quorum}; {blocks}.",
+        (
+            f"Consensus fails when more than {_percent(rule.sideways_cap)} of the votes are "
+            "sideways."
+            if rule.sideways_cap is not None
+            else "There is no limit on sideways votes."
+        ),
+        "A thumbs down needs a reason."
+        if rule.down_requires_reason
+        else "A thumbs down needs no reason.",
+        (
+            "Votes are hidden until everyone has voted or the moderator reveals them."
+            if rule.reveal_mode.value == "simultaneous"
+            else "The tally is shown live as votes arrive."
+        ),
+        "Votes are anonymous." if rule.anonymous else "Votes are named.",
+    ]
+    if rule.fallback_after_rounds and rule.fallback.value != "keep_looping":
+        action = "tabled" if rule.fallback.value == "table" else "escalated to the parent team"
+        lines.append(
+            f"After {rule.fallback_after_rounds} rounds without consensus the proposal is {action}."
+        )
+    else:
+        lines.append("Rounds continue until consensus.")
+    return "\n".join(lines)

@@ -8,7 +8,7 @@ team as a proposal, and when a round reaches consensus `_on_decision` freezes th
 `Minutes.approved_text`. From then on notes, action items and attendance refuse changes; a
 correction is a `MinutesAmendment`, kept with who and when.
 
-Imports: models and services of auth, teams, charter (norms) and consensus, `teamwork.mail`, and
+Imports: models and services of auth, teams, norms and consensus, `teamwork.mail`, and
 this package's models, pure rules and export; nothing imports views.
 """
 
@@ -48,6 +48,8 @@ from teamwork.meetings.models import (
     MinutesEntry,
     MinutesStatus,
 )
+from teamwork.norms.models import OperatingNorms
+from teamwork.norms.services import current_norms
 from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Action
 from teamwork.teams.services import TeamAccess, team_access
@@ -150,9 +152,7 @@ def _current_member(team_id: int, membership_id: Any, field_name: str, message: 
     return membership
 
 
-def team_norms(access: TeamAccess) -> Any:
-    from teamwork.charter.norms import current_norms
-
+def team_norms(access: TeamAccess) -> OperatingNorms | None:
     return current_norms(access)
 
 

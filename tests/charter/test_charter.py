@@ -233,7 +233,7 @@ def test_charter_exports_as_markdown_and_a_printable_page(app, signed_in, make_t
 
 
 def test_members_draft_only_when_the_norms_say_so(meeting) -> None:
-    from teamwork.charter.norms import OperatingNorms
+    from teamwork.norms.models import OperatingNorms
 
     m = meeting()
     with pytest.raises(Forbidden):

@@ -204,7 +204,7 @@ def test_moderator_cannot_enter_a_vote_for_a_deactivated_member(meeting) -> None
 
 
 def test_designee_votes_need_the_norms_to_allow_them(meeting) -> None:
-    from teamwork.charter.norms import OperatingNorms
+    from teamwork.norms.models import OperatingNorms
 
     m = meeting()
     round_ = services.open_round(m.moderator.user, m.proposal.id)

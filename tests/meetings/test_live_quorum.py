@@ -3,13 +3,13 @@ vote in a round are the voting members who attend (designees only when the norms
 
 from __future__ import annotations
 
-from teamwork.charter.norms import MeetingCadence, OperatingNorms
 from teamwork.consensus import services as consensus
 from teamwork.consensus.models import Round
 from teamwork.consensus.rules import Outcome
 from teamwork.extensions import db
 from teamwork.meetings import live
 from teamwork.meetings.models import Attendance, AttendanceStatus, Meeting, MeetingStatus
+from teamwork.norms.models import MeetingCadence, OperatingNorms
 
 
 def record(meeting: Meeting, statuses: dict) -> None:

@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from teamwork.charter.norms import NormsInput, save_norms
 from teamwork.consensus import services as consensus
 from teamwork.consensus.models import Decision, Proposal, ProposalStatus
 from teamwork.errors import Conflict, Forbidden, InvalidInput
@@ -31,6 +30,7 @@ from teamwork.meetings.models import (
     MinutesAmendment,
     MinutesStatus,
 )
+from teamwork.norms.services import NormsInput, save_norms
 from teamwork.teams.rules import Role
 from teamwork.teams.services import today
 from tests.meetings.test_meetings import Team, end, item, schedule
