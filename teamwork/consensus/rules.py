@@ -453,6 +453,13 @@ def evaluate(rule: DecisionRule, eligible: int, ballots: Iterable[Ballot]) -> Ev
     )
 
 
+def is_concern(choice: Choice, reason: str | None) -> bool:
+    """Whether a vote is a concern: every thumbs down, and a sideways vote that gives a reason
+    (standing aside with something to say). Concerns are shown with the tally and recorded at
+    close, for the next amendment to answer."""
+    return choice is Choice.DOWN or (choice is Choice.SIDEWAYS and bool(reason))
+
+
 def fallback_due(rule: DecisionRule, rounds_without_consensus: int) -> Fallback | None:
     """The fallback to apply now, or ``None`` to keep looping."""
     if (
