@@ -1,6 +1,10 @@
 """The charter's operations: drafting statements, putting a version to the team for adoption,
 and proposing a new decision rule. Adoption itself happens when the consensus loop records a
 decision on the linked proposal (`consensus.signals.decision_recorded`).
+
+Imports: `charter.models`, consensus (services, rules, signals), `norms.services` (whether
+members may draft), auth and teams, the database layer; nothing from a capability above the
+charter (meetings, moderation, ...).
 """
 
 from __future__ import annotations

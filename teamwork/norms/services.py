@@ -532,6 +532,9 @@ def team_composition(access: TeamAccess, *, juvenile: bool) -> TeamComposition:
     )
 
 
+# --- Asked by other capabilities ---------------------------------------------------------
+
+
 @designee_votes_allowed.connect
 def _designees_may_vote(team_id: int, **_extra: Any) -> bool:
     """The consensus loop asks this before recording a designee's vote."""
