@@ -154,7 +154,7 @@ BLUEPRINT_MODULES = [
     "teamwork.teams.views",
     "teamwork.consensus.views",
     "teamwork.charter.views",
-    "teamwork.charter.norms_views",
+    "teamwork.norms.views",
     "teamwork.agreements.views",
     "teamwork.meetings.views",
     "teamwork.meetings.live.views",

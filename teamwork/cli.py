@@ -95,10 +95,10 @@ def deactivate_user_command(email: str) -> None:
 def send_reminders_command() -> None:
     """Email the reminders that are due today (run it daily, e.g. from a systemd timer)."""
     from teamwork.agreements.services import send_renewal_reminders
-    from teamwork.charter.norms import send_incentive_reminders
     from teamwork.database import utcnow
     from teamwork.meetings.reminders import send_meeting_reminders
     from teamwork.moderation.notices import prepare_upcoming_terms, send_term_notices
+    from teamwork.norms.reminders import send_incentive_reminders
     from teamwork.teams.services import today
     from teamwork.workplans.reminders import send_due_reminders
 

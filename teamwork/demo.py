@@ -175,7 +175,7 @@ def seed_demo(password: str) -> list[DemoAccount] | None:
     db.session.commit()
     _seed_charter(teams[COUNTY], users)
     from teamwork.agreements.demo import seed_agreement
-    from teamwork.charter.norms_demo import seed_norms_and_incentives
+    from teamwork.norms.demo import seed_norms_and_incentives
 
     seed_norms_and_incentives(teams[COUNTY], users)
     seed_agreement(teams[COUNTY], users)
@@ -275,6 +275,7 @@ def _seed_charter(team: Team, users: dict[str, User]) -> None:
     from teamwork.charter import services as charter
     from teamwork.charter.models import StatementKind
     from teamwork.consensus import services as consensus
+    from teamwork.consensus import voting
 
     lead, moderator = users["lead@example.org"], users["moderator@example.org"]
     voters = [users[email] for email, role in ROSTERS[COUNTY] if role is not Role.OBSERVER]
@@ -283,7 +284,7 @@ def _seed_charter(team: Team, users: dict[str, User]) -> None:
         proposal = charter.propose_adoption(lead, team.id, version.id)
         round_ = consensus.open_round(moderator, proposal.id)
         for voter in voters:
-            consensus.cast_vote(
+            voting.cast_vote(
                 voter, round_.id, choice="up", reason="", request_id=f"demo-{kind}-{voter.id}"
             )
         consensus.close_round(moderator, round_.id)

@@ -4,7 +4,6 @@ from teamwork.agreements.models import Agreement, AgreementVersion, Signature
 from teamwork.audit.models import AuditEvent
 from teamwork.auth.models import AuthSession, User
 from teamwork.charter.models import RuleChange, Statement, StatementVersion
-from teamwork.charter.norms import Incentive, IncentiveChange, OperatingNorms
 from teamwork.consensus.models import (
     Concern,
     Decision,
@@ -33,6 +32,7 @@ from teamwork.meetings.models import (
     SpeakingRequest,
 )
 from teamwork.moderation.models import Election, ModerationPolicy, Nomination, RotationSlot, StandIn
+from teamwork.norms.models import Incentive, IncentiveChange, OperatingNorms
 from teamwork.realtime.models import SocketConnection
 from teamwork.search.models import SearchEntry
 from teamwork.teams.models import Invitation, Membership, ModeratorTerm, Team

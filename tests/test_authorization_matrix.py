@@ -19,6 +19,7 @@ from teamwork.auth.services import deactivate_user
 from teamwork.charter import services as charter
 from teamwork.charter.models import StatementKind
 from teamwork.consensus import services as consensus
+from teamwork.consensus import voting
 from teamwork.database import utcnow
 from teamwork.extensions import db
 from teamwork.teams import services as teams
@@ -211,7 +212,7 @@ def world(make_team, make_member, make_user) -> World:
     decided = consensus.create_proposal(lead.user, team.id, title="D", text="Decided")
     round_ = consensus.open_round(moderator.user, decided.id)
     for voter in (lead, moderator, member, recorder, target):
-        consensus.cast_vote(voter.user, round_.id, choice="up", reason="", request_id="m")
+        voting.cast_vote(voter.user, round_.id, choice="up", reason="", request_id="m")
     consensus.close_round(moderator.user, round_.id)
     decision_id = db.session.scalar(sa.text("select id from decisions"))
     version = charter.draft_statement(lead.user, team.id, kind=StatementKind.MISSION, text="M")

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from teamwork.consensus import services as consensus
+from teamwork.consensus import voting
 from teamwork.consensus.models import Proposal, Vote
 from teamwork.extensions import db
 from tests.pages import text
@@ -58,7 +59,7 @@ def test_a_vote_waits_out_a_short_lock_and_is_stored(app, short_wait, meeting) -
     m = meeting()
     round_ = consensus.open_round(m.moderator.user, m.proposal.id)
     with write_lock(app, release_after=0.1):
-        result = consensus.cast_vote(
+        result = voting.cast_vote(
             m.members[0].user, round_.id, choice="up", reason="", request_id="busy-1"
         )
     assert result.choice == "up"

@@ -34,6 +34,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from teamwork.consensus import services as consensus
+from teamwork.consensus import voting
 from teamwork.extensions import db
 from teamwork.teams import services as teams
 from tests.conftest import TEST_DATABASE_URL
@@ -425,7 +426,7 @@ def vote_with_payloads(world: World) -> None:
     )
     round_ = consensus.open_round(world.users["moderator"], proposal.id)
     for n, actor in enumerate(["lead", "member", "recorder"]):
-        consensus.cast_vote(
+        voting.cast_vote(
             world.users[actor],
             round_.id,
             choice="sideways" if n % 2 else "down",
@@ -501,7 +502,7 @@ def approve_minutes(world: World) -> None:
 def agree(world: World, proposal_id: int) -> None:
     round_ = consensus.open_round(world.users["moderator"], proposal_id)
     for n, voter in enumerate(consensus.voting_members(world.team_id)):
-        consensus.cast_vote(voter.user, round_.id, choice="up", reason="", request_id=f"ok-{n}")
+        voting.cast_vote(voter.user, round_.id, choice="up", reason="", request_id=f"ok-{n}")
     consensus.close_round(world.users["moderator"], round_.id)
 
 

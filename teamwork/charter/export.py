@@ -12,10 +12,11 @@ from typing import Any
 
 from teamwork.agreements import services as agreements
 from teamwork.auth.models import User
-from teamwork.charter import norms
 from teamwork.charter import services as charter
 from teamwork.charter.models import StatementKind
 from teamwork.consensus import services as consensus
+from teamwork.consensus.rules import describe_rule
+from teamwork.norms import services as norms
 from teamwork.teams.services import Roster, TeamAccess, team_roster
 
 
@@ -37,7 +38,7 @@ def charter_document(actor: User, access: TeamAccess, day: date) -> CharterDocum
         statements=charter.charter(access),
         roster=team_roster(access),
         norms=norms.current_norms(access),
-        rule_text=charter.describe_rule(consensus.decision_rule(access.team)),
+        rule_text=describe_rule(consensus.decision_rule(access.team)),
         incentives=norms.team_incentives(access, day),
         agreements=agreements.list_agreements(actor, access.team.id),
         day=day,

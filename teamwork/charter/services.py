@@ -1,12 +1,15 @@
 """The charter's operations: drafting statements, putting a version to the team for adoption,
 and proposing a new decision rule. Adoption itself happens when the consensus loop records a
 decision on the linked proposal (`consensus.signals.decision_recorded`).
+
+Imports: `charter.models`, consensus (services, rules, signals), `norms.services` (whether
+members may draft), auth and teams, the database layer; nothing from a capability above the
+charter (meetings, moderation, ...).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,11 +25,12 @@ from teamwork.charter.models import (
 )
 from teamwork.consensus import services as consensus
 from teamwork.consensus.models import Decision, Proposal, ProposalStatus
-from teamwork.consensus.rules import DecisionRule, RuleError
+from teamwork.consensus.rules import DecisionRule, RuleError, describe_rule
 from teamwork.consensus.signals import decision_recorded
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
+from teamwork.norms.services import members_may_draft
 from teamwork.teams.models import Team
 from teamwork.teams.rules import Action
 from teamwork.teams.services import OversightAccess, TeamAccess, team_access
@@ -95,8 +99,6 @@ def pending_rule_changes(access: TeamAccess | OversightAccess) -> list[RuleChang
 
 def _drafting_access(actor: User, team_id: int) -> TeamAccess:
     """Leads draft; so does any voting member when the team's operating norms say so."""
-    from teamwork.charter.norms import members_may_draft
-
     access = team_access(actor, team_id)
     if access.can(Action.EDIT_CHARTER):
         return access
@@ -106,8 +108,6 @@ def _drafting_access(actor: User, team_id: int) -> TeamAccess:
 
 
 def can_draft(access: TeamAccess | OversightAccess) -> bool:
-    from teamwork.charter.norms import members_may_draft
-
     if not isinstance(access, TeamAccess):
         return False
     return access.can(Action.EDIT_CHARTER) or (
@@ -189,52 +189,6 @@ def propose_adoption(actor: User, team_id: int, version_id: int) -> Proposal:
 
 
 # --- The decision rule -------------------------------------------------------------------
-
-
-def _percent(share: Fraction) -> str:
-    return f"{float(share) * 100:.0f}%"
-
-
-def describe_rule(rule: DecisionRule) -> str:
-    """The rule in plain words, as the text members vote on."""
-    if rule.quorum_count is not None:
-        quorum = f"at least {rule.quorum_count} voting members vote"
-    elif rule.quorum_share is not None and rule.quorum_share < 1:
-        share = "half" if rule.quorum_share == Fraction(1, 2) else _percent(rule.quorum_share)
-        quorum = f"more than {share} of the voting members vote"
-    else:
-        quorum = "every voting member votes"
-    blocks = (
-        "any thumbs down blocks consensus"
-        if rule.block_threshold == 1
-        else f"{rule.block_threshold} or more thumbs down block consensus"
-    )
-    lines = [
-        f"A round counts when {quorum}; {blocks}.",
-        (
-            f"Consensus fails when more than {_percent(rule.sideways_cap)} of the votes are "
-            "sideways."
-            if rule.sideways_cap is not None
-            else "There is no limit on sideways votes."
-        ),
-        "A thumbs down needs a reason."
-        if rule.down_requires_reason
-        else "A thumbs down needs no reason.",
-        (
-            "Votes are hidden until everyone has voted or the moderator reveals them."
-            if rule.reveal_mode.value == "simultaneous"
-            else "The tally is shown live as votes arrive."
-        ),
-        "Votes are anonymous." if rule.anonymous else "Votes are named.",
-    ]
-    if rule.fallback_after_rounds and rule.fallback.value != "keep_looping":
-        action = "tabled" if rule.fallback.value == "table" else "escalated to the parent team"
-        lines.append(
-            f"After {rule.fallback_after_rounds} rounds without consensus the proposal is {action}."
-        )
-    else:
-        lines.append("Rounds continue until consensus.")
-    return "\n".join(lines)
 
 
 def propose_rule_change(actor: User, team_id: int, rule_data: dict[str, Any]) -> Proposal:

@@ -10,6 +10,7 @@ from teamwork.charter import export, services
 from teamwork.charter.forms import DraftForm, RuleForm, fill_rule_form, rule_data
 from teamwork.charter.models import StatementKind
 from teamwork.consensus import services as consensus
+from teamwork.consensus.rules import describe_rule
 from teamwork.errors import Conflict, Forbidden, InvalidInput
 from teamwork.forms import apply_error
 from teamwork.teams.rules import Action
@@ -48,7 +49,7 @@ def _charter_page(
         team=access.team,
         charter=services.charter(access),
         kinds=list(StatementKind),
-        rule_text=services.describe_rule(consensus.decision_rule(access.team)),
+        rule_text=describe_rule(consensus.decision_rule(access.team)),
         rule_changes=services.pending_rule_changes(access),
         # Leadership and staffing names people: for the team's own members only.
         roster=team_roster(access) if isinstance(access, TeamAccess) else None,
@@ -155,5 +156,5 @@ def decision_rule(team_id: int) -> Page:
         "charter/rule.html",
         team=access.team,
         form=form,
-        current=services.describe_rule(current),
+        current=describe_rule(current),
     ), status

@@ -24,6 +24,8 @@ from typing import Any
 
 from flask import current_app
 
+from teamwork.consensus.live import live_state
+from teamwork.consensus.models import Proposal
 from teamwork.extensions import db, socketio
 
 log = logging.getLogger(__name__)
@@ -34,9 +36,6 @@ def room_for(proposal_id: int) -> str:
 
 
 def state_payload(proposal_id: int) -> dict[str, Any] | None:
-    from teamwork.consensus.models import Proposal
-    from teamwork.consensus.services import live_state
-
     proposal = db.session.get(Proposal, proposal_id, populate_existing=True)
     if proposal is None:
         return None

@@ -4,7 +4,7 @@ When a room votes at once, one transaction per vote (take the proposal's lock, r
 round, write, count, commit) makes the last member wait for every other vote's transaction.
 Here a vote that has passed its checks joins a queue. The first vote to find no writer at work
 becomes the writer: it lets the other requests already running reach the queue, takes every
-vote queued by then, and writes them with one call of `write` (consensus.services writes them
+vote queued by then, and writes them with one call of `write` (consensus.voting writes them
 in one transaction). Every caller gets its own outcome only after that call returned, so an
 acknowledgement still means committed. The writer then hands the role to the first vote queued
 meanwhile, which does the same for the next group.

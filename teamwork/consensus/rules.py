@@ -4,8 +4,9 @@ Members vote thumbs up, sideways (stand aside) or down on a proposal, in rounds,
 team loops until it reaches consensus (or withdraws the proposal, or a fallback such as
 tabling it kicks in). This module holds every rule of that process as plain data and pure
 functions: a team's :class:`DecisionRule`, ballot validation, tallying, evaluating a round,
-deciding what is visible, and a tiny reducer (:class:`RoundState` plus ``open_round`` /
-``cast`` / ``reveal`` / ``close`` / ``withdraw``) that describes one round's lifecycle.
+which votes are concerns, deciding what is visible, and the rule in plain words. These are the
+rules the services run (`consensus.services`, `consensus.voting`, `consensus.live`); a round's
+lifecycle itself (open, revealed, closed) is kept in database rows by the services.
 
 It may import only the Python standard library. It must never touch Flask, the database,
 the clock or any other I/O, and it holds no mutable global state: callers pass everything
@@ -16,7 +17,7 @@ of consensus changing by accident.
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from fractions import Fraction
 from typing import TypeVar
@@ -105,14 +106,6 @@ class RuleError(ConsensusError, ValueError):
 
 class InvalidVote(ConsensusError, ValueError):
     """A ballot is malformed (unknown choice, missing or overlong reason)."""
-
-
-class RoundClosedError(ConsensusError):
-    """The round is closed; a closed round never changes."""
-
-
-class NotEligible(ConsensusError):
-    """The voter is not eligible to vote in this round."""
 
 
 # --------------------------------------------------------------------------------------
@@ -453,6 +446,13 @@ def evaluate(rule: DecisionRule, eligible: int, ballots: Iterable[Ballot]) -> Ev
     )
 
 
+def is_concern(choice: Choice, reason: str | None) -> bool:
+    """Whether a vote is a concern: every thumbs down, and a sideways vote that gives a reason
+    (standing aside with something to say). Concerns are shown with the tally and recorded at
+    close, for the next amendment to answer."""
+    return choice is Choice.DOWN or (choice is Choice.SIDEWAYS and bool(reason))
+
+
 def fallback_due(rule: DecisionRule, rounds_without_consensus: int) -> Fallback | None:
     """The fallback to apply now, or ``None`` to keep looping."""
     if (
@@ -490,137 +490,50 @@ def movement(history: Iterable[Ballot]) -> dict[int, tuple[Choice, ...]]:
     return {voter: tuple(path) for voter, path in paths.items()}
 
 
-# --------------------------------------------------------------------------------------
-# Round reducer
-# --------------------------------------------------------------------------------------
+# --- The rule in words ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class VoteCast:
-    """A member cast or changed a vote.
-
-    The choice is included for the server's use; in simultaneous or anonymous mode the web
-    layer must not broadcast it as-is.
-    """
-
-    voter_id: int
-    choice: Choice
-    changed: bool
+def _percent(share: Fraction) -> str:
+    return f"{float(share) * 100:.0f}%"
 
 
-@dataclass(frozen=True)
-class TallyRevealed:
-    """The moderator revealed the tally of a simultaneous round."""
-
-    tally: Tally
-
-
-@dataclass(frozen=True)
-class RoundClosed:
-    """The round closed; ``evaluation`` is ``None`` when the proposal was withdrawn."""
-
-    outcome: Outcome
-    evaluation: Evaluation | None
-
-
-Event = VoteCast | TallyRevealed | RoundClosed
-
-
-@dataclass(frozen=True)
-class RoundState:
-    """One round of voting, as an immutable value.
-
-    ``ballots`` holds the latest ballot per voter (in order of first vote); ``history``
-    every ballot ever cast, including changes. ``version`` goes up by one on every real
-    change, so callers can use it for optimistic locking and to drop stale updates.
-    """
-
-    number: int
-    status: RoundStatus = RoundStatus.OPEN
-    ballots: tuple[Ballot, ...] = ()
-    history: tuple[Ballot, ...] = ()
-    revealed: bool = False
-    outcome: Outcome | None = None
-    version: int = 0
-
-
-def _ensure_open(state: RoundState) -> None:
-    if state.status is RoundStatus.CLOSED:
-        raise RoundClosedError(f"Round {state.number} is closed; it can no longer change.")
-
-
-def open_round(number: int) -> RoundState:
-    """A fresh, open round with no ballots."""
-    if not _is_int(number) or number < 1:
-        raise ValueError("A round number must be a whole number of at least 1.")
-    return RoundState(number=number)
-
-
-def cast(
-    state: RoundState,
-    rule: DecisionRule,
-    *,
-    eligible_ids: frozenset[int],
-    voter_id: int,
-    choice: Choice | str,
-    reason: str | None = "",
-) -> tuple[RoundState, tuple[Event, ...]]:
-    """Record a vote. Re-casting the identical choice and reason is a no-op."""
-    _ensure_open(state)
-    if voter_id not in eligible_ids:
-        raise NotEligible("You are not eligible to vote in this round.")
-    parsed, cleaned = validate_ballot(rule, choice, reason)
-    ballot = Ballot(voter_id=voter_id, choice=parsed, reason=cleaned)
-
-    previous = next((b for b in state.ballots if b.voter_id == voter_id), None)
-    if previous == ballot:
-        # Nothing changed: no event and no version bump, so double-clicks and retries are
-        # harmless and do not spam other members with updates.
-        return state, ()
-    if previous is None:
-        ballots = (*state.ballots, ballot)
+def describe_rule(rule: DecisionRule) -> str:
+    """The rule in plain words, as the text members vote on."""
+    if rule.quorum_count is not None:
+        quorum = f"at least {rule.quorum_count} voting members vote"
+    elif rule.quorum_share is not None and rule.quorum_share < 1:
+        share = "half" if rule.quorum_share == Fraction(1, 2) else _percent(rule.quorum_share)
+        quorum = f"more than {share} of the voting members vote"
     else:
-        ballots = tuple(ballot if b.voter_id == voter_id else b for b in state.ballots)
-    new_state = replace(
-        state,
-        ballots=ballots,
-        history=(*state.history, ballot),
-        version=state.version + 1,
+        quorum = "every voting member votes"
+    blocks = (
+        "any thumbs down blocks consensus"
+        if rule.block_threshold == 1
+        else f"{rule.block_threshold} or more thumbs down block consensus"
     )
-    return new_state, (VoteCast(voter_id=voter_id, choice=parsed, changed=previous is not None),)
-
-
-def reveal(state: RoundState) -> tuple[RoundState, tuple[Event, ...]]:
-    """Reveal the tally (meaningful in simultaneous mode). Revealing twice is a no-op."""
-    _ensure_open(state)
-    if state.revealed:
-        return state, ()
-    new_state = replace(state, revealed=True, version=state.version + 1)
-    return new_state, (TallyRevealed(tally=tally(state.ballots)),)
-
-
-def close(
-    state: RoundState, rule: DecisionRule, *, eligible: int
-) -> tuple[RoundState, tuple[Event, ...]]:
-    """Close the round and decide its outcome under ``rule``."""
-    _ensure_open(state)
-    evaluation = evaluate(rule, eligible, state.ballots)
-    new_state = replace(
-        state,
-        status=RoundStatus.CLOSED,
-        outcome=evaluation.outcome,
-        version=state.version + 1,
-    )
-    return new_state, (RoundClosed(outcome=evaluation.outcome, evaluation=evaluation),)
-
-
-def withdraw(state: RoundState) -> tuple[RoundState, tuple[Event, ...]]:
-    """Close the round because the proposal was withdrawn."""
-    _ensure_open(state)
-    new_state = replace(
-        state,
-        status=RoundStatus.CLOSED,
-        outcome=Outcome.WITHDRAWN,
-        version=state.version + 1,
-    )
-    return new_state, (RoundClosed(outcome=Outcome.WITHDRAWN, evaluation=None),)
+    lines = [
+        f"A round counts when {quorum}; {blocks}.",
+        (
+            f"Consensus fails when more than {_percent(rule.sideways_cap)} of the votes are "
+            "sideways."
+            if rule.sideways_cap is not None
+            else "There is no limit on sideways votes."
+        ),
+        "A thumbs down needs a reason."
+        if rule.down_requires_reason
+        else "A thumbs down needs no reason.",
+        (
+            "Votes are hidden until everyone has voted or the moderator reveals them."
+            if rule.reveal_mode.value == "simultaneous"
+            else "The tally is shown live as votes arrive."
+        ),
+        "Votes are anonymous." if rule.anonymous else "Votes are named.",
+    ]
+    if rule.fallback_after_rounds and rule.fallback.value != "keep_looping":
+        action = "tabled" if rule.fallback.value == "table" else "escalated to the parent team"
+        lines.append(
+            f"After {rule.fallback_after_rounds} rounds without consensus the proposal is {action}."
+        )
+    else:
+        lines.append("Rounds continue until consensus.")
+    return "\n".join(lines)

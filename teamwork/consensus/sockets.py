@@ -17,7 +17,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 
 from teamwork.auth.services import two_step_required
-from teamwork.consensus import services
+from teamwork.consensus import live, services, voting
 from teamwork.consensus.broadcast import broadcast_vote, emit_state, room_for
 from teamwork.consensus.models import ProposalStatus
 from teamwork.errors import (
@@ -58,9 +58,9 @@ def on_disconnect(reason: Any = None) -> None:
 def _snapshot(access: Any, proposal: Any) -> dict[str, Any]:
     return {
         "version": proposal.live_version,
-        "state": services.live_state(proposal),
-        "you": services.personal_state(access, proposal),
-        "members": services.members_state(proposal.team_id),
+        "state": live.live_state(proposal),
+        "you": live.personal_state(access, proposal),
+        "members": live.members_state(proposal.team_id),
     }
 
 
@@ -78,7 +78,7 @@ def on_cast_vote(data: Any = None) -> Ack:
     designee = data.get("designee", False)
     if not isinstance(designee, bool):
         raise InvalidInput("designee must be true or false.", field="designee")
-    result = services.cast_vote(
+    result = voting.cast_vote(
         current_actor(),
         id_field(data, "round_id"),
         choice=text_field(data, "choice", 16),

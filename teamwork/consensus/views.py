@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from teamwork.consensus import charts, services
+from teamwork.consensus import charts, live, services
 from teamwork.consensus.broadcast import emit_state
 from teamwork.consensus.forms import AmendForm, ProposalForm
 from teamwork.consensus.models import ProposalStatus
@@ -64,9 +64,9 @@ def vote(team_id: int, proposal_id: int) -> Page:
         access=access,
         team=access.team,
         proposal=proposal,
-        state=services.live_state(proposal),
-        you=services.personal_state(access, proposal),
-        members=services.members_state(team_id),
+        state=live.live_state(proposal),
+        you=live.personal_state(access, proposal),
+        members=live.members_state(team_id),
     )
 
 
@@ -78,8 +78,8 @@ def room(team_id: int, proposal_id: int) -> Page:
         "consensus/room.html",
         team=access.team,
         proposal=proposal,
-        state=services.live_state(proposal),
-        members=services.members_state(team_id),
+        state=live.live_state(proposal),
+        members=live.members_state(team_id),
     )
 
 
@@ -91,8 +91,8 @@ def console(team_id: int, proposal_id: int) -> Page:
         access=access,
         team=access.team,
         proposal=proposal,
-        state=services.live_state(proposal),
-        members=services.members_state(team_id),
+        state=live.live_state(proposal),
+        members=live.members_state(team_id),
         concerns=services.open_concerns(proposal),
         designees_may_vote=designees_may_vote(team_id),
         button=EmptyForm(),

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from teamwork.auth.models import User
 from teamwork.consensus import services as consensus
+from teamwork.consensus import voting
 from teamwork.extensions import db
 from teamwork.meetings import rules, services
 from teamwork.meetings.minutes import services as minutes_services
@@ -171,7 +172,7 @@ class _Demo:
             )
         )
         for voter in [v for v in self.voters if v.id not in away]:
-            consensus.cast_vote(
+            voting.cast_vote(
                 voter,
                 round_.id,
                 choice="up",

@@ -13,7 +13,7 @@ taken first like the live meeting's own operations (docs/realtime.md).
 Notes, action items, the minutes record and their approval are in `meetings.minutes.services`,
 which builds on this module.
 
-Imports: models of auth, teams and consensus, `teams.services`, `charter.norms`,
+Imports: models of auth, teams and consensus, `teams.services`, `norms.services`,
 `teamwork.mail`, and this package's models and pure rules; never views, sockets, the live
 meeting or the minutes.
 """
@@ -49,6 +49,8 @@ from teamwork.meetings.models import (
     Minutes,
     MinutesStatus,
 )
+from teamwork.norms.models import OperatingNorms
+from teamwork.norms.services import current_norms
 from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Action
 from teamwork.teams.services import TeamAccess, team_access
@@ -148,9 +150,7 @@ def current_member(team_id: int, membership_id: Any, field_name: str, message: s
     return membership
 
 
-def team_norms(access: TeamAccess) -> Any:
-    from teamwork.charter.norms import current_norms
-
+def team_norms(access: TeamAccess) -> OperatingNorms | None:
     return current_norms(access)
 
 

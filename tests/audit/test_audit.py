@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from teamwork.audit.models import AuditEvent
 from teamwork.consensus import services as consensus
+from teamwork.consensus import voting
 from teamwork.extensions import db
 from teamwork.teams import services as teams
 from teamwork.teams.rules import Discipline, Role
@@ -75,7 +76,7 @@ def test_membership_and_role_changes_are_recorded_with_the_lead_who_made_them(
 def test_rounds_and_votes_are_recorded_and_an_anonymous_round_hides_the_choice(meeting) -> None:
     m = meeting(rule={"anonymous": True})
     round_ = consensus.open_round(m.moderator.user, m.proposal.id)
-    consensus.cast_vote(m.lead.user, round_.id, choice="up", reason="", request_id="a1")
+    voting.cast_vote(m.lead.user, round_.id, choice="up", reason="", request_id="a1")
     consensus.close_round(m.moderator.user, round_.id)
     [opened] = events("round.opened")
     [vote] = events("vote.cast")
@@ -89,7 +90,7 @@ def test_rounds_and_votes_are_recorded_and_an_anonymous_round_hides_the_choice(m
 def test_a_named_vote_records_the_choice(meeting) -> None:
     m = meeting()
     round_ = consensus.open_round(m.moderator.user, m.proposal.id)
-    consensus.cast_vote(m.members[0].user, round_.id, choice="down", reason="No", request_id="b")
+    voting.cast_vote(m.members[0].user, round_.id, choice="down", reason="No", request_id="b")
     [vote] = events("vote.cast")
     assert vote.details["choice"] == "down"
 
@@ -98,7 +99,7 @@ def test_a_decision_reached_is_recorded(meeting) -> None:
     m = meeting()
     round_ = consensus.open_round(m.moderator.user, m.proposal.id)
     for n, voter in enumerate(m.voters):
-        consensus.cast_vote(voter.user, round_.id, choice="up", reason="", request_id=f"c{n}")
+        voting.cast_vote(voter.user, round_.id, choice="up", reason="", request_id=f"c{n}")
     consensus.close_round(m.moderator.user, round_.id)
     [decision] = events("decision.recorded")
     assert decision.team_id == m.team.id

@@ -10,6 +10,7 @@ from teamwork.auth.models import User
 from teamwork.charter import services
 from teamwork.charter.models import Statement, StatementKind, StatementVersion, VersionStatus
 from teamwork.consensus import services as consensus
+from teamwork.consensus import voting
 from teamwork.consensus.models import Round
 from teamwork.errors import Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
@@ -19,7 +20,7 @@ from tests.conftest import PASSWORD, Meeting
 def decide(m: Meeting, proposal_id: int, choice: str = "up", tag: str = "v") -> Round:
     round_ = consensus.open_round(m.moderator.user, proposal_id)
     for voter in m.voters:
-        consensus.cast_vote(
+        voting.cast_vote(
             voter.user,
             round_.id,
             choice=choice,
@@ -233,7 +234,7 @@ def test_charter_exports_as_markdown_and_a_printable_page(app, signed_in, make_t
 
 
 def test_members_draft_only_when_the_norms_say_so(meeting) -> None:
-    from teamwork.charter.norms import OperatingNorms
+    from teamwork.norms.models import OperatingNorms
 
     m = meeting()
     with pytest.raises(Forbidden):

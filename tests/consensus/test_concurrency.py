@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
-from teamwork.consensus import services
+from teamwork.consensus import services, voting
 from teamwork.consensus.models import Round, Vote, VoteEvent
 from teamwork.errors import DomainError
 from teamwork.extensions import db
@@ -50,14 +50,14 @@ def test_the_same_vote_sent_many_times_at_once_counts_once(app: Flask, meeting) 
             from teamwork.auth.models import User
 
             user = db.session.get(User, user_id)
-            return services.cast_vote(
+            return voting.cast_vote(
                 user, round_id, choice="up", reason="", request_id=f"req-{user_id}"
             )
 
         return call
 
     results = run_together(app, [vote(u) for u in user_ids for _ in range(3)])
-    assert all(isinstance(r, services.CastResult) for r in results), results
+    assert all(isinstance(r, voting.CastResult) for r in results), results
     assert db.session.scalar(sa.select(sa.func.count(Vote.id))) == len(user_ids)
     assert db.session.scalar(sa.select(sa.func.count(VoteEvent.id))) == len(user_ids)
     assert sum(not r.replayed for r in results) == len(user_ids)
@@ -72,7 +72,7 @@ def test_votes_racing_the_close_are_either_counted_or_refused(app: Flask, meetin
         def call() -> Any:
             from teamwork.auth.models import User
 
-            return services.cast_vote(
+            return voting.cast_vote(
                 db.session.get(User, user_id),
                 round_id,
                 choice="up",
@@ -92,7 +92,7 @@ def test_votes_racing_the_close_are_either_counted_or_refused(app: Flask, meetin
     results = run_together(app, [vote(u) for u in voters] + [close])
     close_result = results[-1]
     assert isinstance(close_result, tuple), close_result
-    accepted = [r for r in results[:-1] if isinstance(r, services.CastResult)]
+    accepted = [r for r in results[:-1] if isinstance(r, voting.CastResult)]
     refused = [r for r in results[:-1] if isinstance(r, DomainError)]
     assert len(accepted) + len(refused) == len(voters)
     assert all(r.code == "round_closed" for r in refused)

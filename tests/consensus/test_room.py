@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from teamwork.consensus import services
+from teamwork.consensus import services, voting
 
 
 def room_url(m) -> str:
@@ -14,7 +14,7 @@ def room_url(m) -> str:
 
 def vote(m, membership, choice: str = "up") -> None:
     round_ = services.latest_round(m.proposal.id)
-    services.cast_vote(
+    voting.cast_vote(
         membership.user,
         round_.id,
         choice=choice,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from teamwork.consensus import services
+from teamwork.consensus import services, voting
 from teamwork.consensus.models import Concern, Decision, Proposal, ProposalStatus, Round, Vote
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
@@ -16,7 +16,7 @@ def vote_all(m, round_id: int, choices: dict[int, str], tag: str = "v") -> None:
     voters = {v.id: v for v in m.voters}
     for member_id, choice in choices.items():
         reason = "A concern" if choice != "up" else ""
-        services.cast_vote(
+        voting.cast_vote(
             voters[member_id].user,
             round_id,
             choice=choice,
@@ -193,7 +193,7 @@ def test_moderator_cannot_enter_a_vote_for_a_deactivated_member(meeting) -> None
     m.members[0].user.deactivated_at = utcnow()
     db.session.commit()
     with pytest.raises(InvalidInput):
-        services.cast_vote(
+        voting.cast_vote(
             m.moderator.user,
             round_.id,
             choice="up",
@@ -204,12 +204,12 @@ def test_moderator_cannot_enter_a_vote_for_a_deactivated_member(meeting) -> None
 
 
 def test_designee_votes_need_the_norms_to_allow_them(meeting) -> None:
-    from teamwork.charter.norms import OperatingNorms
+    from teamwork.norms.models import OperatingNorms
 
     m = meeting()
     round_ = services.open_round(m.moderator.user, m.proposal.id)
     with pytest.raises(Forbidden):
-        services.cast_vote(
+        voting.cast_vote(
             m.moderator.user,
             round_.id,
             choice="up",
@@ -230,7 +230,7 @@ def test_designee_votes_need_the_norms_to_allow_them(meeting) -> None:
         )
     )
     db.session.commit()
-    result = services.cast_vote(
+    result = voting.cast_vote(
         m.moderator.user,
         round_.id,
         choice="up",
@@ -247,6 +247,6 @@ def test_a_designee_vote_must_name_the_member(meeting) -> None:
     m = meeting()
     round_ = services.open_round(m.moderator.user, m.proposal.id)
     with pytest.raises(InvalidInput):
-        services.cast_vote(
+        voting.cast_vote(
             m.moderator.user, round_.id, choice="up", reason="", request_id="d", designee=True
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from teamwork.consensus import services
+from teamwork.consensus import services, voting
 from teamwork.consensus.models import Proposal, ProposalStatus, ProposalVersion
 from teamwork.extensions import db
 
@@ -12,7 +12,7 @@ from teamwork.extensions import db
 def decide(m) -> None:
     round_ = services.open_round(m.moderator.user, m.proposal.id)
     for voter in m.voters:
-        services.cast_vote(voter.user, round_.id, choice="up", reason="", request_id=f"x{voter.id}")
+        voting.cast_vote(voter.user, round_.id, choice="up", reason="", request_id=f"x{voter.id}")
     services.close_round(m.moderator.user, round_.id)
 
 

@@ -1,17 +1,17 @@
-"""Writing a group of checked votes in one transaction (consensus.services._write_group):
+"""Writing a group of checked votes in one transaction (consensus.voting._write_group):
 what the group commit hands it when several members vote at the same moment."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from teamwork.consensus import services
+from teamwork.consensus import services, voting
 from teamwork.consensus.models import Vote, VoteEvent
 from teamwork.extensions import db
 
 
 def checked(member, round_id: int, choice: str, request_id: str, reason: str = ""):
-    ballot = services._check_ballot(  # noqa: SLF001 - the group writer's input
+    ballot = voting._check_ballot(  # noqa: SLF001 - the group writer's input
         member.user,
         round_id,
         choice=choice,
@@ -39,7 +39,7 @@ def test_a_group_is_one_version_and_one_update_naming_every_voter(meeting) -> No
         checked(voters[2], round_id, "down", "g2", reason=reason),
     ]
 
-    results = services._write_group(ballots)  # noqa: SLF001
+    results = voting._write_group(ballots)  # noqa: SLF001
 
     assert [r.membership_id for r in results] == [v.id for v in voters]
     assert len({r.version for r in results}) == 1  # one lock, one version for the group
@@ -62,7 +62,7 @@ def test_a_member_changing_their_mind_within_a_group_keeps_the_last_vote_and_bot
     first = checked(member, round_id, "down", "c1", reason="Too vague")
     second = checked(member, round_id, "up", "c2")
 
-    results = services._write_group([first, second])  # noqa: SLF001
+    results = voting._write_group([first, second])  # noqa: SLF001
 
     assert [r.choice.value for r in results] == ["down", "up"]
     vote = db.session.scalar(sa.select(Vote).where(Vote.round_id == round_id))
@@ -76,13 +76,13 @@ def test_a_retried_request_in_a_group_gets_its_first_result_and_the_others_are_w
 ) -> None:
     m = meeting(members=3)
     round_id = services.open_round(m.moderator.user, m.proposal.id).id
-    earlier = services.cast_vote(
+    earlier = voting.cast_vote(
         m.members[0].user, round_id, choice="up", reason="", request_id="first-try"
     )
     retry = checked(m.members[0], round_id, "up", "first-try")
     fresh = checked(m.members[1], round_id, "sideways", "new-one")
 
-    results = services._write_group([retry, fresh])  # noqa: SLF001
+    results = voting._write_group([retry, fresh])  # noqa: SLF001
 
     assert (
         results[0].replayed is True
@@ -103,7 +103,7 @@ def test_votes_for_a_round_closed_meanwhile_are_refused_and_nothing_of_them_is_s
     ballot = checked(m.members[0], round_id, "up", "late")
     services.close_round(m.moderator.user, round_id)
 
-    [outcome] = services._write_group([ballot])  # noqa: SLF001
+    [outcome] = voting._write_group([ballot])  # noqa: SLF001
 
     assert isinstance(outcome, services.RoundClosed)
     assert stored() == 0

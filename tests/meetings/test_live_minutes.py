@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from teamwork.consensus import services as consensus
+from teamwork.consensus import voting
 from teamwork.extensions import db
 from teamwork.meetings.models import (
     ActionItem,
@@ -108,7 +109,7 @@ def test_a_closed_rounds_tally_and_the_decision_appear_in_the_minutes_live(
     round_ = consensus.open_round(lm.moderator.user, lm.proposal.id)
     choices = ["up", "up", "up", "up", "sideways"]
     for n, (voter, choice) in enumerate(zip(lm.voters, choices, strict=False)):
-        consensus.cast_vote(voter.user, round_.id, choice=choice, reason="", request_id=f"v{n}")
+        voting.cast_vote(voter.user, round_.id, choice=choice, reason="", request_id=f"v{n}")
     consensus.close_round(lm.moderator.user, round_.id)
 
     entries = db.session.scalars(sa.select(MinutesEntry).order_by(MinutesEntry.id)).all()
@@ -130,7 +131,7 @@ def test_a_round_without_consensus_is_minuted_on_the_latest_meeting_deciding_it(
 ) -> None:
     lm = live_meeting()  # scheduled, not started: the most recent meeting linking the proposal
     round_ = consensus.open_round(lm.moderator.user, lm.proposal.id)
-    consensus.cast_vote(lm.lead.user, round_.id, choice="up", reason="", request_id="a")
+    voting.cast_vote(lm.lead.user, round_.id, choice="up", reason="", request_id="a")
     consensus.close_round(lm.moderator.user, round_.id)
     [entry] = db.session.scalars(sa.select(MinutesEntry)).all()
     assert entry.meeting_id == lm.meeting.id

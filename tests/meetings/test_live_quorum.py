@@ -3,13 +3,15 @@ vote in a round are the voting members who attend (designees only when the norms
 
 from __future__ import annotations
 
-from teamwork.charter.norms import MeetingCadence, OperatingNorms
 from teamwork.consensus import services as consensus
+from teamwork.consensus import voting
+from teamwork.consensus.live import live_state
 from teamwork.consensus.models import Round
 from teamwork.consensus.rules import Outcome
 from teamwork.extensions import db
 from teamwork.meetings.live import services as live
 from teamwork.meetings.models import Attendance, AttendanceStatus, Meeting, MeetingStatus
+from teamwork.norms.models import MeetingCadence, OperatingNorms
 
 
 def record(meeting: Meeting, statuses: dict) -> None:
@@ -28,7 +30,7 @@ def record(meeting: Meeting, statuses: dict) -> None:
 def vote_and_close(lm, voters) -> Round:
     round_ = consensus.open_round(lm.moderator.user, lm.proposal.id)
     for n, voter in enumerate(voters):
-        consensus.cast_vote(voter.user, round_.id, choice="up", reason="", request_id=f"q{n}")
+        voting.cast_vote(voter.user, round_.id, choice="up", reason="", request_id=f"q{n}")
     closed = consensus.close_round(lm.moderator.user, round_.id)
     db.session.expire_all()
     return db.session.get(Round, closed.id)
@@ -94,7 +96,7 @@ def test_the_live_tally_shows_quorum_from_attendance(live_meeting) -> None:
     attending_three_of_six(lm)
     live.start_meeting(lm.moderator.user, lm.meeting.id)
     consensus.open_round(lm.moderator.user, lm.proposal.id)
-    state = consensus.live_state(lm.proposal)
+    state = live_state(lm.proposal)
     assert state["round"]["eligible"] == 3
     assert state["round"]["quorum_needed"] == 2
 

@@ -13,7 +13,6 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from teamwork.charter.norms import NormsInput, save_norms
 from teamwork.consensus import services as consensus
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
@@ -22,6 +21,7 @@ from teamwork.meetings import services
 from teamwork.meetings.minutes import services as minutes_services
 from teamwork.meetings.models import AgendaItem, ItemKind, ItemStatus, Meeting, MeetingStatus
 from teamwork.meetings.services import ItemInput, MeetingInput
+from teamwork.norms.services import NormsInput, save_norms
 from teamwork.teams.models import Membership
 from teamwork.teams.rules import Role
 from teamwork.teams.services import today

@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from teamwork.charter.norms import NormsInput, save_norms
 from teamwork.consensus import services as consensus
+from teamwork.consensus import voting
 from teamwork.consensus.models import Decision, Proposal, ProposalStatus
 from teamwork.errors import Conflict, Forbidden, InvalidInput
 from teamwork.extensions import db
@@ -33,6 +33,7 @@ from teamwork.meetings.models import (
     MinutesAmendment,
     MinutesStatus,
 )
+from teamwork.norms.services import NormsInput, save_norms
 from teamwork.teams.rules import Role
 from teamwork.teams.services import today
 from tests.meetings.test_meetings import Team, end, item, schedule
@@ -65,7 +66,7 @@ def decide(t: Team, proposal: Proposal) -> None:
     """A real round: the moderator opens it, every voter votes up, the moderator closes it."""
     round_ = consensus.open_round(t.moderator.user, proposal.id)
     for n, voter in enumerate(voters(t)):
-        consensus.cast_vote(voter.user, round_.id, choice="up", reason="", request_id=f"v{n}")
+        voting.cast_vote(voter.user, round_.id, choice="up", reason="", request_id=f"v{n}")
     consensus.close_round(t.moderator.user, round_.id)
 
 

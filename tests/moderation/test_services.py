@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from teamwork.consensus import services as consensus
+from teamwork.consensus import voting
 from teamwork.consensus.models import Proposal, ProposalStatus
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
@@ -138,11 +139,11 @@ def decide(proposal_id: int, moderator: Membership, voters: list[Membership], do
     round_ = consensus.open_round(moderator.user, proposal_id)
     for n, voter in enumerate(voters):
         if voter is down:
-            consensus.cast_vote(
+            voting.cast_vote(
                 voter.user, round_.id, choice="down", reason="Not now.", request_id=f"v{n}"
             )
         else:
-            consensus.cast_vote(voter.user, round_.id, choice="up", reason="", request_id=f"v{n}")
+            voting.cast_vote(voter.user, round_.id, choice="up", reason="", request_id=f"v{n}")
     consensus.close_round(moderator.user, round_.id)
 
 

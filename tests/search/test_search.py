@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from teamwork.consensus import services as consensus
+from teamwork.consensus import voting
 from teamwork.errors import NotFound
 from teamwork.extensions import db
 from teamwork.meetings.models import AgendaItem, Meeting, Minutes, MinutesAmendment
@@ -103,7 +104,7 @@ def test_decisions_and_proposals_are_found(teams, signed_in) -> None:
     )
     round_ = consensus.open_round(lead.user, decided.id)
     for voter in (lead, member):
-        consensus.cast_vote(voter.user, round_.id, choice="up", reason="", request_id="r")
+        voting.cast_vote(voter.user, round_.id, choice="up", reason="", request_id="r")
     consensus.close_round(lead.user, round_.id)
     decision_id = db.session.scalar(sa.text("select id from decisions"))
 
@@ -353,7 +354,7 @@ def test_votes_do_not_rewrite_the_index(teams) -> None:
     indexed_at = db.session.scalar(sa.select(SearchEntry.indexed_at))
 
     round_ = consensus.open_round(lead.user, proposal.id)
-    consensus.cast_vote(member.user, round_.id, choice="up", reason="", request_id="r")
+    voting.cast_vote(member.user, round_.id, choice="up", reason="", request_id="r")
 
     assert db.session.scalar(sa.select(SearchEntry.indexed_at)) == indexed_at
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from teamwork.charter import services as charter
 from teamwork.charter.models import StatementKind, StatementVersion
 from teamwork.consensus import services as consensus
+from teamwork.consensus import voting
 from teamwork.extensions import db
 from teamwork.teams.rules import Role, TeamLevel
 
@@ -31,7 +32,7 @@ def test_parent_members_read_a_subteams_charter_and_decisions(
     charter.draft_statement(core_lead.user, core.id, kind=StatementKind.MISSION, text="Core work.")
     proposal = consensus.create_proposal(core_lead.user, core.id, title="Decide", text="Agreed.")
     round_ = consensus.open_round(core_lead.user, proposal.id)
-    consensus.cast_vote(core_lead.user, round_.id, choice="up", reason="", request_id="r")
+    voting.cast_vote(core_lead.user, round_.id, choice="up", reason="", request_id="r")
     consensus.close_round(core_lead.user, round_.id)
 
     grandparent = signed_in(state_lead.user)  # two levels up

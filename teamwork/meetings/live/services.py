@@ -292,7 +292,7 @@ def counts_for_quorum(status: AttendanceStatus, designees_vote: bool) -> bool:
 
 
 # The meeting a team is holding now. Built once: the vote path asks it with every vote
-# (see consensus.services).
+# (see consensus.voting).
 _MEETING_IN_PROGRESS = (
     sa.select(Meeting.id)
     .where(Meeting.team_id == sa.bindparam("team_id"), Meeting.status == MeetingStatus.IN_PROGRESS)
@@ -422,7 +422,7 @@ def _iso(value: datetime | None) -> str | None:
 def _proposal_state(item: AgendaItem) -> dict[str, Any] | None:
     if item.proposal_id is None:
         return None
-    from teamwork.consensus.services import live_state
+    from teamwork.consensus.live import live_state
 
     proposal = db.session.get(Proposal, item.proposal_id)
     if proposal is None or proposal.team_id != item.meeting.team_id:

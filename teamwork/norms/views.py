@@ -1,7 +1,11 @@
 """Pages for the operating norms, the stakeholder incentives and the team's composition.
 
 Every page is under /teams/<id>/charter and needs a signed-in member of the team: anyone else
-gets 404 from `team_access`. Views parse, call a service in teamwork.charter.norms and render.
+gets 404 from `team_access`. Views parse, call a service in `norms.services` and render. The
+blueprint is "norms" and its URLs stay under /charter: the pages are part of the team's charter.
+
+Imports: `norms.services`, `norms.forms`, `norms.rules`, `consensus` (the decision rule shown
+beside the norms), `teams.services.team_access`; nothing from charter.
 """
 
 from __future__ import annotations
@@ -10,18 +14,20 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from teamwork.charter import norms
-from teamwork.charter.norms_forms import (
+from teamwork.consensus.rules import describe_rule
+from teamwork.consensus.services import decision_rule
+from teamwork.errors import Conflict, InvalidInput
+from teamwork.forms import apply_error
+from teamwork.norms import rules
+from teamwork.norms import services as norms
+from teamwork.norms.forms import (
     IncentiveForm,
     NormsForm,
     base_number,
     fill_norms_form,
     norms_input,
 )
-from teamwork.charter.services import describe_rule
-from teamwork.consensus.services import decision_rule
-from teamwork.errors import Conflict, InvalidInput
-from teamwork.forms import apply_error
+from teamwork.norms.models import NORMS_FIELDS
 from teamwork.teams.rules import Action
 from teamwork.teams.services import team_access
 
@@ -43,11 +49,11 @@ def require_sign_in() -> None:
 def show(team_id: int) -> Page:
     access = team_access(current_user, team_id)
     return render_template(
-        "charter/norms.html",
+        "norms/norms.html",
         access=access,
         team=access.team,
         norms=norms.current_norms(access),
-        fields=norms.NORMS_FIELDS,
+        fields=NORMS_FIELDS,
         rule_text=describe_rule(decision_rule(access.team)),
     )
 
@@ -80,7 +86,7 @@ def edit(team_id: int) -> Page:
     else:
         status = 422
     return render_template(
-        "charter/norms_edit.html", access=access, team=access.team, form=form
+        "norms/norms_edit.html", access=access, team=access.team, form=form
     ), status
 
 
@@ -88,11 +94,11 @@ def edit(team_id: int) -> Page:
 def history(team_id: int) -> Page:
     access = team_access(current_user, team_id)
     return render_template(
-        "charter/norms_history.html",
+        "norms/norms_history.html",
         access=access,
         team=access.team,
         history=norms.norms_history(access),
-        fields=norms.NORMS_FIELDS,
+        fields=NORMS_FIELDS,
     )
 
 
@@ -103,11 +109,11 @@ def history(team_id: int) -> Page:
 def incentives(team_id: int) -> Page:
     access = team_access(current_user, team_id)
     return render_template(
-        "charter/incentives.html",
+        "norms/incentives.html",
         access=access,
         team=access.team,
         overview=norms.team_incentives(access),
-        notice_days=norms.REVIEW_NOTICE_DAYS,
+        notice_days=rules.REVIEW_NOTICE_DAYS,
     )
 
 
@@ -150,15 +156,15 @@ def incentive(team_id: int) -> Page:
         if current is not None:
             form.brings.data = current.brings
             form.hopes_to_gain.data = current.hopes_to_gain
-            if detail.view.status is not norms.ReviewStatus.OVERDUE:
+            if detail.view.status is not rules.ReviewStatus.OVERDUE:
                 form.review_date.data = current.review_date
     return render_template(
-        "charter/incentives_agency.html",
+        "norms/incentives_agency.html",
         access=access,
         team=access.team,
         detail=detail,
         form=form,
-        notice_days=norms.REVIEW_NOTICE_DAYS,
+        notice_days=rules.REVIEW_NOTICE_DAYS,
     ), status
 
 
@@ -173,9 +179,9 @@ def composition(team_id: int) -> Page:
     asked = request.args.getlist("juvenile")
     juvenile = "1" in asked if asked else access.team.juvenile_focus
     return render_template(
-        "charter/composition.html",
+        "norms/composition.html",
         access=access,
         team=access.team,
         view=norms.team_composition(access, juvenile=juvenile),
-        not_a_discipline=norms.composition_rules.NOT_A_DISCIPLINE,
+        not_a_discipline=rules.NOT_A_DISCIPLINE,
     )

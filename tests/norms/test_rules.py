@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from teamwork.charter import composition as rules
-from teamwork.charter.composition import composition
+from teamwork.norms import rules
+from teamwork.norms.rules import composition
 from teamwork.teams.rules import Discipline
 from tests.test_architecture import imported_modules
 

@@ -3,6 +3,8 @@
 Called by the demo seed after the team and its charter exist:
 `seed_norms_and_incentives(teams[COUNTY], users)`. Goes through the same services as the pages,
 acting as the team's lead.
+
+Imports: `norms.services`, auth and teams.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 from teamwork.auth.models import User
-from teamwork.charter.norms import NormsInput, save_incentive, save_norms, team_agencies
+from teamwork.norms.services import NormsInput, save_incentive, save_norms, team_agencies
 from teamwork.teams.models import Team
 from teamwork.teams.services import today
 

@@ -1,7 +1,8 @@
-"""Which of the brief's recommended disciplines a team has at its table, and which it lacks.
+"""The norms' pure rules: which of the brief's recommended disciplines a team has at its table
+(and which it lacks), and when an incentive review is due and its leads are reminded of it.
 
-Pure module: standard library only, like every `rules.py` (a test checks this file too). It
-speaks in discipline *values* as plain strings ("probation_parole", ...), the values of
+Pure module: standard library only, like every `rules.py` (tests/test_architecture.py checks
+it). It speaks in discipline *values* as plain strings ("probation_parole", ...), the values of
 `teamwork.teams.rules.Discipline`, so it needs nothing from the rest of the application; callers
 turn them back into `Discipline` for labels.
 
@@ -15,7 +16,12 @@ schools and social services. Legislators are not a discipline in Teamwork, so th
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, timedelta
+from enum import StrEnum
 from typing import NamedTuple
+
+# A reminder goes out when a review is this close, and again once it is overdue.
+REVIEW_NOTICE_DAYS = 14
 
 # In the brief's order.
 RECOMMENDED: tuple[str, ...] = (
@@ -69,3 +75,49 @@ def composition(present: Iterable[str], juvenile: bool) -> Composition:
         (have if filling else missing).append(discipline)
         used.update(filling)
     return Composition(tuple(have), tuple(missing), tuple(sorted(present - used)))
+
+
+# --- Incentive reviews -------------------------------------------------------------------
+
+
+class ReviewStatus(StrEnum):
+    MISSING = "missing"
+    OVERDUE = "overdue"
+    DUE = "due"
+    SCHEDULED = "scheduled"
+
+    @property
+    def label(self) -> str:
+        return {
+            "missing": "Not recorded yet",
+            "overdue": "Review overdue",
+            "due": "Review due soon",
+            "scheduled": "Review scheduled",
+        }[self.value]
+
+    @property
+    def needs_attention(self) -> bool:
+        return self in {ReviewStatus.OVERDUE, ReviewStatus.DUE}
+
+
+def review_status(review_date: date | None, day: date) -> ReviewStatus:
+    if review_date is None:
+        return ReviewStatus.MISSING
+    if review_date < day:
+        return ReviewStatus.OVERDUE
+    if review_date <= day + timedelta(days=REVIEW_NOTICE_DAYS):
+        return ReviewStatus.DUE
+    return ReviewStatus.SCHEDULED
+
+
+def reminder_due(review_date: date, last_reminded_on: date | None, day: date) -> bool:
+    """Whether the leads should be reminded of a review today: once when it comes within
+    REVIEW_NOTICE_DAYS, and once more when it is overdue (not every day the job runs)."""
+    status = review_status(review_date, day)
+    if not status.needs_attention:
+        return False
+    if status is ReviewStatus.OVERDUE:
+        stage_start = review_date + timedelta(days=1)
+    else:
+        stage_start = review_date - timedelta(days=REVIEW_NOTICE_DAYS)
+    return last_reminded_on is None or last_reminded_on < stage_start

@@ -14,18 +14,14 @@ import sqlalchemy as sa
 from flask import Flask, render_template_string
 
 from teamwork.auth.models import User
-from teamwork.charter import norms
-from teamwork.charter.norms import (
-    Incentive,
-    IncentiveChange,
-    NormsInput,
-    NormsVersion,
-    OperatingNorms,
-    ReviewStatus,
-)
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
 from teamwork.mail import message_sent
+from teamwork.norms import reminders, rules
+from teamwork.norms import services as norms
+from teamwork.norms.models import Incentive, IncentiveChange, NormsVersion, OperatingNorms
+from teamwork.norms.rules import ReviewStatus
+from teamwork.norms.services import NormsInput
 from teamwork.teams.rules import Discipline, Role
 from teamwork.teams.services import team_access, team_roster, today
 from tests.pages import page, text
@@ -481,8 +477,8 @@ def test_due_reviews_are_those_within_two_weeks_or_overdue_for_agencies_still_on
     for membership in (m.lead, m.moderator, m.observer):  # the probation agency leaves
         membership.removed_at = membership.joined_at
     db.session.commit()
-    assert [i.id for i in norms.due_incentive_reviews(today())] == [late.id, soon.id]
-    assert gone.id not in [i.id for i in norms.due_incentive_reviews(today() + timedelta(30))]
+    assert [i.id for i in reminders.due_incentive_reviews(today())] == [late.id, soon.id]
+    assert gone.id not in [i.id for i in reminders.due_incentive_reviews(today() + timedelta(30))]
 
 
 def test_reminders_email_the_teams_leads_once_when_due_and_once_when_overdue(
@@ -493,7 +489,7 @@ def test_reminders_email_the_teams_leads_once_when_due_and_once_when_overdue(
     incentive = record(m.lead.user, m.team.id, "Agency 0", days=10)
     record(m.lead.user, m.team.id, "Agency 1", days=40)
 
-    sent = norms.send_incentive_reminders(today())
+    sent = reminders.send_incentive_reminders(today())
     assert [s.team.id for s in sent] == [m.team.id]
     assert sorted(message["To"] for message in outbox) == sorted(
         [m.lead.user.email, second_lead.user.email]
@@ -503,30 +499,30 @@ def test_reminders_email_the_teams_leads_once_when_due_and_once_when_overdue(
     assert f"/teams/{m.team.id}/charter/incentives" in body
     assert db.session.get(Incentive, incentive.id).last_reminded_on == today()
 
-    assert norms.send_incentive_reminders(today() + timedelta(days=1)) == []  # not daily
+    assert reminders.send_incentive_reminders(today() + timedelta(days=1)) == []  # not daily
     assert len(outbox) == 2
-    norms.send_incentive_reminders(today() + timedelta(days=11))  # now overdue: once more
+    reminders.send_incentive_reminders(today() + timedelta(days=11))  # now overdue: once more
     assert len(outbox) == 4 and "overdue since" in outbox[-1].get_content()
-    assert norms.send_incentive_reminders(today() + timedelta(days=12)) == []
+    assert reminders.send_incentive_reminders(today() + timedelta(days=12)) == []
 
 
 def test_a_new_review_date_starts_a_new_round_of_reminders(meeting, outbox) -> None:
     m = meeting()
     record(m.lead.user, m.team.id, "Agency 0", days=3)
-    norms.send_incentive_reminders(today())
+    reminders.send_incentive_reminders(today())
     incentive = record(m.lead.user, m.team.id, "Agency 0", days=5)
     assert incentive.last_reminded_on is None
-    norms.send_incentive_reminders(today())
+    reminders.send_incentive_reminders(today())
     assert len(outbox) == 2
 
 
 def test_reminder_due_rule() -> None:
     day = today()
     review = day + timedelta(days=10)
-    assert norms.reminder_due(review, None, day)
-    assert not norms.reminder_due(review, day, day + timedelta(days=1))
-    assert not norms.reminder_due(day + timedelta(days=15), None, day)
-    assert norms.reminder_due(review, day, review + timedelta(days=1))
+    assert rules.reminder_due(review, None, day)
+    assert not rules.reminder_due(review, day, day + timedelta(days=1))
+    assert not rules.reminder_due(day + timedelta(days=15), None, day)
+    assert rules.reminder_due(review, day, review + timedelta(days=1))
 
 
 # --- Composition page --------------------------------------------------------------------
@@ -587,8 +583,8 @@ def test_leadership_partial_names_the_champion_staff_and_moderator(
 
 
 def test_demo_has_norms_and_incentives_for_every_county_agency(app: Flask) -> None:
-    from teamwork.charter.norms_demo import INCENTIVES
     from teamwork.demo import COUNTY, seed_demo
+    from teamwork.norms.demo import INCENTIVES
     from teamwork.teams.models import Team
 
     seed_demo("demo passphrase for tests")  # seeds the norms and incentives too

@@ -1,190 +1,57 @@
-"""Operating norms and stakeholder incentives: the models and their operations.
+"""The operations on operating norms and stakeholder incentives, and the composition page's view.
 
-Operating norms are how the team works together: how often, when and where it meets, whether
-designees may attend and vote, what members expect of one another and how discussions give every
-member an equal opportunity for input. Leads edit them; every save is a new version
-(`OperatingNorms`, also exported as `NormsVersion`), and the team's norms are its latest version.
+Leads edit the norms; every save is a new version, and the team's norms are its latest version.
+Leads record any agency's incentives and a voting member their own agency's, with a date to
+review them, so leads can check that each agency's needs are being met (the brief:
+collaborations rely on "mutual beneficial and well-defined relationships"). The team's
+composition is compared with the brief's recommended disciplines by the pure `norms.rules`.
 
-Stakeholder incentives record, for each agency on the team, what it brings and what it hopes to
-gain, with a date to review them, so leads can check that each agency's needs are being met
-(the brief: collaborations rely on "mutual beneficial and well-defined relationships"). Every
-change is kept as an `IncentiveChange`, with who and when.
+The norms answer two questions of lower or higher layers: consensus asks, through its
+`designee_votes_allowed` signal, whether a designee may vote; the charter asks
+`members_may_draft`. Review reminders are in `norms.reminders`.
 
-The team's composition, compared with the brief's recommended disciplines, is read here too;
-the comparison itself is the pure `teamwork.charter.composition`.
-
-Imports: models and services of auth, teams and charter, `teamwork.mail`; nothing imports views.
+Imports: `norms.models`, `norms.rules`, auth, teams, `consensus.signals`, the database layer
+and `teamwork.errors`. Nothing from charter, agreements or meetings (they sit above the norms).
 """
 
 from __future__ import annotations
 
-import logging
-import smtplib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from enum import StrEnum
+from datetime import date, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from teamwork.auth.models import User
-from teamwork.charter import composition as composition_rules
 from teamwork.consensus.signals import designee_votes_allowed
-from teamwork.database import UTCDateTime, enum_column, utcnow
+from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
-from teamwork.mail import send_email
-from teamwork.teams.models import Membership, Team
+from teamwork.norms import rules
+from teamwork.norms.models import (
+    EXPECTATION_MAX,
+    EXPECTATIONS_MAX,
+    LINE_MAX,
+    LINK_MAX,
+    NORMS_FIELDS,
+    PLACE_MAX,
+    TEXT_MAX,
+    Incentive,
+    IncentiveChange,
+    MeetingCadence,
+    OperatingNorms,
+)
+from teamwork.norms.rules import ReviewStatus, review_status
+from teamwork.teams.models import Membership
 from teamwork.teams.rules import Action, Discipline, Role
-from teamwork.teams.services import AGENCY_MAX, TeamAccess, team_access, team_roster, today
+from teamwork.teams.services import TeamAccess, team_access, team_roster, today
 
-log = logging.getLogger(__name__)
-
-LINE_MAX = 200
-PLACE_MAX = 300
-LINK_MAX = 500
-TEXT_MAX = 5000
-EXPECTATION_MAX = 500
-EXPECTATIONS_MAX = 30
-# A reminder goes out when a review is this close, and again once it is overdue.
-REVIEW_NOTICE_DAYS = 14
 # Further ahead than this is almost certainly a typing mistake (and would never remind anyone).
 REVIEW_HORIZON_DAYS = 3 * 365
-
-
-# --- Models ------------------------------------------------------------------------------
-
-
-class MeetingCadence(StrEnum):
-    WEEKLY = "weekly"
-    MONTHLY = "monthly"
-    QUARTERLY = "quarterly"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return {
-            "weekly": "Weekly",
-            "monthly": "Monthly",
-            "quarterly": "Quarterly",
-            "other": "Other",
-        }[self.value]
-
-
-class OperatingNorms(db.Model):
-    """One version of a team's operating norms. Rows are never changed: a save adds the next
-    number, and the team's norms in force are its highest-numbered version."""
-
-    __tablename__ = "charter_norms_versions"
-    __table_args__ = (sa.UniqueConstraint("team_id", "number"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[int] = mapped_column(sa.ForeignKey("teams.id", ondelete="CASCADE"))
-    number: Mapped[int]
-    cadence: Mapped[MeetingCadence] = mapped_column(enum_column(MeetingCadence))
-    cadence_note: Mapped[str] = mapped_column(sa.String(LINE_MAX), default="")
-    meeting_day: Mapped[str] = mapped_column(sa.String(LINE_MAX), default="")
-    meeting_time: Mapped[time | None] = mapped_column(sa.Time())
-    meeting_place: Mapped[str] = mapped_column(sa.String(PLACE_MAX), default="")
-    video_link: Mapped[str] = mapped_column(sa.String(LINK_MAX), default="")
-    designees_may_attend: Mapped[bool] = mapped_column(default=False)
-    designees_may_vote: Mapped[bool] = mapped_column(default=False)
-    # Whether any voting member (not only leads) may start charter drafts.
-    members_may_draft: Mapped[bool] = mapped_column(default=False)
-    expectations: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
-    discussion: Mapped[str] = mapped_column(sa.Text, default="")
-    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    author: Mapped[User | None] = relationship()
-
-    def content(self) -> dict[str, Any]:
-        """What the norms say (without who, when or the number), to compare two versions."""
-        return {name: getattr(self, name) for name in NORMS_FIELDS}
-
-    def __repr__(self) -> str:
-        return f"<OperatingNorms team={self.team_id} #{self.number}>"
-
-
-# The name teamwork.models imports as well: there is no separate "current norms" row.
-NormsVersion = OperatingNorms
-
-# The norms' fields in reading order, with the names the pages use for them.
-NORMS_FIELDS: dict[str, str] = {
-    "cadence": "How often the team meets",
-    "cadence_note": "Cadence details",
-    "meeting_day": "Usual day",
-    "meeting_time": "Usual time",
-    "meeting_place": "Place",
-    "video_link": "Video link",
-    "designees_may_attend": "Designees may attend",
-    "designees_may_vote": "Designees may vote",
-    "members_may_draft": "Any member may start charter drafts",
-    "expectations": "Expectations of one another",
-    "discussion": "How discussions are managed",
-}
-
-
-class Incentive(db.Model):
-    """What one agency brings to the team and hopes to gain from it (current state); every
-    change is also kept as an IncentiveChange."""
-
-    __tablename__ = "charter_incentives"
-    __table_args__ = (sa.UniqueConstraint("team_id", "agency"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[int] = mapped_column(sa.ForeignKey("teams.id", ondelete="CASCADE"))
-    # The agency as memberships spell it (teams.services cleans both the same way).
-    agency: Mapped[str] = mapped_column(sa.String(AGENCY_MAX))
-    brings: Mapped[str] = mapped_column(sa.Text)
-    hopes_to_gain: Mapped[str] = mapped_column(sa.Text)
-    review_date: Mapped[date] = mapped_column(sa.Date, index=True)
-    updated_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL")
-    )
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # When the leads were last reminded of this review (see reminder_due); reset by a new date.
-    last_reminded_on: Mapped[date | None] = mapped_column(sa.Date)
-
-    team: Mapped[Team] = relationship()
-    updated_by: Mapped[User | None] = relationship()
-    changes: Mapped[list[IncentiveChange]] = relationship(
-        back_populates="incentive", order_by="IncentiveChange.number"
-    )
-
-    def __repr__(self) -> str:
-        return f"<Incentive team={self.team_id} {self.agency!r}>"
-
-
-class IncentiveChange(db.Model):
-    """An agency's incentives as saved once, by whom and when (append-only)."""
-
-    __tablename__ = "charter_incentive_changes"
-    __table_args__ = (sa.UniqueConstraint("incentive_id", "number"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    incentive_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("charter_incentives.id", ondelete="CASCADE")
-    )
-    number: Mapped[int]
-    brings: Mapped[str] = mapped_column(sa.Text)
-    hopes_to_gain: Mapped[str] = mapped_column(sa.Text)
-    review_date: Mapped[date] = mapped_column(sa.Date)
-    changed_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL")
-    )
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    incentive: Mapped[Incentive] = relationship(back_populates="changes")
-    changed_by: Mapped[User | None] = relationship()
-
-    def __repr__(self) -> str:
-        return f"<IncentiveChange incentive={self.incentive_id} #{self.number}>"
 
 
 # --- Cleaning input ----------------------------------------------------------------------
@@ -391,64 +258,6 @@ def save_norms(
 
 
 # --- Stakeholder incentives --------------------------------------------------------------
-
-
-class ReviewStatus(StrEnum):
-    MISSING = "missing"
-    OVERDUE = "overdue"
-    DUE = "due"
-    SCHEDULED = "scheduled"
-
-    @property
-    def label(self) -> str:
-        return {
-            "missing": "Not recorded yet",
-            "overdue": "Review overdue",
-            "due": "Review due soon",
-            "scheduled": "Review scheduled",
-        }[self.value]
-
-    @property
-    def needs_attention(self) -> bool:
-        return self in {ReviewStatus.OVERDUE, ReviewStatus.DUE}
-
-
-def review_status(review_date: date | None, day: date) -> ReviewStatus:
-    if review_date is None:
-        return ReviewStatus.MISSING
-    if review_date < day:
-        return ReviewStatus.OVERDUE
-    if review_date <= day + timedelta(days=REVIEW_NOTICE_DAYS):
-        return ReviewStatus.DUE
-    return ReviewStatus.SCHEDULED
-
-
-def reminder_due(review_date: date, last_reminded_on: date | None, day: date) -> bool:
-    """Whether the leads should be reminded of a review today: once when it comes within
-    REVIEW_NOTICE_DAYS, and once more when it is overdue (not every day the job runs)."""
-    status = review_status(review_date, day)
-    if not status.needs_attention:
-        return False
-    if status is ReviewStatus.OVERDUE:
-        stage_start = review_date + timedelta(days=1)
-    else:
-        stage_start = review_date - timedelta(days=REVIEW_NOTICE_DAYS)
-    return last_reminded_on is None or last_reminded_on < stage_start
-
-
-def _on_team(team_id: Any, agency: Any) -> sa.Exists:
-    """SQL: some current, active member of the team represents the agency."""
-    return (
-        sa.select(Membership.id)
-        .join(User, User.id == Membership.user_id)
-        .where(
-            Membership.team_id == team_id,
-            Membership.agency == agency,
-            Membership.removed_at.is_(None),
-            User.deactivated_at.is_(None),
-        )
-        .exists()
-    )
 
 
 def _members_by_agency(team_id: int) -> dict[str, list[Membership]]:
@@ -676,116 +485,6 @@ def save_incentive(
     return incentive
 
 
-# --- Review reminders --------------------------------------------------------------------
-
-
-def due_incentive_reviews(day: date) -> list[Incentive]:
-    """Every team's incentive reviews due within REVIEW_NOTICE_DAYS of `day`, or overdue, for
-    agencies still on their team; by team, soonest first."""
-    return list(
-        db.session.scalars(
-            sa.select(Incentive)
-            .options(joinedload(Incentive.team))
-            .where(
-                Incentive.review_date <= day + timedelta(days=REVIEW_NOTICE_DAYS),
-                _on_team(Incentive.team_id, Incentive.agency),
-            )
-            .order_by(Incentive.team_id, Incentive.review_date, Incentive.agency)
-        )
-    )
-
-
-@dataclass(frozen=True)
-class IncentiveReminder:
-    team: Team
-    recipients: list[str]
-    incentives: list[Incentive]
-
-
-def _team_leads(team_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.team_id == team_id,
-                Membership.role == Role.LEAD,
-                Membership.removed_at.is_(None),
-                User.deactivated_at.is_(None),
-            )
-            .order_by(User.email)
-        )
-    )
-
-
-def _incentives_link(team_id: int) -> str:
-    """The incentives page: absolute when the app knows its address, else the path (the CLI
-    runs outside any request and TEAMWORK_BASE_URL may be unset)."""
-    from teamwork.teams.notifications import external_url
-
-    config = current_app.config
-    if has_request_context() or config["TEAMWORK_BASE_URL"] or config.get("SERVER_NAME"):
-        return external_url("norms.incentives", team_id=team_id)
-    return current_app.url_map.bind("localhost").build("norms.incentives", {"team_id": team_id})
-
-
-def _reminder_body(team: Team, incentives: list[Incentive], day: date) -> str:
-    lines = [
-        f"Stakeholder incentive reviews for {team.name} need your attention:",
-        "",
-    ]
-    for incentive in incentives:
-        days = (incentive.review_date - day).days
-        when = f"{incentive.review_date:%d %B %Y}"
-        if days < 0:
-            state = f"overdue since {when} ({-days} day{'s' if days != -1 else ''})"
-        elif days == 0:
-            state = f"due today, {when}"
-        else:
-            state = f"due on {when} (in {days} day{'s' if days != 1 else ''})"
-        lines.append(f"- {incentive.agency}: review {state}")
-    lines += [
-        "",
-        "Check with each agency that what it hoped to gain from the team is being met, then "
-        "record the review and its next date on the team's incentives page:",
-        _incentives_link(team.id),
-    ]
-    return "\n".join(lines)
-
-
-def send_incentive_reminders(day: date) -> list[IncentiveReminder]:
-    """Email each team's leads about its incentive reviews that are due (within
-    REVIEW_NOTICE_DAYS) or overdue, once per review and stage (see reminder_due). Run it daily;
-    it returns what was sent."""
-    by_team: dict[int, list[Incentive]] = {}
-    for incentive in due_incentive_reviews(day):
-        if reminder_due(incentive.review_date, incentive.last_reminded_on, day):
-            by_team.setdefault(incentive.team_id, []).append(incentive)
-    sent: list[IncentiveReminder] = []
-    for incentives in by_team.values():
-        team = incentives[0].team
-        leads = _team_leads(team.id)
-        if not leads:
-            log.warning("Team %s has incentive reviews due but no lead to remind.", team.id)
-            continue
-        subject = f"Incentive reviews due: {team.name}"
-        body = _reminder_body(team, incentives, day)
-        recipients = []
-        for lead in leads:
-            try:
-                send_email(lead.email, subject, body)
-            except (smtplib.SMTPException, OSError):
-                log.exception("Could not send the incentive reminder to %s", lead.email)
-            else:
-                recipients.append(lead.email)
-        if recipients:
-            for incentive in incentives:
-                incentive.last_reminded_on = day
-            db.session.commit()
-            sent.append(IncentiveReminder(team, recipients, incentives))
-    return sent
-
-
 # --- Composition -------------------------------------------------------------------------
 
 
@@ -816,7 +515,7 @@ def team_composition(access: TeamAccess, *, juvenile: bool) -> TeamComposition:
     by_discipline: dict[str, list[Membership]] = {}
     for membership in roster.members:
         by_discipline.setdefault(membership.discipline.value, []).append(membership)
-    result = composition_rules.composition(set(by_discipline), juvenile)
+    result = rules.composition(set(by_discipline), juvenile)
 
     def seat(discipline: str, filling: Sequence[str]) -> Seat:
         return Seat(
@@ -827,13 +526,13 @@ def team_composition(access: TeamAccess, *, juvenile: bool) -> TeamComposition:
 
     return TeamComposition(
         juvenile=juvenile,
-        present=[
-            seat(d, composition_rules.covered_by(d, by_discipline))
-            for d in result.present_recommended
-        ],
+        present=[seat(d, rules.covered_by(d, by_discipline)) for d in result.present_recommended],
         missing=[Discipline(d) for d in result.missing],
         others=[seat(d, [d]) for d in result.others],
     )
+
+
+# --- Asked by other capabilities ---------------------------------------------------------
 
 
 @designee_votes_allowed.connect

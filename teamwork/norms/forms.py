@@ -3,6 +3,8 @@
 The forms check only the shape of the input (a date is a date); the rules (a review date not in
 the past, designees voting only if they attend, ...) are the services', whose errors the views
 show beside the field they name.
+
+Imports: wtforms, Flask-WTF, `norms.models` and `norms.services` (the input types).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from teamwork.charter.norms import (
+from teamwork.norms.models import (
     EXPECTATION_MAX,
     EXPECTATIONS_MAX,
     LINE_MAX,
@@ -30,10 +32,9 @@ from teamwork.charter.norms import (
     PLACE_MAX,
     TEXT_MAX,
     MeetingCadence,
-    NormsInput,
     OperatingNorms,
-    split_lines,
 )
+from teamwork.norms.services import NormsInput, split_lines
 
 CADENCE_CHOICES = [SelectChoice(c.value, c.label) for c in MeetingCadence]
 

@@ -1,0 +1,209 @@
+"""The live state as clients receive it: snapshots (`live_state`, `personal_state`,
+`members_state`) and the round's part of them (`round_state`), and the lighter `vote_cast`
+update written under the vote's lock (`round_update`). The shapes are docs/realtime.md's.
+
+Imports: `consensus.rules`, `consensus.models`, `consensus.services` (reading proposals, rounds
+and eligible voters), auth and teams models, the database layer. It reads; it never writes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from teamwork.auth.models import User
+from teamwork.consensus import rules
+from teamwork.consensus.models import Proposal, Round, Vote
+from teamwork.consensus.rules import Ballot, Choice, DecisionRule, Outcome, RoundStatus
+from teamwork.consensus.services import (
+    current_version,
+    decision_rule,
+    eligible_count,
+    latest_round,
+    text_diff,
+    voting_members,
+)
+from teamwork.extensions import core, db
+from teamwork.teams.models import Membership
+from teamwork.teams.rules import Action
+from teamwork.teams.services import TeamAccess
+
+# Run with every vote (for `vote_cast`), so built once, like the vote path's statements.
+_COUNT_VOTES = (
+    sa.select(Vote.choice, sa.func.count())
+    .where(Vote.round_id == sa.bindparam("round_id"))
+    .group_by(Vote.choice)
+)
+
+
+def live_state(proposal: Proposal) -> dict[str, Any]:
+    """The room-wide live state of a proposal (see docs/realtime.md); no per-user data."""
+    version = current_version(proposal)
+    round_ = latest_round(proposal.id)
+    rule = decision_rule(proposal.team) if round_ is None else DecisionRule.from_dict(round_.rule)
+    changed = ""
+    if round_ is not None and round_.version_id != version.id:
+        changed = text_diff(round_.version.text, version.text)
+    elif round_ is not None and round_.number > 1:
+        previous_round = db.session.scalar(
+            sa.select(Round).where(
+                Round.proposal_id == proposal.id, Round.number == round_.number - 1
+            )
+        )
+        if previous_round is not None and previous_round.version_id != version.id:
+            changed = text_diff(previous_round.version.text, version.text)
+    return {
+        "proposal": {
+            "id": proposal.id,
+            "team_id": proposal.team_id,
+            "title": version.title,
+            "status": proposal.status.value,
+            "version_number": version.number,
+            "text": version.text,
+            "changed_since_last_round": changed,
+        },
+        "rule": rule.to_dict(),
+        "round": None if round_ is None else round_state(round_, rule),
+    }
+
+
+def _round_fields(
+    round_id: int,
+    number: int,
+    rule: DecisionRule,
+    *,
+    status: RoundStatus,
+    outcome: Outcome | None,
+    reasons: list[str],
+    eligible: int,
+    voted: int,
+    revealed: bool,
+) -> dict[str, Any]:
+    """The round's state without voters, tally and concerns (its callers add those)."""
+    return {
+        "id": round_id,
+        "number": number,
+        "status": status.value,
+        "outcome": outcome.value if outcome else None,
+        "eligible": eligible,
+        "quorum_needed": rule.quorum_needed(eligible),
+        "voted": voted,
+        "tally_visible": rules.tally_visible(
+            rule, status=status, eligible=eligible, voted=voted, revealed=revealed
+        ),
+        "tally": None,
+        "reasons": reasons,
+        "concerns": None,
+    }
+
+
+def _concern(choice: Choice, reason: str | None, name: str, rule: DecisionRule) -> dict[str, Any]:
+    return {"choice": choice.value, "reason": reason, "member": None if rule.anonymous else name}
+
+
+def _votes_with_names() -> sa.Select[Any]:
+    return (
+        sa.select(Vote.membership_id, Vote.choice, Vote.reason, User.name)
+        .join(Membership, Membership.id == Vote.membership_id)
+        .join(User, User.id == Membership.user_id)
+        .order_by(Vote.id)
+    )
+
+
+def round_state(round_: Round, rule: DecisionRule, team_id: int | None = None) -> dict[str, Any]:
+    """The round's part of the live state (snapshots and round events). It reads the votes
+    once: voters, tally and concerns all come from that one query."""
+    if round_.status is RoundStatus.OPEN:
+        eligible = eligible_count(team_id if team_id is not None else round_.proposal.team_id)
+    else:
+        eligible = int(round_.eligible_count or 0)
+    votes = db.session.execute(_votes_with_names().where(Vote.round_id == round_.id)).all()
+    state = _round_fields(
+        round_.id,
+        round_.number,
+        rule,
+        status=round_.status,
+        outcome=round_.outcome,
+        reasons=list(round_.outcome_reasons or []),
+        eligible=eligible,
+        voted=len(votes),
+        revealed=round_.revealed_at is not None,
+    )
+    state["voters"] = None if rule.anonymous else [row.membership_id for row in votes]
+    if state["tally_visible"]:
+        tally = rules.tally(Ballot(row.membership_id, row.choice) for row in votes)
+        state["tally"] = {"up": tally.up, "sideways": tally.sideways, "down": tally.down}
+        state["concerns"] = [
+            _concern(row.choice, row.reason, row.name, rule)
+            for row in votes
+            if rules.is_concern(row.choice, row.reason)
+        ]
+    return state
+
+
+def round_update(
+    round_id: int,
+    number: int,
+    rule: DecisionRule,
+    *,
+    eligible: int,
+    revealed: bool,
+    voter_ids: list[int],
+) -> dict[str, Any]:
+    """The open round's state after some votes, for `vote_cast`: counts by choice from the
+    index instead of every vote, and instead of the whole `voters` list (a number per member,
+    sent to every member with every vote) only `new_voters`, the members who just voted, which
+    clients add to the voters they know (docs/realtime.md)."""
+    counts = {choice: int(count) for choice, count in core(_COUNT_VOTES, {"round_id": round_id})}
+    state = _round_fields(
+        round_id,
+        number,
+        rule,
+        status=RoundStatus.OPEN,
+        outcome=None,
+        reasons=[],
+        eligible=eligible,
+        voted=sum(counts.values()),
+        revealed=revealed,
+    )
+    state["new_voters"] = None if rule.anonymous else voter_ids
+    if state["tally_visible"]:
+        state["tally"] = {choice.value: counts.get(choice, 0) for choice in Choice}
+        state["concerns"] = []
+    if state["tally_visible"] and (counts.get(Choice.DOWN) or counts.get(Choice.SIDEWAYS)):
+        concerns = db.session.execute(
+            _votes_with_names().where(
+                Vote.round_id == round_id, Vote.choice.in_([Choice.DOWN, Choice.SIDEWAYS])
+            )
+        )
+        state["concerns"] = [
+            _concern(row.choice, row.reason, row.name, rule)
+            for row in concerns
+            if rules.is_concern(row.choice, row.reason)
+        ]
+    return state
+
+
+def personal_state(access: TeamAccess, proposal: Proposal) -> dict[str, Any]:
+    """What only this member sees: their powers and their own vote in the latest round."""
+    round_ = latest_round(proposal.id)
+    my_vote = None
+    if round_ is not None:
+        vote = db.session.scalar(
+            sa.select(Vote).where(
+                Vote.round_id == round_.id, Vote.membership_id == access.membership.id
+            )
+        )
+        if vote is not None:
+            my_vote = {"choice": vote.choice.value, "reason": vote.reason}
+    return {
+        "membership_id": access.membership.id,
+        "can_vote": access.can(Action.VOTE),
+        "can_moderate": access.can(Action.MODERATE),
+        "my_vote": my_vote,
+    }
+
+
+def members_state(team_id: int) -> list[dict[str, Any]]:
+    return [{"id": m.id, "name": m.user.name, "agency": m.agency} for m in voting_members(team_id)]
