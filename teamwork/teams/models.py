@@ -7,16 +7,19 @@ and minutes still name them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from teamwork.audit import recorder
 from teamwork.auth.models import User
 from teamwork.database import UTCDateTime, enum_column, utcnow
 from teamwork.extensions import db
 from teamwork.moderation.rules import TermSource
+from teamwork.realtime import services as realtime
 from teamwork.teams.rules import Discipline, Role, TeamLevel
 
 
@@ -152,3 +155,64 @@ class ModeratorTerm(db.Model):
 
     def __repr__(self) -> str:
         return f"<ModeratorTerm team={self.team_id} membership={self.membership_id}>"
+
+
+# --- What the audit trail records (teamwork.audit.recorder) and whose sockets are closed ------
+
+
+def _audit_membership(session: Any, m: Membership, new: bool) -> Iterable[recorder.Row]:
+    target = ("membership", m.id)
+    if new:
+        details = {"user_id": m.user_id, "role": str(m.role), "agency": m.agency}
+        yield recorder.event_row(
+            "membership.added", team_id=m.team_id, target=target, details=details
+        )
+        return
+    if change := recorder.changed(m, "role"):
+        details = {"user_id": m.user_id, "from": str(change[0]), "to": str(change[1])}
+        yield recorder.event_row(
+            "membership.role_changed", team_id=m.team_id, target=target, details=details
+        )
+    if (change := recorder.changed(m, "removed_at")) and change[1] is not None:
+        details = {"user_id": m.user_id}
+        yield recorder.event_row(
+            "membership.removed", team_id=m.team_id, target=target, details=details
+        )
+
+
+def _audit_invitation(session: Any, i: Invitation, new: bool) -> Iterable[recorder.Row]:
+    target = ("invitation", i.id)
+    if new:
+        details = {"email": i.email, "role": str(i.role)}
+        yield recorder.event_row(
+            "invitation.sent", team_id=i.team_id, target=target, details=details
+        )
+    elif (change := recorder.changed(i, "accepted_at")) and change[1] is not None:
+        yield recorder.event_row("invitation.accepted", team_id=i.team_id, target=target)
+    elif (change := recorder.changed(i, "revoked_at")) and change[1] is not None:
+        yield recorder.event_row("invitation.revoked", team_id=i.team_id, target=target)
+
+
+def _audit_term(session: Any, t: ModeratorTerm, new: bool) -> Iterable[recorder.Row]:
+    if new:
+        details = {
+            "membership_id": t.membership_id,
+            "starts_on": t.starts_on.isoformat(),
+            "ends_on": t.ends_on.isoformat() if t.ends_on else None,
+        }
+        yield recorder.event_row(
+            "moderator_term.created", team_id=t.team_id, target=("term", t.id), details=details
+        )
+
+
+def _access_revoked(m: Membership) -> tuple[int, int] | None:
+    # A new role, or leaving the team, closes the member's connections to the team's screens.
+    if realtime.changed(m, "role") or (realtime.changed(m, "removed_at") and m.removed_at):
+        return m.user_id, m.team_id
+    return None
+
+
+recorder.watch(Membership, _audit_membership)
+recorder.watch(Invitation, _audit_invitation)
+recorder.watch(ModeratorTerm, _audit_term)
+realtime.revoke_when(Membership, _access_revoked)

@@ -16,6 +16,8 @@ from teamwork.teams.notifications import send_invitation
 from teamwork.teams.rules import Action, Discipline, Role, TeamLevel
 
 bp = Blueprint("teams", __name__)
+# Every template checks permissions with `access.can(Action.X)`.
+bp.add_app_template_global(Action, "Action")
 
 Page = Response | str | tuple[str, int]
 
