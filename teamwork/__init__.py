@@ -163,7 +163,7 @@ BLUEPRINT_MODULES = [
     "teamwork.workplans.views",
     "teamwork.evaluation.views",
     "teamwork.moderation.views",
-    "teamwork.audit.views",
+    "teamwork.teams.audit_views",
 ]
 # Modules with Socket.IO handlers (an `init_app()` registers them).
 SOCKET_MODULES = ["teamwork.consensus.sockets", "teamwork.meetings.sockets"]
