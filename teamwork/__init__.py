@@ -151,6 +151,7 @@ def register_url_converters(app: Flask) -> None:
 # Each capability's pages (a `bp` in the module), in the order their URLs are matched.
 BLUEPRINT_MODULES = [
     "teamwork.auth.views",
+    "teamwork.teams.invitation_views",
     "teamwork.teams.views",
     "teamwork.consensus.views",
     "teamwork.charter.views",

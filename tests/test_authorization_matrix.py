@@ -89,7 +89,7 @@ NOT_TEAM_SCOPED = {
     "auth.sign_out_elsewhere",
     "auth.two_step",
     "auth.two_step_setup",
-    "auth.invitation",
+    "invitations.accept",
     "teams.dashboard",
     "teams.create",
 }

@@ -22,8 +22,7 @@ from teamwork.evaluation.rules import (
     format_number,
     median_label,
 )
-from teamwork.forms import apply_error
-from teamwork.teams.forms import EmptyForm
+from teamwork.forms import EmptyForm, apply_error
 from teamwork.teams.rules import Action
 from teamwork.teams.services import TeamAccess, team_access
 

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from teamwork.errors import Conflict, InvalidInput
-from teamwork.forms import apply_error
+from teamwork.forms import EmptyForm, apply_error
 from teamwork.meetings import export, rules, services
 from teamwork.meetings.forms import (
     ActionItemForm,
@@ -31,7 +31,6 @@ from teamwork.meetings.forms import (
     choices,
 )
 from teamwork.meetings.models import AttendanceStatus, Meeting, MeetingStatus, MinutesStatus
-from teamwork.teams.forms import EmptyForm
 from teamwork.teams.rules import Action
 from teamwork.teams.services import TeamAccess, team_access
 

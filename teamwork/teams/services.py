@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from teamwork.auth.models import User
 from teamwork.auth.services import add_user, normalize_email, token_digest
+from teamwork.auth.signals import two_step_expected
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
 from teamwork.extensions import db
@@ -113,6 +114,20 @@ def team_access(actor: User, team_id: int, action: Action = Action.VIEW_TEAM) ->
     if not access.can(action):
         raise Forbidden()
     return access
+
+
+@two_step_expected.connect
+def _leads_need_two_step(user: User) -> bool:
+    """Answers auth: the leads of a team are the ones who must use two-step sign-in."""
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count(Membership.id)).where(
+                Membership.user_id == user.id,
+                Membership.role == Role.LEAD,
+                Membership.removed_at.is_(None),
+            )
+        )
+    )
 
 
 def ancestors(team: Team) -> list[Team]:

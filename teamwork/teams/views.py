@@ -8,10 +8,10 @@ from werkzeug.wrappers import Response
 
 from teamwork.errors import Conflict, DomainError, InvalidInput
 from teamwork.evaluation import services as evaluation
-from teamwork.forms import apply_error, parse_id
+from teamwork.forms import EmptyForm, apply_error, parse_id
 from teamwork.meetings import services as meetings
 from teamwork.teams import services
-from teamwork.teams.forms import EmptyForm, InviteForm, MembershipForm, NewTeamForm, TeamForm
+from teamwork.teams.forms import InviteForm, MembershipForm, NewTeamForm, TeamForm
 from teamwork.teams.notifications import send_invitation
 from teamwork.teams.rules import Action, Discipline, Role, TeamLevel
 

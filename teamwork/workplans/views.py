@@ -15,8 +15,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from teamwork.errors import Conflict, Forbidden, InvalidInput
-from teamwork.forms import apply_error
-from teamwork.teams.forms import EmptyForm
+from teamwork.forms import EmptyForm, apply_error
 from teamwork.teams.rules import Action
 from teamwork.teams.services import TeamAccess, team_access, today
 from teamwork.workplans import charts, csv_io, rules, services
