@@ -3,12 +3,15 @@
 Thin: each view parses a form, calls a `meetings.services` operation and renders or redirects.
 Conflicts (a meeting that has ended, approved minutes) come back as a flashed message on the
 page the user came from; invalid input re-renders the form with the error beside the field.
+The minutes page asks `action_item_activities` which action items are in the workplan (the
+workplans capability answers): meetings does not import workplans.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from blinker import Namespace
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -542,17 +545,21 @@ def _amendment_form(record: services.MinutesRecord, **kwargs: Any) -> AmendmentF
     return form
 
 
+# Asked with a team id and `action_item_ids` (a list): a receiver answers {action item id:
+# the workplan activity it became}, for those that became one (the workplans capability).
+action_item_activities = Namespace().signal("action-item-activities")
+
+
 def _render_minutes(
     access: TeamAccess, meeting: Meeting, form: AmendmentForm | None = None, status: int = 200
 ) -> Page:
-    from teamwork.workplans.services import activity_for_action_item
-
     record = services.minutes_record(meeting)
     # Which action items are already activities of the workplan (a link), and which may become
     # one (a button, for those who manage the workplan).
-    activities = {
-        a.id: activity_for_action_item(meeting.team_id, a.id) for a in record.action_items
-    }
+    activities: dict[int, Any] = {a.id: None for a in record.action_items}
+    ids = list(activities)
+    for _receiver, answer in action_item_activities.send(meeting.team_id, action_item_ids=ids):
+        activities.update({i: activity for i, activity in (answer or {}).items() if activity})
     return render_template(
         "meetings/minutes.html",
         access=access,
