@@ -22,8 +22,9 @@ from teamwork.charter.models import StatementKind
 from teamwork.consensus import services as consensus
 from teamwork.database import utcnow
 from teamwork.extensions import db
+from teamwork.moderation.models import ModeratorTerm
 from teamwork.teams import services as teams
-from teamwork.teams.models import Membership, ModeratorTerm
+from teamwork.teams.models import Membership
 from teamwork.teams.rules import Role, TeamLevel
 
 # Who may use a route. Levels, from the least to the most privileged:
@@ -51,7 +52,7 @@ POLICY: dict[str, dict[str, str]] = {
     "teams.remove_member": {"POST": "lead"},
     "teams.resend_invitation": {"POST": "lead"},
     "teams.revoke_invitation": {"POST": "lead"},
-    "teams.designate_moderator": {"POST": "lead"},
+    "moderation.designate_moderator": {"POST": "lead"},
     "consensus.proposals": {"GET": "member", "POST": "voter"},
     "consensus.vote": {"GET": "member"},
     "consensus.history": {"GET": "member"},

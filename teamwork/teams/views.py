@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from teamwork.errors import Conflict, DomainError, InvalidInput
 from teamwork.evaluation import services as evaluation
-from teamwork.forms import EmptyForm, apply_error, parse_id
+from teamwork.forms import EmptyForm, apply_error
 from teamwork.meetings import services as meetings
 from teamwork.teams import services
 from teamwork.teams.forms import InviteForm, MembershipForm, NewTeamForm, TeamForm
@@ -252,19 +252,4 @@ def remove_member(team_id: int, membership_id: int) -> Page:
         flash(exc.message, "error")
     else:
         flash(f"{membership.user.name} is no longer a member of this team.", "success")
-    return redirect(url_for("teams.members", team_id=team_id))
-
-
-@bp.post("/teams/<int:team_id>/moderator")
-def designate_moderator(team_id: int) -> Page:
-    services.team_access(current_user, team_id, Action.DESIGNATE_MODERATOR)
-    membership_id = parse_id(request.form.get("membership_id"))
-    if membership_id is None:
-        abort(400)
-    try:
-        term = services.designate_moderator(current_user, team_id, membership_id)
-    except (Conflict, InvalidInput) as exc:
-        flash(exc.message, "error")
-    else:
-        flash(f"{term.membership.user.name} now moderates this team's meetings.", "success")
     return redirect(url_for("teams.members", team_id=team_id))
