@@ -34,10 +34,17 @@ from teamwork.meetings.forms import (
     choices,
 )
 from teamwork.meetings.models import AttendanceStatus, Meeting, MeetingStatus, MinutesStatus
+from teamwork.teams.panels import register_panel
 from teamwork.teams.rules import Action
 from teamwork.teams.services import TeamAccess, team_access
 
 bp = Blueprint("meetings", __name__, url_prefix="/teams/<int:team_id>")
+register_panel(
+    "next_meeting",
+    "meetings/_team_panel.html",
+    lambda access: {"next_meeting": services.next_meeting(access.team.id)},
+    order=10,
+)
 
 Page = Response | str | tuple[str, int]
 

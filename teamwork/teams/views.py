@@ -7,12 +7,11 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from teamwork.errors import Conflict, DomainError, InvalidInput
-from teamwork.evaluation import services as evaluation
 from teamwork.forms import EmptyForm, apply_error
-from teamwork.meetings import services as meetings
 from teamwork.teams import services
 from teamwork.teams.forms import InviteForm, MembershipForm, NewTeamForm, TeamForm
 from teamwork.teams.notifications import send_invitation
+from teamwork.teams.panels import panels
 from teamwork.teams.rules import Action, Discipline, Role, TeamLevel
 
 bp = Blueprint("teams", __name__)
@@ -73,15 +72,17 @@ def create() -> Page:
 @bp.get("/teams/<int:team_id>")
 def show(team_id: int) -> Page:
     access = services.team_access(current_user, team_id)
+    shown = panels()
+    panel_context = {key: value for p in shown for key, value in p.context(access).items()}
     return render_template(
         "teams/show.html",
+        **panel_context,
+        panel_templates=[p.template for p in shown],
         access=access,
         team=access.team,
         roster=services.team_roster(access),
         parent=services.visible_parent(current_user, access.team),
         subteams=services.visible_subteams(current_user, access.team),
-        measure_summaries=evaluation.list_measures(access),
-        next_meeting=meetings.next_meeting(access.team.id),
         Action=Action,
     )
 
