@@ -18,6 +18,8 @@ Standard library only: the architecture test imports this without the app.
 
 from __future__ import annotations
 
+import textwrap
+
 FOUNDATION = "foundation"
 COMPOSITION_ROOT = "composition root"
 
@@ -62,3 +64,16 @@ def tier_of(name: str) -> int | None:
         if name in names:
             return index
     return None
+
+
+def describe() -> str:
+    """The order as docs/architecture.md shows it, lowest first (a test checks that the page
+    has exactly this text)."""
+    lines = []
+    for index, (tier, names) in enumerate(LAYERS, start=1):
+        shown = ", ".join("teamwork/__init__.py" if name == "" else name for name in names)
+        label = shown if shown == tier else f"{tier}: {shown}"
+        lines += textwrap.wrap(
+            label, width=96, initial_indent=f"{index:>2}  ", subsequent_indent=" " * 4
+        )
+    return "\n".join(lines)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from teamwork.layers import COMPOSITION_ROOT, FOUNDATION, LAYERS, tier_of
+from teamwork.layers import COMPOSITION_ROOT, FOUNDATION, LAYERS, describe, tier_of
 
 PACKAGE = Path(__file__).resolve().parent.parent / "teamwork"
 # The rules modules, and the group commit (a mechanism with no knowledge of the database).
@@ -147,6 +147,11 @@ def test_every_module_of_the_package_is_declared_in_the_layer_order() -> None:
 def test_the_layer_order_names_each_module_once() -> None:
     names = [name for _tier, members in LAYERS for name in members]
     assert len(names) == len(set(names))
+
+
+def test_the_architecture_page_shows_the_layer_order_the_test_enforces() -> None:
+    page = (PACKAGE.parent / "docs" / "architecture.md").read_text()
+    assert f"```\n{describe()}\n```" in page
 
 
 def test_imports_point_only_down_the_layer_order() -> None:
