@@ -2,7 +2,8 @@
 
 Here in teams, not in `teamwork.audit` (infrastructure, which knows no capability): the pages
 check the team access, then read the trail through `teamwork.audit.services`. The blueprint
-keeps its name, so the endpoints are still `audit.index` and `audit.export`.
+keeps its name, so the endpoints are still `audit.index` and `audit.export`. May import teams
+and the layers below it.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 Open to anyone with the link (no sign-in required, unlike the team pages), so it has a
 blueprint of its own: the endpoint is `invitations.accept`, the URL still /invitations/<token>.
+May import teams and the layers below it (auth for the account and the sign-in).
 """
 
 from __future__ import annotations
