@@ -1,11 +1,12 @@
 """The declarative base and column helpers shared by every capability's models.
 
 Naming conventions give every constraint a stable name, so Alembic migrations can alter them on
-SQLite (batch mode) and PostgreSQL alike.
+SQLite (batch mode) and PostgreSQL alike. Part of the foundation: imports nothing of Teamwork.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -76,9 +77,18 @@ def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | b
     return False
 
 
-def include_in_migrations(name: str | None, type_: str, _parent_names: Any) -> bool:
-    """Alembic's `include_name`: leave out what the models do not describe on purpose (the
-    full-text search index beside `search_entries`)."""
-    from teamwork.search.models import is_search_index_object
+# Predicates f(name, type_) -> True for database objects the models leave out on purpose,
+# registered by the capability that makes them (search: its full-text index).
+_NOT_MIGRATED: list[Callable[[str | None, str], bool]] = []
 
-    return not is_search_index_object(name, type_)
+
+def exclude_from_migrations(predicate: Callable[[str | None, str], bool]) -> None:
+    """Have Alembic's autogenerate ignore the objects `predicate` answers True for."""
+    if predicate not in _NOT_MIGRATED:
+        _NOT_MIGRATED.append(predicate)
+
+
+def include_in_migrations(name: str | None, type_: str, _parent_names: Any) -> bool:
+    """Alembic's `include_name`: leave out what the models do not describe on purpose (what
+    `exclude_from_migrations` registered, such as the full-text search index)."""
+    return not any(predicate(name, type_) for predicate in _NOT_MIGRATED)

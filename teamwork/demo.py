@@ -15,7 +15,8 @@ from teamwork.auth.models import User
 from teamwork.auth.services import hash_password
 from teamwork.database import utcnow
 from teamwork.extensions import db
-from teamwork.teams.models import Membership, ModeratorTerm, Team
+from teamwork.moderation.models import ModeratorTerm
+from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Discipline, Role, TeamLevel
 
 NETWORK = "Cascadia Sex Offender Management Network"

@@ -1,12 +1,14 @@
 """Domain errors and how they are answered, over HTTP and over Socket.IO, in one place.
 
 Services raise `DomainError` subclasses carrying a message a user can read; views and socket
-handlers never build error responses themselves.
+handlers never build error responses themselves. Part of the foundation: a refused action is
+written down by whoever registered with `on_access_denied` (the audit trail, at app setup).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
@@ -115,17 +117,28 @@ def socket_error(exc: DomainError) -> dict[str, Any]:
     return {"ok": False, "error": exc.to_dict()}
 
 
+# Called with (details, team_id) for every refused action; the audit trail registers its
+# recorder here (`teamwork.audit.recorder.init_app`).
+_denial_recorders: list[Callable[[dict[str, Any], int | None], None]] = []
+
+
+def on_access_denied(recorder: Callable[[dict[str, Any], int | None], None]) -> None:
+    """Have `recorder(details, team_id)` called for every refused action (idempotent)."""
+    if recorder not in _denial_recorders:
+        _denial_recorders.append(recorder)
+
+
 def audit_denied(details: dict[str, Any], team_id: int | None = None) -> None:
     """Log a refused action in the audit trail, in a transaction of its own. A failure to log
     is logged, never raised: the refusal itself must still reach the user."""
-    from teamwork.audit.recorder import record_now
     from teamwork.extensions import db
 
-    try:
-        record_now("access.denied", team_id=team_id, details=details)
-    except Exception:
-        db.session.rollback()
-        log.exception("Could not write the audit event for a refused request")
+    for recorder in _denial_recorders:
+        try:
+            recorder(details, team_id)
+        except Exception:
+            db.session.rollback()
+            log.exception("Could not write the audit event for a refused request")
 
 
 def register_error_handlers(app: Flask) -> None:

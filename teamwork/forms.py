@@ -1,10 +1,15 @@
-"""Helpers shared by every capability's forms."""
+"""Helpers shared by every capability's forms. Part of the foundation: imports only
+`teamwork.errors`."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 
 from teamwork.errors import DomainError
+
+
+class EmptyForm(FlaskForm):
+    """A button that changes something: it still needs a CSRF token."""
 
 
 def apply_error(form: FlaskForm, exc: DomainError) -> None:

@@ -31,11 +31,18 @@ from teamwork.meetings.models import (
     MinutesEntry,
     SpeakingRequest,
 )
-from teamwork.moderation.models import Election, ModerationPolicy, Nomination, RotationSlot, StandIn
+from teamwork.moderation.models import (
+    Election,
+    ModerationPolicy,
+    ModeratorTerm,
+    Nomination,
+    RotationSlot,
+    StandIn,
+)
 from teamwork.norms.models import Incentive, IncentiveChange, OperatingNorms
 from teamwork.realtime.models import SocketConnection
 from teamwork.search.models import SearchEntry
-from teamwork.teams.models import Invitation, Membership, ModeratorTerm, Team
+from teamwork.teams.models import Invitation, Membership, Team
 from teamwork.workplans.models import (
     Activity,
     ActivityChange,

@@ -1,4 +1,5 @@
-"""Jinja helpers shared by every template."""
+"""Jinja filters shared by every template. Part of the foundation: a capability adds its own
+globals itself (the teams capability adds `Action`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from datetime import datetime
 from flask import Flask
 
 from teamwork.markdown import render_markdown
-from teamwork.teams.rules import Action
 
 
 def format_datetime(value: datetime | None, fmt: str = "%d %b %Y, %H:%M UTC") -> str:
@@ -22,6 +22,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["markdown"] = render_markdown
-    app.jinja_env.globals["Action"] = Action
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

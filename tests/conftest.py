@@ -32,7 +32,8 @@ from teamwork.auth.models import User
 from teamwork.consensus import services as consensus_services
 from teamwork.consensus.models import Proposal
 from teamwork.extensions import db as _db
-from teamwork.teams.models import Membership, ModeratorTerm, Team
+from teamwork.moderation.models import ModeratorTerm
+from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Discipline, Role, TeamLevel
 
 PASSWORD = "correct horse battery staple"

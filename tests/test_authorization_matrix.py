@@ -22,8 +22,9 @@ from teamwork.consensus import services as consensus
 from teamwork.consensus import voting
 from teamwork.database import utcnow
 from teamwork.extensions import db
+from teamwork.moderation.models import ModeratorTerm
 from teamwork.teams import services as teams
-from teamwork.teams.models import Membership, ModeratorTerm
+from teamwork.teams.models import Membership
 from teamwork.teams.rules import Role, TeamLevel
 from tests.table_state import committed_writes
 
@@ -52,7 +53,7 @@ POLICY: dict[str, dict[str, str]] = {
     "teams.remove_member": {"POST": "lead"},
     "teams.resend_invitation": {"POST": "lead"},
     "teams.revoke_invitation": {"POST": "lead"},
-    "teams.designate_moderator": {"POST": "lead"},
+    "moderation.designate_moderator": {"POST": "lead"},
     "consensus.proposals": {"GET": "member", "POST": "voter"},
     "consensus.vote": {"GET": "member"},
     "consensus.history": {"GET": "member"},
@@ -90,7 +91,7 @@ NOT_TEAM_SCOPED = {
     "auth.sign_out_elsewhere",
     "auth.two_step",
     "auth.two_step_setup",
-    "auth.invitation",
+    "invitations.accept",
     "teams.dashboard",
     "teams.create",
 }

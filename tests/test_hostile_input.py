@@ -78,7 +78,7 @@ NOT_SUBMITTED = {
     "teams.remove_member",
     "teams.revoke_invitation",
     "teams.resend_invitation",
-    "teams.designate_moderator",
+    "moderation.designate_moderator",
     "consensus.change_status",
     "meetings.cancel",
     "meetings.remove_item",

@@ -25,9 +25,9 @@ from teamwork.database import utcnow
 from teamwork.extensions import db, socketio
 from teamwork.meetings.live import services as live
 from teamwork.meetings.models import AgendaItem, ItemKind, Meeting
+from teamwork.moderation.models import ModeratorTerm
 from teamwork.realtime.services import close_revoked_connections
 from teamwork.teams import services as teams
-from teamwork.teams.models import ModeratorTerm
 from teamwork.teams.rules import Role
 from tests.meetings.conftest import meeting_socket  # noqa: F401 - a fixture used below
 from tests.table_state import committed_writes

@@ -8,11 +8,14 @@ constraint). May import the auth and teams models, the database helpers and the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from teamwork.audit import recorder
 from teamwork.auth.models import User
 from teamwork.database import UTCDateTime, utcnow
 from teamwork.extensions import db
@@ -106,3 +109,23 @@ class Signature(db.Model):
 
     def __repr__(self) -> str:
         return f"<Signature version={self.version_id} {self.agency!r}>"
+
+
+# --- What the audit trail records (teamwork.audit.recorder) ----------------------------------
+
+
+def _audit_signature(session: Any, s: Signature, new: bool) -> Iterable[recorder.Row]:
+    if new:
+        team_id = recorder.scalar(
+            session,
+            sa.select(Agreement.team_id)
+            .join(AgreementVersion, AgreementVersion.agreement_id == Agreement.id)
+            .where(AgreementVersion.id == s.version_id),
+        )
+        details = {"agency": s.agency, "version_id": s.version_id}
+        yield recorder.event_row(
+            "agreement.signed", team_id=team_id, target=("signature", s.id), details=details
+        )
+
+
+recorder.watch(Signature, _audit_signature)

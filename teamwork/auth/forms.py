@@ -36,18 +36,6 @@ class NewPasswordMixin:
     )
 
 
-class AcceptInvitationForm(NewPasswordMixin, FlaskForm):
-    name = StringField(
-        "Your name",
-        validators=[DataRequired(), Length(max=120)],
-        description="As your teammates know you.",
-    )
-
-
-class JoinTeamForm(FlaskForm):
-    """Accepting an invitation while already signed in: a CSRF-protected button."""
-
-
 class ProfileForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
 

@@ -7,14 +7,18 @@ worthless afterwards, and every worker process sees the same answer.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from teamwork.audit import recorder
 from teamwork.database import UTCDateTime, utcnow
 from teamwork.extensions import db
+from teamwork.realtime import services as realtime
 
 
 class User(UserMixin, db.Model):
@@ -81,3 +85,28 @@ def session_is_valid(
     """A sign-in session counts when it is not revoked, not past its absolute expiry, and was
     used since `idle_limit`."""
     return revoked_at is None and now < expires_at and last_seen_at >= idle_limit
+
+
+# --- What the audit trail records (teamwork.audit.recorder) and whose sockets are closed ------
+
+
+def _audit_user(session: Any, u: User, new: bool) -> Iterable[recorder.Row]:
+    if new:
+        yield recorder.event_row("user.created", target=("user", u.id), details={"email": u.email})
+    elif (change := recorder.changed(u, "deactivated_at")) and change[1] is not None:
+        yield recorder.event_row(
+            "user.deactivated", target=("user", u.id), details={"email": u.email}
+        )
+
+
+recorder.watch(User, _audit_user)
+
+
+def _access_revoked(u: User) -> tuple[int, None] | None:
+    # A deactivated user's connections to every team are closed.
+    if realtime.changed(u, "deactivated_at") and u.deactivated_at:
+        return u.id, None
+    return None
+
+
+realtime.revoke_when(User, _access_revoked)

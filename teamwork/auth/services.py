@@ -21,6 +21,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from teamwork.audit import recorder as audit
 from teamwork.auth import totp
 from teamwork.auth.models import AuthSession, User, session_is_valid
+from teamwork.auth.signals import expected_to_use_two_step
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, DomainError, InvalidInput, Unauthenticated
 from teamwork.extensions import db
@@ -335,21 +336,11 @@ def verify_second_factor(user: User, code: str) -> None:
 
 def two_step_required(user: User) -> bool:
     """Whether this user must set up two-step sign-in before doing anything else: leads, when
-    the deployment requires it (TEAMWORK_TWO_STEP_FOR_LEADS)."""
+    the deployment requires it (TEAMWORK_TWO_STEP_FOR_LEADS). Who leads a team is asked
+    through `auth.signals.two_step_expected` (the teams capability answers)."""
     if user.has_two_step or not current_app.config.get("TEAMWORK_TWO_STEP_FOR_LEADS"):
         return False
-    from teamwork.teams.models import Membership
-    from teamwork.teams.rules import Role
-
-    return bool(
-        db.session.scalar(
-            sa.select(sa.func.count(Membership.id)).where(
-                Membership.user_id == user.id,
-                Membership.role == Role.LEAD,
-                Membership.removed_at.is_(None),
-            )
-        )
-    )
+    return expected_to_use_two_step(user)
 
 
 def _two_step_serializer() -> URLSafeTimedSerializer:

@@ -1,4 +1,5 @@
-"""Sign in and out, the account page, and accepting an invitation."""
+"""Sign in and out, and the account page (accepting an invitation is in
+`teamwork/teams/invitation_views.py`)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from teamwork.audit import recorder as audit
 from teamwork.auth import services
 from teamwork.auth.forms import (
-    AcceptInvitationForm,
     ChangePasswordForm,
     DisableTwoStepForm,
-    JoinTeamForm,
     LoginForm,
     ProfileForm,
     TwoStepCodeForm,
@@ -33,9 +32,7 @@ from teamwork.auth.forms import (
 from teamwork.auth.sessions import current_token, sign_in, sign_out
 from teamwork.errors import DomainError
 from teamwork.extensions import limiter
-from teamwork.forms import apply_error
-from teamwork.teams import services as team_services
-from teamwork.teams.forms import EmptyForm
+from teamwork.forms import EmptyForm, apply_error
 
 bp = Blueprint("auth", __name__)
 TWO_STEP_KEY = "two_step"  # the signed cookie's slot for a sign-in waiting for its code
@@ -261,40 +258,3 @@ def sign_out_elsewhere() -> BaseResponse:
         count = services.revoke_sessions(current_user, keep_token=current_token())
         flash(f"Signed out of {count} other session(s).", "success")
     return redirect(url_for("auth.account"))
-
-
-@bp.route("/invitations/<token>", methods=["GET", "POST"])
-def invitation(token: str) -> BaseResponse | tuple[str, int]:
-    invite = team_services.find_invitation(token)
-    existing = services.find_user(invite.email)
-    status = 200
-
-    if current_user.is_authenticated:
-        form = JoinTeamForm()
-        if form.validate_on_submit():
-            membership = team_services.accept_invitation(token, actor=current_user)
-            flash(f"You have joined {membership.team.name}.", "success")
-            return redirect(url_for("teams.show", team_id=membership.team_id))
-        return render_template("auth/invitation.html", invite=invite, join_form=form), status
-
-    if existing is not None:
-        # The person already has an account: they join after signing in as themselves.
-        return render_template("auth/invitation.html", invite=invite, sign_in_first=True), status
-
-    form = AcceptInvitationForm()
-    if form.validate_on_submit():
-        try:
-            membership = team_services.accept_invitation(
-                token, name=form.name.data or "", password=form.password.data or ""
-            )
-        except DomainError as exc:
-            if exc.status == 410:
-                raise
-            apply_error(form, exc)
-        else:
-            sign_in(membership.user, remember=False)
-            flash(f"Welcome to {membership.team.name}, {membership.user.name}.", "success")
-            return redirect(url_for("teams.show", team_id=membership.team_id))
-    if form.errors or form.form_errors:
-        status = 422
-    return render_template("auth/invitation.html", invite=invite, form=form), status

@@ -7,6 +7,7 @@ proposal (and so to its decision). Changing the team's decision rule is a consen
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from teamwork.audit import recorder
 from teamwork.auth.models import User
 from teamwork.consensus.models import Proposal
 from teamwork.database import UTCDateTime, enum_column, utcnow
@@ -117,3 +119,29 @@ class RuleChange(db.Model):
 
     def __repr__(self) -> str:
         return f"<RuleChange {self.id} team={self.team_id}>"
+
+
+# --- What the audit trail records (teamwork.audit.recorder) ----------------------------------
+
+
+def _audit_statement_version(
+    session: Any, v: StatementVersion, new: bool
+) -> Iterable[recorder.Row]:
+    if (change := recorder.changed(v, "adopted_at")) and change[1] is not None:
+        team_id = recorder.scalar(
+            session, sa.select(Statement.team_id).where(Statement.id == v.statement_id)
+        )
+        yield recorder.event_row(
+            "charter.adopted", team_id=team_id, target=("statement_version", v.id)
+        )
+
+
+def _audit_rule_change(session: Any, c: RuleChange, new: bool) -> Iterable[recorder.Row]:
+    if (change := recorder.changed(c, "adopted_at")) and change[1] is not None:
+        yield recorder.event_row(
+            "decision_rule.adopted", team_id=c.team_id, target=("rule_change", c.id)
+        )
+
+
+recorder.watch(StatementVersion, _audit_statement_version)
+recorder.watch(RuleChange, _audit_rule_change)

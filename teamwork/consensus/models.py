@@ -7,6 +7,7 @@ time; every vote change is kept in `vote_events`, while `votes` holds each membe
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from teamwork.audit import recorder
 from teamwork.auth.models import User
 from teamwork.consensus.rules import Choice, Outcome, RoundStatus
 from teamwork.database import UTCDateTime, enum_column, utcnow
@@ -227,3 +229,40 @@ class Decision(db.Model):
 
     def __repr__(self) -> str:
         return f"<Decision {self.id} {self.title!r}>"
+
+
+# --- What the audit trail records (teamwork.audit.recorder) ----------------------------------
+
+
+def _audit_round(session: Any, r: Round, new: bool) -> Iterable[recorder.Row]:
+    team_id = recorder.scalar(
+        session, sa.select(Proposal.team_id).where(Proposal.id == r.proposal_id)
+    )
+    target = ("round", r.id)
+    if new:
+        details = {"proposal_id": r.proposal_id, "number": r.number}
+        yield recorder.event_row("round.opened", team_id=team_id, target=target, details=details)
+        return
+    if (change := recorder.changed(r, "revealed_at")) and change[1] is not None:
+        yield recorder.event_row("round.revealed", team_id=team_id, target=target)
+    if (change := recorder.changed(r, "closed_at")) and change[1] is not None:
+        details = {
+            "proposal_id": r.proposal_id,
+            "outcome": str(r.outcome) if r.outcome else None,
+            "up": r.up_count,
+            "sideways": r.sideways_count,
+            "down": r.down_count,
+        }
+        yield recorder.event_row("round.closed", team_id=team_id, target=target, details=details)
+
+
+def _audit_decision(session: Any, d: Decision, new: bool) -> Iterable[recorder.Row]:
+    if new:
+        details = {"proposal_id": d.proposal_id, "title": d.title[:200]}
+        yield recorder.event_row(
+            "decision.recorded", team_id=d.team_id, target=("decision", d.id), details=details
+        )
+
+
+recorder.watch(Round, _audit_round)
+recorder.watch(Decision, _audit_decision)

@@ -13,8 +13,7 @@ from teamwork.consensus.forms import AmendForm, ProposalForm
 from teamwork.consensus.models import ProposalStatus
 from teamwork.consensus.signals import designees_may_vote
 from teamwork.errors import Conflict, InvalidInput
-from teamwork.forms import apply_error
-from teamwork.teams.forms import EmptyForm
+from teamwork.forms import EmptyForm, apply_error
 from teamwork.teams.rules import Action
 from teamwork.teams.services import oversight_access, team_access
 

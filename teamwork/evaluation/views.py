@@ -22,12 +22,18 @@ from teamwork.evaluation.rules import (
     format_number,
     median_label,
 )
-from teamwork.forms import apply_error
-from teamwork.teams.forms import EmptyForm
+from teamwork.forms import EmptyForm, apply_error
+from teamwork.teams.panels import register_panel
 from teamwork.teams.rules import Action
 from teamwork.teams.services import TeamAccess, team_access
 
 bp = Blueprint("evaluation", __name__, url_prefix="/teams/<int:team_id>")
+register_panel(
+    "measures",
+    "evaluation/_team_summary.html",
+    lambda access: {"measure_summaries": services.list_measures(access)},
+    order=20,
+)
 
 Page = Response | str | tuple[str, int]
 

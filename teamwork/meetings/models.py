@@ -11,12 +11,15 @@ Times are stored in UTC; `Meeting.timezone` (an IANA name) says how to show them
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from teamwork.audit import recorder
 from teamwork.auth.models import User
 from teamwork.consensus.models import Decision, Proposal
 from teamwork.database import UTCDateTime, enum_column, utcnow
@@ -359,3 +362,20 @@ class CalendarFeed(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+# --- What the audit trail records (teamwork.audit.recorder) ----------------------------------
+
+
+def _audit_minutes(session: Any, m: Minutes, new: bool) -> Iterable[recorder.Row]:
+    if (change := recorder.changed(m, "approved_at")) and change[1] is not None:
+        team_id = recorder.scalar(
+            session, sa.select(Meeting.team_id).where(Meeting.id == m.meeting_id)
+        )
+        details = {"meeting_id": m.meeting_id}
+        yield recorder.event_row(
+            "minutes.approved", team_id=team_id, target=("minutes", m.id), details=details
+        )
+
+
+recorder.watch(Minutes, _audit_minutes)

@@ -6,6 +6,9 @@ back as a flashed message on the page the user came from; invalid input re-rende
 the error beside the field. The minutes pages stay on this blueprint (`meetings.minutes`,
 `meetings.notes`, ...): their endpoint names are the blueprint's.
 
+The minutes page asks `action_item_activities` which action items are in the workplan (the
+workplans capability answers): meetings does not import workplans.
+
 Imports: this package's services, forms, models, rules, and `meetings.minutes` (services,
 export); nothing imports views.
 """
@@ -14,12 +17,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from blinker import Namespace
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from teamwork.errors import Conflict, InvalidInput
-from teamwork.forms import apply_error
+from teamwork.forms import EmptyForm, apply_error
 from teamwork.meetings import rules, services
 from teamwork.meetings.forms import (
     ActionItemForm,
@@ -38,11 +42,17 @@ from teamwork.meetings.forms import (
 from teamwork.meetings.minutes import export
 from teamwork.meetings.minutes import services as minutes_services
 from teamwork.meetings.models import AttendanceStatus, Meeting, MeetingStatus, MinutesStatus
-from teamwork.teams.forms import EmptyForm
+from teamwork.teams.panels import register_panel
 from teamwork.teams.rules import Action
 from teamwork.teams.services import TeamAccess, team_access
 
 bp = Blueprint("meetings", __name__, url_prefix="/teams/<int:team_id>")
+register_panel(
+    "next_meeting",
+    "meetings/_team_panel.html",
+    lambda access: {"next_meeting": services.next_meeting(access.team.id)},
+    order=10,
+)
 
 Page = Response | str | tuple[str, int]
 
@@ -550,17 +560,21 @@ def _amendment_form(record: minutes_services.MinutesRecord, **kwargs: Any) -> Am
     return form
 
 
+# Asked with a team id and `action_item_ids` (a list): a receiver answers {action item id:
+# the workplan activity it became}, for those that became one (the workplans capability).
+action_item_activities = Namespace().signal("action-item-activities")
+
+
 def _render_minutes(
     access: TeamAccess, meeting: Meeting, form: AmendmentForm | None = None, status: int = 200
 ) -> Page:
-    from teamwork.workplans.services import activity_for_action_item
-
     record = minutes_services.minutes_record(meeting)
     # Which action items are already activities of the workplan (a link), and which may become
     # one (a button, for those who manage the workplan).
-    activities = {
-        a.id: activity_for_action_item(meeting.team_id, a.id) for a in record.action_items
-    }
+    activities: dict[int, Any] = {a.id: None for a in record.action_items}
+    ids = list(activities)
+    for _receiver, answer in action_item_activities.send(meeting.team_id, action_item_ids=ids):
+        activities.update({i: activity for i, activity in (answer or {}).items() if activity})
     return render_template(
         "meetings/minutes.html",
         access=access,

@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from teamwork.auth.models import User
 from teamwork.extensions import db
 from teamwork.moderation import rules, services
-from teamwork.moderation.models import ModerationPolicy, RotationSlot
+from teamwork.moderation.models import ModerationPolicy, ModeratorTerm, RotationSlot
 from teamwork.moderation.rules import Method, TermSource
-from teamwork.teams.models import Membership, ModeratorTerm, Team
+from teamwork.teams.models import Membership, Team
 
 TERM_MONTHS = 6
 BACKUP = "recorder@example.org"

@@ -1,18 +1,22 @@
 """Moderator terms' settings and records: the team's policy, the rotation order, elections and
 their nominations, and stand-ins for an absent moderator.
 
-The terms themselves are `teamwork.teams.models.ModeratorTerm` rows (the team's permissions
-read them); these tables say how the next term is chosen and who may stand in.
+The terms themselves are `ModeratorTerm` rows (the team's permissions ask for them through
+`teams.signals.moderator_powers`, answered by `moderation.terms`); the other tables say how the
+next term is chosen and who may stand in.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from teamwork.audit import recorder
 from teamwork.auth.models import User
 from teamwork.consensus.models import Proposal
 from teamwork.database import UTCDateTime, enum_column, utcnow
@@ -22,6 +26,7 @@ from teamwork.moderation.rules import (
     DEFAULT_TERM_MONTHS,
     Method,
     StandInKind,
+    TermSource,
 )
 from teamwork.teams.models import Membership, Team
 
@@ -169,3 +174,74 @@ class StandIn(db.Model):
 
     def __repr__(self) -> str:
         return f"<StandIn team={self.team_id} {self.day} {self.stand_in_membership_id}>"
+
+
+class ModeratorTerm(db.Model):
+    """Who moderates the team's meetings, from `starts_on` until `ends_on` (open-ended if None).
+
+    A lead designates a moderator, or the moderation capability (`teamwork.moderation`) prepares
+    terms by rotation or records the winner of an election. Terms of a team never overlap; the
+    moderator's powers follow the term covering today, so they move on the end date by
+    themselves. A term whose `ends_on` equals its `starts_on` was cancelled before it began.
+    """
+
+    __tablename__ = "moderator_terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(sa.ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    membership_id: Mapped[int] = mapped_column(sa.ForeignKey("memberships.id", ondelete="CASCADE"))
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    ends_on: Mapped[date | None] = mapped_column(sa.Date)
+    assigned_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The server default fills the rows that existed before terms had a source.
+    source: Mapped[TermSource] = mapped_column(
+        enum_column(TermSource),
+        default=TermSource.DESIGNATED,
+        server_default=TermSource.DESIGNATED.value,
+    )
+    # Who stands in when the moderator is absent (copied from the team's moderation policy
+    # when the term is prepared, so the history keeps who it was).
+    backup_membership_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("memberships.id", ondelete="SET NULL")
+    )
+    # The election that chose this holder (source "election").
+    election_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("moderation_elections.id", ondelete="SET NULL")
+    )
+    # The day the incoming holder (and the outgoing one, and the backup) were told: once.
+    notified_on: Mapped[date | None] = mapped_column(sa.Date)
+
+    team: Mapped[Team] = relationship()
+    membership: Mapped[Membership] = relationship(foreign_keys=[membership_id])
+    backup: Mapped[Membership | None] = relationship(foreign_keys=[backup_membership_id])
+
+    def covers(self, day: date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day < self.ends_on)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.ends_on is not None and self.ends_on <= self.starts_on
+
+    def __repr__(self) -> str:
+        return f"<ModeratorTerm team={self.team_id} membership={self.membership_id}>"
+
+
+# --- What the audit trail records (teamwork.audit.recorder) ----------------------------------
+
+
+def _audit_term(session: Any, t: ModeratorTerm, new: bool) -> Iterable[recorder.Row]:
+    if new:
+        details = {
+            "membership_id": t.membership_id,
+            "starts_on": t.starts_on.isoformat(),
+            "ends_on": t.ends_on.isoformat() if t.ends_on else None,
+        }
+        yield recorder.event_row(
+            "moderator_term.created", team_id=t.team_id, target=("term", t.id), details=details
+        )
+
+
+recorder.watch(ModeratorTerm, _audit_term)

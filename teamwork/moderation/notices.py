@@ -18,10 +18,10 @@ from teamwork.errors import DomainError
 from teamwork.extensions import db
 from teamwork.mail import send_email
 from teamwork.moderation import rules, services
-from teamwork.moderation.models import ModerationPolicy
+from teamwork.moderation.models import ModerationPolicy, ModeratorTerm
 from teamwork.moderation.rules import Method
-from teamwork.teams.models import Membership, ModeratorTerm, Team
-from teamwork.teams.services import current_term
+from teamwork.moderation.terms import current_term
+from teamwork.teams.models import Membership, Team
 
 log = logging.getLogger(__name__)
 

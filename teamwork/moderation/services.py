@@ -2,8 +2,8 @@
 
 Operations take the acting user, check their powers with `team_access` (read from the database
 each time), apply the pure rules in `moderation.rules`, commit, and return what changed. Terms
-are `teams.models.ModeratorTerm` rows: the moderator's powers follow the term covering today
-(`teams.services.current_term`), so they move on a term's end date without anyone editing roles.
+are `moderation.models.ModeratorTerm` rows: the moderator's powers follow the term covering today
+(`moderation.terms.current_term`), so they move on a term's end date without anyone editing roles.
 
 Elections decide by the team's consensus loop: a nominee is put to the team as a proposal, and
 `_on_decision` (a `decision_recorded` receiver, inside the closing transaction) records the term
@@ -34,21 +34,17 @@ from teamwork.moderation.models import (
     Election,
     ElectionStatus,
     ModerationPolicy,
+    ModeratorTerm,
     Nomination,
     RotationSlot,
     StandIn,
 )
 from teamwork.moderation.rules import Method, StandInKind, TermSource
+from teamwork.moderation.terms import current_term, next_term, stand_in_today
 from teamwork.teams import services as team_services
-from teamwork.teams.models import Membership, ModeratorTerm
+from teamwork.teams.models import Membership
 from teamwork.teams.rules import Action, Role, can_hold_moderator_term
-from teamwork.teams.services import (
-    TeamAccess,
-    current_term,
-    next_term,
-    stand_in_today,
-    team_access,
-)
+from teamwork.teams.services import TeamAccess, team_access
 
 log = logging.getLogger(__name__)
 

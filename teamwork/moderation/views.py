@@ -1,6 +1,7 @@
 """Moderator terms: elections, rotation, backups and handover (pages).
 
-Every page is under /teams/<id>/moderation and needs a signed-in member of the team: anyone else
+Every page is under /teams/<id>/moderation (and a lead designates the moderator from the
+members page with POST /teams/<id>/moderator) and needs a signed-in member of the team: anyone else
 gets 404 from `team_access`. Each view checks the actor's powers before reading the form (so a
 refused request changes nothing), calls a service in `teamwork.moderation.services`, and
 renders or redirects.
@@ -10,14 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from teamwork.errors import DomainError
-from teamwork.forms import apply_error
-from teamwork.moderation import services
+from teamwork.errors import Conflict, DomainError, InvalidInput
+from teamwork.forms import apply_error, parse_id
+from teamwork.moderation import services, terms
 from teamwork.moderation.forms import (
     ElectionForm,
     EmptyForm,
@@ -355,3 +356,19 @@ def end_stand_in(team_id: int, stand_in_id: int) -> Page:
     services.end_stand_in(current_user, team_id, stand_in_id)
     flash("The stand-in has ended: the moderator runs the meeting again.", "success")
     return redirect(url_for("moderation.show", team_id=team_id))
+
+
+@bp.post("/moderator")
+def designate_moderator(team_id: int) -> Page:
+    """A lead chooses the moderator from the team's members page (`teams.members`)."""
+    team_access(current_user, team_id, Action.DESIGNATE_MODERATOR)
+    membership_id = parse_id(request.form.get("membership_id"))
+    if membership_id is None:
+        abort(400)
+    try:
+        term = terms.designate_moderator(current_user, team_id, membership_id)
+    except (Conflict, InvalidInput) as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"{term.membership.user.name} now moderates this team's meetings.", "success")
+    return redirect(url_for("teams.members", team_id=team_id))

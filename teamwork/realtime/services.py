@@ -9,12 +9,15 @@ that reconnects is authorized afresh: a removed member is refused, a changed rol
 view.
 
 The changes are noticed at flush time (whatever code made them) and acted on after the commit,
-so a rolled-back change disconnects no one.
+so a rolled-back change disconnects no one. Which changes revoke access is told by the
+capabilities that own the models (`revoke_when(Model, revoked)`: memberships in teams, users in
+auth). Infrastructure: imports only the foundation and `teamwork.realtime`, never a capability.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -74,22 +77,28 @@ def disconnect_user(user_id: int, team_id: int | None = None) -> int:
 # --- Noticing access changes -----------------------------------------------------------------
 
 
-def _changed(obj: Any, attribute: str) -> bool:
+# revoked(obj) -> (user_id, team_id or None for all teams) when a change to obj in this flush
+# ends or changes someone's access, else None.
+Revoked = Callable[[Any], tuple[int, int | None] | None]
+_WATCHED: dict[type, Revoked] = {}
+
+
+def revoke_when(model: type, revoked: Revoked) -> None:
+    """Close someone's connections after a commit in which `revoked(obj)` named them."""
+    _WATCHED[model] = revoked
+
+
+def changed(obj: Any, attribute: str) -> bool:
+    """Whether `attribute` of `obj` changed in this flush."""
     return bool(sa.inspect(obj).attrs[attribute].history.added)
 
 
 def _after_flush(session: Session, _context: Any) -> None:
-    from teamwork.auth.models import User
-    from teamwork.teams.models import Membership
-
     revoked: set[tuple[int, int | None]] = session.info.setdefault(_PENDING, set())
     for obj in session.dirty:
-        if isinstance(obj, Membership) and (
-            _changed(obj, "role") or (_changed(obj, "removed_at") and obj.removed_at)
-        ):
-            revoked.add((obj.user_id, obj.team_id))
-        elif isinstance(obj, User) and _changed(obj, "deactivated_at") and obj.deactivated_at:
-            revoked.add((obj.id, None))
+        check = _WATCHED.get(type(obj))
+        if check is not None and (pair := check(obj)) is not None:
+            revoked.add(pair)
 
 
 def _after_commit(session: Session) -> None:

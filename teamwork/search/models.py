@@ -6,7 +6,7 @@ SQLite (the embedded default) gets an FTS5 table over `search_entries` (external
 filled by triggers); PostgreSQL gets a GIN index on a weighted tsvector expression. Neither is
 a model: both are created by DDL listeners when the table is created (so `db.create_all()` in
 tests makes them), and the migrations create them with raw SQL. Alembic's autogenerate must
-ignore them (`is_search_index_object`).
+ignore them (`is_search_index_object`, registered with `database.exclude_from_migrations`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from teamwork.database import UTCDateTime, enum_column, utcnow
+from teamwork.database import UTCDateTime, enum_column, exclude_from_migrations, utcnow
 from teamwork.extensions import db
 
 
@@ -120,3 +120,6 @@ def is_search_index_object(name: str | None, type_: str) -> bool:
     if type_ == "table":
         return name == FTS_TABLE or name.startswith(f"{FTS_TABLE}_")
     return type_ == "index" and name == PG_INDEX
+
+
+exclude_from_migrations(is_search_index_object)

@@ -7,6 +7,7 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
+from teamwork.auth.forms import NewPasswordMixin
 from teamwork.teams.rules import Discipline, Role, TeamLevel
 from teamwork.teams.services import AGENCY_MAX, DESCRIPTION_MAX, NAME_MAX
 
@@ -18,10 +19,6 @@ DISCIPLINE_CHOICES = [SelectChoice(d.value, d.label) for d in Discipline]
 def _strip(value: str | None) -> str | None:
     """Pasted addresses often carry spaces, which the email validator would reject."""
     return value.strip() if isinstance(value, str) else value
-
-
-class EmptyForm(FlaskForm):
-    """A button that changes something: it still needs a CSRF token."""
 
 
 class TeamForm(FlaskForm):
@@ -68,3 +65,15 @@ class MembershipForm(FlaskForm):
     agency = StringField("Agency", validators=[DataRequired(), Length(max=AGENCY_MAX)])
     discipline = SelectField("Discipline", choices=DISCIPLINE_CHOICES, validators=[DataRequired()])
     role = SelectField("Role", choices=ROLE_CHOICES, validators=[DataRequired()])
+
+
+class AcceptInvitationForm(NewPasswordMixin, FlaskForm):
+    name = StringField(
+        "Your name",
+        validators=[DataRequired(), Length(max=120)],
+        description="As your teammates know you.",
+    )
+
+
+class JoinTeamForm(FlaskForm):
+    """Accepting an invitation while already signed in: a CSRF-protected button."""

@@ -1,4 +1,4 @@
-"""Teams, memberships, invitations and moderator terms.
+"""Teams, memberships and invitations (moderator terms are in `teamwork.moderation.models`).
 
 A person belongs to a team through a membership, which carries the agency they represent, their
 discipline and their role. Removing someone keeps the row (with `removed_at`) so their past votes
@@ -7,16 +7,18 @@ and minutes still name them.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from teamwork.audit import recorder
 from teamwork.auth.models import User
 from teamwork.database import UTCDateTime, enum_column, utcnow
 from teamwork.extensions import db
-from teamwork.moderation.rules import TermSource
+from teamwork.realtime import services as realtime
 from teamwork.teams.rules import Discipline, Role, TeamLevel
 
 
@@ -101,54 +103,49 @@ class Invitation(db.Model):
         return f"<Invitation {self.id} team={self.team_id} {self.email}>"
 
 
-class ModeratorTerm(db.Model):
-    """Who moderates the team's meetings, from `starts_on` until `ends_on` (open-ended if None).
+# --- What the audit trail records (teamwork.audit.recorder) and whose sockets are closed ------
 
-    A lead designates a moderator, or the moderation capability (`teamwork.moderation`) prepares
-    terms by rotation or records the winner of an election. Terms of a team never overlap; the
-    moderator's powers follow the term covering today, so they move on the end date by
-    themselves. A term whose `ends_on` equals its `starts_on` was cancelled before it began.
-    """
 
-    __tablename__ = "moderator_terms"
+def _audit_membership(session: Any, m: Membership, new: bool) -> Iterable[recorder.Row]:
+    target = ("membership", m.id)
+    if new:
+        details = {"user_id": m.user_id, "role": str(m.role), "agency": m.agency}
+        yield recorder.event_row(
+            "membership.added", team_id=m.team_id, target=target, details=details
+        )
+        return
+    if change := recorder.changed(m, "role"):
+        details = {"user_id": m.user_id, "from": str(change[0]), "to": str(change[1])}
+        yield recorder.event_row(
+            "membership.role_changed", team_id=m.team_id, target=target, details=details
+        )
+    if (change := recorder.changed(m, "removed_at")) and change[1] is not None:
+        details = {"user_id": m.user_id}
+        yield recorder.event_row(
+            "membership.removed", team_id=m.team_id, target=target, details=details
+        )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[int] = mapped_column(sa.ForeignKey("teams.id", ondelete="CASCADE"), index=True)
-    membership_id: Mapped[int] = mapped_column(sa.ForeignKey("memberships.id", ondelete="CASCADE"))
-    starts_on: Mapped[date] = mapped_column(sa.Date)
-    ends_on: Mapped[date | None] = mapped_column(sa.Date)
-    assigned_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL")
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # The server default fills the rows that existed before terms had a source.
-    source: Mapped[TermSource] = mapped_column(
-        enum_column(TermSource),
-        default=TermSource.DESIGNATED,
-        server_default=TermSource.DESIGNATED.value,
-    )
-    # Who stands in when the moderator is absent (copied from the team's moderation policy
-    # when the term is prepared, so the history keeps who it was).
-    backup_membership_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("memberships.id", ondelete="SET NULL")
-    )
-    # The election that chose this holder (source "election").
-    election_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("moderation_elections.id", ondelete="SET NULL")
-    )
-    # The day the incoming holder (and the outgoing one, and the backup) were told: once.
-    notified_on: Mapped[date | None] = mapped_column(sa.Date)
 
-    team: Mapped[Team] = relationship()
-    membership: Mapped[Membership] = relationship(foreign_keys=[membership_id])
-    backup: Mapped[Membership | None] = relationship(foreign_keys=[backup_membership_id])
+def _audit_invitation(session: Any, i: Invitation, new: bool) -> Iterable[recorder.Row]:
+    target = ("invitation", i.id)
+    if new:
+        details = {"email": i.email, "role": str(i.role)}
+        yield recorder.event_row(
+            "invitation.sent", team_id=i.team_id, target=target, details=details
+        )
+    elif (change := recorder.changed(i, "accepted_at")) and change[1] is not None:
+        yield recorder.event_row("invitation.accepted", team_id=i.team_id, target=target)
+    elif (change := recorder.changed(i, "revoked_at")) and change[1] is not None:
+        yield recorder.event_row("invitation.revoked", team_id=i.team_id, target=target)
 
-    def covers(self, day: date) -> bool:
-        return self.starts_on <= day and (self.ends_on is None or day < self.ends_on)
 
-    @property
-    def cancelled(self) -> bool:
-        return self.ends_on is not None and self.ends_on <= self.starts_on
+def _access_revoked(m: Membership) -> tuple[int, int] | None:
+    # A new role, or leaving the team, closes the member's connections to the team's screens.
+    if realtime.changed(m, "role") or (realtime.changed(m, "removed_at") and m.removed_at):
+        return m.user_id, m.team_id
+    return None
 
-    def __repr__(self) -> str:
-        return f"<ModeratorTerm team={self.team_id} membership={self.membership_id}>"
+
+recorder.watch(Membership, _audit_membership)
+recorder.watch(Invitation, _audit_invitation)
+realtime.revoke_when(Membership, _access_revoked)

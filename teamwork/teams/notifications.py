@@ -25,7 +25,7 @@ def external_url(endpoint: str, **values: object) -> str:
 def send_invitation(issued: IssuedInvitation, *, inviter: User) -> bool:
     """Email the one-time link; False when delivery failed (the invitation itself is kept)."""
     invitation = issued.invitation
-    link = external_url("auth.invitation", token=issued.token)
+    link = external_url("invitations.accept", token=issued.token)
     expires = invitation.expires_at.strftime("%d %B %Y")
     body = (
         f"{inviter.name} invites you to join {invitation.team.name} on Teamwork "

@@ -1,4 +1,4 @@
-"""Teams, memberships, invitations and moderator designation: the operations and their rules.
+"""Teams, memberships and invitations: the operations and their rules.
 
 Every operation on a team starts with `team_access`, which reads the actor's membership from the
 database each time. A team the actor does not belong to answers `NotFound`, exactly like a team
@@ -20,13 +20,11 @@ from sqlalchemy.orm import joinedload
 
 from teamwork.auth.models import User
 from teamwork.auth.services import add_user, normalize_email, token_digest
+from teamwork.auth.signals import two_step_expected
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
 from teamwork.extensions import db
-from teamwork.meetings.models import Meeting, MeetingStatus
-from teamwork.moderation.models import ModerationPolicy, StandIn
-from teamwork.moderation.rules import TermSource, term_end
-from teamwork.teams.models import Invitation, Membership, ModeratorTerm, Team
+from teamwork.teams.models import Invitation, Membership, Team
 from teamwork.teams.rules import (
     Action,
     Discipline,
@@ -35,6 +33,7 @@ from teamwork.teams.rules import (
     allowed,
     can_hold_moderator_term,
 )
+from teamwork.teams.signals import holds_moderator_powers, membership_ending, moderation_of_roster
 
 NAME_MAX = 160
 AGENCY_MAX = 160
@@ -50,16 +49,12 @@ class TeamAccess:
 
     @cached_property
     def is_moderator(self) -> bool:
-        """Whether they hold the moderator's powers today (read only when needed): the term in
-        office; or a stand-in recorded for an absent moderator, today or at a meeting in
-        progress (the backup, or a lead); or, while no one holds the term, being a lead, so a
-        team without a moderator can still decide."""
-        term = current_term(self.team.id)
-        if term is not None and term.membership_id == self.membership.id:
-            return True
-        if term is None and self.membership.role is Role.LEAD:
-            return True
-        return stand_in_today(self.team.id, self.membership.id) is not None
+        """Whether they hold the moderator's powers today (read only when needed). The
+        moderation capability answers through `teams.signals.moderator_powers` (the term in
+        office, a stand-in, or a lead while no one holds the term); with no answer, leads
+        moderate, so a team without a moderator can still decide."""
+        answer = holds_moderator_powers(self.team.id, self.membership)
+        return self.membership.role is Role.LEAD if answer is None else answer
 
     def can(self, action: Action) -> bool:
         role = self.membership.role
@@ -113,6 +108,20 @@ def team_access(actor: User, team_id: int, action: Action = Action.VIEW_TEAM) ->
     if not access.can(action):
         raise Forbidden()
     return access
+
+
+@two_step_expected.connect
+def _leads_need_two_step(user: User) -> bool:
+    """Answers auth: the leads of a team are the ones who must use two-step sign-in."""
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count(Membership.id)).where(
+                Membership.user_id == user.id,
+                Membership.role == Role.LEAD,
+                Membership.removed_at.is_(None),
+            )
+        )
+    )
 
 
 def ancestors(team: Team) -> list[Team]:
@@ -201,56 +210,6 @@ def structure(access: TeamAccess | OversightAccess) -> StructureNode:
     return node(access.team, tree)
 
 
-def current_term(team_id: int, day: date | None = None) -> ModeratorTerm | None:
-    day = day or today()
-    return db.session.scalar(
-        sa.select(ModeratorTerm)
-        .where(
-            ModeratorTerm.team_id == team_id,
-            ModeratorTerm.starts_on <= day,
-            sa.or_(ModeratorTerm.ends_on.is_(None), ModeratorTerm.ends_on > day),
-        )
-        .order_by(ModeratorTerm.starts_on.desc(), ModeratorTerm.id.desc())
-        .limit(1)
-    )
-
-
-def stand_in_today(
-    team_id: int, membership_id: int | None = None, day: date | None = None
-) -> StandIn | None:
-    """The stand-in in force for the team on `day` (today by default): recorded for that day,
-    or for a meeting of the team that is in progress; only `membership_id`'s when given."""
-    day = day or today()
-    in_progress = sa.select(Meeting.id).where(
-        Meeting.team_id == team_id, Meeting.status == MeetingStatus.IN_PROGRESS
-    )
-    query = sa.select(StandIn).where(
-        StandIn.team_id == team_id,
-        StandIn.ended_at.is_(None),
-        sa.or_(StandIn.day == day, StandIn.meeting_id.in_(in_progress)),
-    )
-    if membership_id is not None:
-        query = query.where(StandIn.stand_in_membership_id == membership_id)
-    return db.session.scalar(query.order_by(StandIn.recorded_at.desc(), StandIn.id.desc()).limit(1))
-
-
-def next_term(team_id: int, day: date | None = None) -> ModeratorTerm | None:
-    """The first term that starts after `day` (cancelled ones aside)."""
-    day = day or today()
-    return db.session.scalar(
-        sa.select(ModeratorTerm)
-        .where(
-            ModeratorTerm.team_id == team_id,
-            ModeratorTerm.starts_on > day,
-            sa.or_(
-                ModeratorTerm.ends_on.is_(None), ModeratorTerm.ends_on > ModeratorTerm.starts_on
-            ),
-        )
-        .order_by(ModeratorTerm.starts_on, ModeratorTerm.id)
-        .limit(1)
-    )
-
-
 # --- Reading -----------------------------------------------------------------------------
 
 
@@ -322,11 +281,12 @@ class Roster:
     discipline_counts: list[tuple[Discipline, int]]
     moderator: Membership | None
     members: list[Membership]
-    # The moderator's term in office, its backup, the stand-in today and the next term.
-    term: ModeratorTerm | None = None
+    # The moderator's term in office, its backup, the stand-in today and the next term, as the
+    # moderation capability answers `teams.signals.roster_moderation`.
+    term: Any = None
     backup: Membership | None = None
-    stand_in: StandIn | None = None
-    next_term: ModeratorTerm | None = None
+    stand_in: Any = None
+    next_term: Any = None
 
 
 def team_roster(access: TeamAccess) -> Roster:
@@ -348,18 +308,16 @@ def team_roster(access: TeamAccess) -> Roster:
     for membership in members:
         groups[membership.agency].append(membership)
         disciplines[membership.discipline] += 1
-    term = current_term(access.team.id)
-    moderator = next((m for m in members if term and m.id == term.membership_id), None)
-    backup = next((m for m in members if term and m.id == term.backup_membership_id), None)
+    moderation = moderation_of_roster(access.team.id, members)
     return Roster(
         by_agency=[AgencyGroup(agency, group) for agency, group in groups.items()],
         discipline_counts=sorted(disciplines.items(), key=lambda item: (-item[1], item[0].label)),
-        moderator=moderator,
+        moderator=moderation.get("moderator"),
         members=members,
-        term=term,
-        backup=backup,
-        stand_in=stand_in_today(access.team.id),
-        next_term=next_term(access.team.id),
+        term=moderation.get("term"),
+        backup=moderation.get("backup"),
+        stand_in=moderation.get("stand_in"),
+        next_term=moderation.get("next_term"),
     )
 
 
@@ -497,7 +455,8 @@ def update_team(
 # --- Memberships -------------------------------------------------------------------------
 
 
-def _membership_in(team_id: int, membership_id: int) -> Membership:
+def membership_in(team_id: int, membership_id: int) -> Membership:
+    """A current membership of the team, or NotFound."""
     membership = db.session.get(Membership, membership_id)
     if membership is None or membership.team_id != team_id or membership.removed_at is not None:
         raise NotFound()
@@ -539,7 +498,7 @@ def change_membership(
     discipline: Discipline,
 ) -> Membership:
     team_access(actor, team_id, Action.MANAGE_MEMBERS)
-    membership = _membership_in(team_id, membership_id)
+    membership = membership_in(team_id, membership_id)
     role = Role(role)
     if _is_last_lead(membership) and role is not Role.LEAD:
         raise Conflict("A team needs at least one lead. Make someone else a lead first.")
@@ -547,76 +506,20 @@ def change_membership(
     membership.agency = _clean_agency(agency)
     membership.discipline = Discipline(discipline)
     if not can_hold_moderator_term(role):
-        _end_terms_of(membership)
+        membership_ending.send(membership)
     db.session.commit()
     return membership
 
 
 def remove_member(actor: User, team_id: int, membership_id: int) -> Membership:
     team_access(actor, team_id, Action.MANAGE_MEMBERS)
-    membership = _membership_in(team_id, membership_id)
+    membership = membership_in(team_id, membership_id)
     if _is_last_lead(membership):
         raise Conflict("A team needs at least one lead. Make someone else a lead first.")
     membership.removed_at = utcnow()
-    _end_terms_of(membership)
+    membership_ending.send(membership)
     db.session.commit()
     return membership
-
-
-def _end_terms_of(membership: Membership) -> None:
-    """Moderator powers end with the membership (or a move to observer) the same day."""
-    day = today()
-    terms = db.session.scalars(
-        sa.select(ModeratorTerm).where(
-            ModeratorTerm.membership_id == membership.id,
-            sa.or_(ModeratorTerm.ends_on.is_(None), ModeratorTerm.ends_on > day),
-        )
-    )
-    for term in terms:
-        term.ends_on = max(day, term.starts_on)
-
-
-def designate_moderator(actor: User, team_id: int, membership_id: int) -> ModeratorTerm:
-    """Make a member the team's moderator from today, ending the current term (and replacing
-    terms planned to start later). With a moderation policy, the term lasts the policy's term
-    length and keeps its backup; without one it is open-ended."""
-    access = team_access(actor, team_id, Action.DESIGNATE_MODERATOR)
-    membership = _membership_in(team_id, membership_id)
-    if not can_hold_moderator_term(membership.role):
-        raise InvalidInput("Observers do not vote, so they cannot moderate.", field="membership")
-    day = today()
-    current = current_term(team_id, day)
-    if current is not None and current.membership_id == membership.id:
-        raise Conflict(f"{membership.user.name} is already the moderator.")
-    # Terms that started today are replaced outright; earlier ones end today.
-    open_terms = db.session.scalars(
-        sa.select(ModeratorTerm).where(
-            ModeratorTerm.team_id == team_id,
-            sa.or_(ModeratorTerm.ends_on.is_(None), ModeratorTerm.ends_on > day),
-        )
-    )
-    for term in open_terms:
-        if term.starts_on >= day:
-            db.session.delete(term)
-        else:
-            term.ends_on = day
-    policy = db.session.scalar(
-        sa.select(ModerationPolicy).where(ModerationPolicy.team_id == team_id)
-    )
-    term = ModeratorTerm(
-        team_id=access.team.id,
-        membership=membership,
-        starts_on=day,
-        assigned_by_id=actor.id,
-        source=TermSource.DESIGNATED,
-    )
-    if policy is not None:
-        term.ends_on = term_end(day, policy.term_months)
-        if policy.backup_membership_id != membership.id:
-            term.backup_membership_id = policy.backup_membership_id
-    db.session.add(term)
-    db.session.commit()
-    return term
 
 
 # --- Invitations -------------------------------------------------------------------------

@@ -7,15 +7,16 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from teamwork.errors import Conflict, DomainError, InvalidInput
-from teamwork.evaluation import services as evaluation
-from teamwork.forms import apply_error, parse_id
-from teamwork.meetings import services as meetings
+from teamwork.forms import EmptyForm, apply_error
 from teamwork.teams import services
-from teamwork.teams.forms import EmptyForm, InviteForm, MembershipForm, NewTeamForm, TeamForm
+from teamwork.teams.forms import InviteForm, MembershipForm, NewTeamForm, TeamForm
 from teamwork.teams.notifications import send_invitation
+from teamwork.teams.panels import panels
 from teamwork.teams.rules import Action, Discipline, Role, TeamLevel
 
 bp = Blueprint("teams", __name__)
+# Every template checks permissions with `access.can(Action.X)`.
+bp.add_app_template_global(Action, "Action")
 
 Page = Response | str | tuple[str, int]
 
@@ -71,15 +72,17 @@ def create() -> Page:
 @bp.get("/teams/<int:team_id>")
 def show(team_id: int) -> Page:
     access = services.team_access(current_user, team_id)
+    shown = panels()
+    panel_context = {key: value for p in shown for key, value in p.context(access).items()}
     return render_template(
         "teams/show.html",
+        **panel_context,
+        panel_templates=[p.template for p in shown],
         access=access,
         team=access.team,
         roster=services.team_roster(access),
         parent=services.visible_parent(current_user, access.team),
         subteams=services.visible_subteams(current_user, access.team),
-        measure_summaries=evaluation.list_measures(access),
-        next_meeting=meetings.next_meeting(access.team.id),
         Action=Action,
     )
 
@@ -250,19 +253,4 @@ def remove_member(team_id: int, membership_id: int) -> Page:
         flash(exc.message, "error")
     else:
         flash(f"{membership.user.name} is no longer a member of this team.", "success")
-    return redirect(url_for("teams.members", team_id=team_id))
-
-
-@bp.post("/teams/<int:team_id>/moderator")
-def designate_moderator(team_id: int) -> Page:
-    services.team_access(current_user, team_id, Action.DESIGNATE_MODERATOR)
-    membership_id = parse_id(request.form.get("membership_id"))
-    if membership_id is None:
-        abort(400)
-    try:
-        term = services.designate_moderator(current_user, team_id, membership_id)
-    except (Conflict, InvalidInput) as exc:
-        flash(exc.message, "error")
-    else:
-        flash(f"{term.membership.user.name} now moderates this team's meetings.", "success")
     return redirect(url_for("teams.members", team_id=team_id))

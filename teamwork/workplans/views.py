@@ -2,7 +2,8 @@
 
 Team pages live under /teams/<team_id>/workplan; "my deliverables" (/my/deliverables) spans
 every team of the signed-in user, so the blueprint has no url_prefix and each route gives its
-full path. Views parse, call a service, and render or redirect.
+full path. Views parse, call a service, and render or redirect. They also answer the meetings
+pages' `action_item_activities` (which action items of the minutes are in the workplan).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from teamwork.errors import Conflict, Forbidden, InvalidInput
-from teamwork.forms import apply_error
-from teamwork.teams.forms import EmptyForm
+from teamwork.forms import EmptyForm, apply_error
+from teamwork.meetings.views import action_item_activities
 from teamwork.teams.rules import Action
 from teamwork.teams.services import TeamAccess, team_access, today
 from teamwork.workplans import charts, csv_io, rules, services
@@ -383,3 +384,9 @@ def from_action_item(team_id: int, action_item_id: int) -> Page:
         return redirect(url_for(".index", team_id=team_id))
     flash(f"Added to the workplan: {activity.title}.", "success")
     return redirect(url_for(".show", team_id=team_id, activity_id=activity.id))
+
+
+@action_item_activities.connect
+def _activities_of_action_items(team_id: int, *, action_item_ids: list[int]) -> dict[int, Any]:
+    """Answers the minutes page: the activity each action item became, if any."""
+    return {i: services.activity_for_action_item(team_id, i) for i in action_item_ids}

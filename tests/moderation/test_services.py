@@ -21,10 +21,11 @@ from teamwork.extensions import db
 from teamwork.mail import message_sent
 from teamwork.meetings.models import Meeting, MeetingStatus
 from teamwork.moderation import notices, services
-from teamwork.moderation.models import Election, ElectionStatus, StandIn
+from teamwork.moderation import terms as moderator_terms
+from teamwork.moderation.models import Election, ElectionStatus, ModeratorTerm, StandIn
 from teamwork.moderation.rules import Method, StandInKind, TermSource, add_months
 from teamwork.teams import services as teams
-from teamwork.teams.models import Membership, ModeratorTerm, Team
+from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Action, Role
 
 TODAY = date(2026, 3, 10)
@@ -282,7 +283,7 @@ def test_a_new_backup_becomes_the_backup_of_the_term_in_office_not_of_past_terms
     db.session.add(past)
     db.session.commit()
     election_policy(world, backup=world.advocate)
-    assert teams.current_term(world.team.id).backup_membership_id == world.advocate.id
+    assert moderator_terms.current_term(world.team.id).backup_membership_id == world.advocate.id
     assert db.session.get(ModeratorTerm, past.id).backup_membership_id is None
 
 
@@ -306,7 +307,7 @@ def test_a_term_overlapping_another_is_refused_and_nothing_changes(world):
 
 
 def test_a_term_planned_from_the_end_of_the_current_one_is_accepted(world):
-    ends = teams.current_term(world.team.id).ends_on
+    ends = moderator_terms.current_term(world.team.id).ends_on
     term = services.schedule_term(world.lead.user, world.team.id, world.police.id, ends)
     assert (term.starts_on, term.ends_on, term.source) == (
         ends,
@@ -316,11 +317,11 @@ def test_a_term_planned_from_the_end_of_the_current_one_is_accepted(world):
 
 
 def test_a_planned_term_ends_an_open_ended_designation_on_its_first_day(world):
-    teams.designate_moderator(world.lead.user, world.team.id, world.advocate.id)
-    assert teams.current_term(world.team.id).ends_on is None
+    moderator_terms.designate_moderator(world.lead.user, world.team.id, world.advocate.id)
+    assert moderator_terms.current_term(world.team.id).ends_on is None
     starts = TODAY + timedelta(days=40)
     services.schedule_term(world.lead.user, world.team.id, world.police.id, starts)
-    assert teams.current_term(world.team.id).ends_on == starts
+    assert moderator_terms.current_term(world.team.id).ends_on == starts
 
 
 def test_a_term_cannot_start_in_the_past_or_go_to_an_observer(world):
@@ -334,7 +335,7 @@ def test_a_term_cannot_start_in_the_past_or_go_to_an_observer(world):
 
 def test_designation_with_a_policy_lasts_the_term_length(world):
     election_policy(world, backup=world.advocate)
-    term = teams.designate_moderator(world.lead.user, world.team.id, world.police.id)
+    term = moderator_terms.designate_moderator(world.lead.user, world.team.id, world.police.id)
     assert term.ends_on == add_months(TODAY, 6)
     assert term.backup_membership_id == world.advocate.id
 
@@ -367,7 +368,7 @@ def test_moderator_powers_pass_to_the_successor_on_the_end_date(world, clock):
 def test_an_election_decided_by_consensus_creates_the_next_term(world):
     election_policy(world, backup=world.advocate)
     election = services.start_election(world.lead.user, world.team.id)
-    current_end = teams.current_term(world.team.id).ends_on
+    current_end = moderator_terms.current_term(world.team.id).ends_on
     assert election.starts_on == current_end
     services.nominate(world.police.user, world.team.id, election.id, world.police.id)
     nomination = services.nominate(world.lead.user, world.team.id, election.id, world.advocate.id)
@@ -376,7 +377,7 @@ def test_an_election_decided_by_consensus_creates_the_next_term(world):
 
     decide(proposal.id, world.holder, world.voters)
 
-    elected = teams.next_term(world.team.id)
+    elected = moderator_terms.next_term(world.team.id)
     assert (elected.membership_id, elected.starts_on, elected.ends_on, elected.source) == (
         world.advocate.id,
         current_end,
@@ -395,14 +396,14 @@ def test_without_consensus_the_lead_puts_another_nominee(world):
     second = services.nominate(world.advocate.user, world.team.id, election.id, world.advocate.id)
     proposal = services.put_nominee(world.lead.user, world.team.id, election.id, first.id)
     decide(proposal.id, world.holder, world.voters, down=world.advocate)
-    assert teams.next_term(world.team.id) is None
+    assert moderator_terms.next_term(world.team.id) is None
     with pytest.raises(Conflict, match="already before the team"):
         services.put_nominee(world.lead.user, world.team.id, election.id, first.id)
 
     other = services.put_nominee(world.lead.user, world.team.id, election.id, second.id)
     assert db.session.get(Proposal, proposal.id).status is ProposalStatus.WITHDRAWN
     decide(other.id, world.holder, world.voters)
-    assert teams.next_term(world.team.id).membership_id == world.advocate.id
+    assert moderator_terms.next_term(world.team.id).membership_id == world.advocate.id
 
 
 def test_a_nominee_cannot_be_put_while_the_team_votes_on_another(world):
@@ -456,16 +457,18 @@ def test_an_election_for_a_period_already_planned_is_refused(world):
 
 
 def test_an_elected_term_ends_an_open_ended_designation(world):
-    teams.designate_moderator(world.lead.user, world.team.id, world.police.id)
+    moderator_terms.designate_moderator(world.lead.user, world.team.id, world.police.id)
     election_policy(world)
     starts = TODAY + timedelta(days=20)
     election = services.start_election(world.lead.user, world.team.id, starts)
-    assert teams.current_term(world.team.id).ends_on is None  # not before the team decides
+    assert (
+        moderator_terms.current_term(world.team.id).ends_on is None
+    )  # not before the team decides
     nomination = services.nominate(world.police.user, world.team.id, election.id, world.advocate.id)
     proposal = services.put_nominee(world.lead.user, world.team.id, election.id, nomination.id)
     decide(proposal.id, world.police, world.voters)
-    assert teams.current_term(world.team.id).ends_on == starts
-    assert teams.next_term(world.team.id).membership_id == world.advocate.id
+    assert moderator_terms.current_term(world.team.id).ends_on == starts
+    assert moderator_terms.next_term(world.team.id).membership_id == world.advocate.id
 
 
 # --- Stand-ins ---------------------------------------------------------------------------
@@ -495,7 +498,7 @@ def test_a_lead_is_moderator_only_while_standing_in(world):
     access = teams.team_access(world.lead.user, world.team.id)
     assert not access.is_moderator and not access.can(Action.MODERATE)
     services.record_stand_in(world.lead.user, world.team.id, stand_in_membership_id=world.lead.id)
-    stand_in = teams.stand_in_today(world.team.id)
+    stand_in = moderator_terms.stand_in_today(world.team.id)
     assert stand_in.kind is StandInKind.LEAD
     access = teams.team_access(world.lead.user, world.team.id)
     assert access.is_moderator and access.can(Action.MODERATE)
@@ -560,7 +563,7 @@ def test_the_backup_records_their_own_stand_in(world):
     services.record_stand_in(
         world.advocate.user, world.team.id, stand_in_membership_id=world.advocate.id
     )
-    assert teams.stand_in_today(world.team.id, world.advocate.id) is not None
+    assert moderator_terms.stand_in_today(world.team.id, world.advocate.id) is not None
 
 
 # --- The daily job -----------------------------------------------------------------------
@@ -584,11 +587,14 @@ def test_notices_go_to_the_incoming_and_outgoing_moderators_and_the_backup_once(
 
 def test_the_daily_job_prepares_the_successor_within_the_notice_period_once(world, clock):
     rotation(world, cycle=True, order=[world.holder, world.same_agency, world.police])
-    ends = teams.current_term(world.team.id).ends_on
+    ends = moderator_terms.current_term(world.team.id).ends_on
     assert notices.prepare_upcoming_terms(ends - timedelta(days=31)) == 0
     assert notices.prepare_upcoming_terms(ends - timedelta(days=30)) == 1
     assert notices.prepare_upcoming_terms(ends - timedelta(days=29)) == 0
-    assert teams.next_term(world.team.id, ends - timedelta(days=1)).membership_id == world.police.id
+    assert (
+        moderator_terms.next_term(world.team.id, ends - timedelta(days=1)).membership_id
+        == world.police.id
+    )
 
 
 # --- History and the demo ----------------------------------------------------------------
@@ -613,8 +619,8 @@ def test_the_demo_shows_a_current_rotation_term_with_its_successor(app):
     county = db.session.scalar(sa.select(Team).where(Team.name == COUNTY))
     users = {u.email: u for u in db.session.scalars(sa.select(User))}
     today = teams.today()
-    successor = teams.next_term(county.id)
-    current = teams.current_term(county.id)
+    successor = moderator_terms.next_term(county.id)
+    current = moderator_terms.current_term(county.id)
     assert current.membership.user.email == "moderator@example.org"
     assert current.ends_on == successor.starts_on > today
     assert current.backup.user.email == "recorder@example.org"

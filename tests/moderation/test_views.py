@@ -12,10 +12,11 @@ from flask import Flask
 
 from teamwork.extensions import db
 from teamwork.moderation import services
-from teamwork.moderation.models import ModerationPolicy, RotationSlot, StandIn
+from teamwork.moderation import terms as moderator_terms
+from teamwork.moderation.models import ModerationPolicy, ModeratorTerm, RotationSlot, StandIn
 from teamwork.moderation.rules import Method, TermSource, add_months
 from teamwork.teams import services as teams
-from teamwork.teams.models import Membership, ModeratorTerm, Team
+from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Role
 from tests.conftest import csrf_token_from
 from tests.pages import field_error, page, text
@@ -93,7 +94,7 @@ def test_team_page_shows_the_moderator_the_backup_and_the_next_one(world, signed
     rotating(world)
     services.prepare_next_term(world.lead.user, world.team.id)
     shown = text(signed_in(world.observer.user).get(f"/teams/{world.team.id}"))
-    ends = teams.current_term(world.team.id).ends_on
+    ends = moderator_terms.current_term(world.team.id).ends_on
     assert f"Moderator: Marcus Holder (Riverbend Treatment), until {ends:%d %b %Y}" in shown
     assert "Backup moderator: Alex Advocate (Victim Advocacy)" in shown
     assert f"Next moderator: Casey Police (Northfield Police), from {ends:%d %b %Y}" in shown
@@ -190,7 +191,7 @@ def test_lead_prepares_the_next_term_from_the_page(world, signed_in):
     browser = signed_in(world.lead.user)
     response = browser.post(url(world, "/terms/next"), follow_redirects=True)
     assert "Next term prepared: Casey Police" in text(response)
-    assert teams.next_term(world.team.id).membership_id == world.police.id
+    assert moderator_terms.next_term(world.team.id).membership_id == world.police.id
 
 
 def test_planning_an_overlapping_term_shows_the_conflict_beside_the_date(world, signed_in):

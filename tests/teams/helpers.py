@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from teamwork.auth.models import User
 from teamwork.extensions import db
-from teamwork.teams.models import Invitation, Membership, ModeratorTerm, Team
+from teamwork.moderation.models import ModeratorTerm
+from teamwork.teams.models import Invitation, Membership, Team
 
 
 def committed(model: type[Any], *where: Any) -> list[Any]:

@@ -17,8 +17,10 @@ from teamwork.auth.services import deactivate_user, token_digest
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
 from teamwork.extensions import db as _db
+from teamwork.moderation import terms as moderator_terms
+from teamwork.moderation.models import ModeratorTerm
 from teamwork.teams import services
-from teamwork.teams.models import Invitation, Membership, ModeratorTerm, Team
+from teamwork.teams.models import Invitation, Membership, Team
 from teamwork.teams.rules import Action, Discipline, Role, TeamLevel
 from tests.teams.helpers import committed, committed_row, snapshot
 
@@ -82,7 +84,7 @@ def test_team_access_is_forbidden_when_the_role_is_too_low(world: Any, who: str)
 
 def test_team_access_reports_the_moderator_term(world: Any) -> None:
     assert services.team_access(world.member.user, world.team.id).is_moderator is False
-    services.designate_moderator(world.lead.user, world.team.id, world.member.id)
+    moderator_terms.designate_moderator(world.lead.user, world.team.id, world.member.id)
     access = services.team_access(world.member.user, world.team.id, Action.MODERATE)
     assert access.is_moderator is True
     assert access.can(Action.MODERATE)
@@ -142,7 +144,7 @@ def test_list_my_teams_puts_subteams_under_visible_parents_only(
 
 
 def test_roster_groups_by_agency_counts_disciplines_and_names_the_moderator(world: Any) -> None:
-    services.designate_moderator(world.lead.user, world.team.id, world.recorder.id)
+    moderator_terms.designate_moderator(world.lead.user, world.team.id, world.recorder.id)
     access = services.team_access(world.lead.user, world.team.id)
     roster = services.team_roster(access)
     assert [(g.agency, [m.user.name for m in g.members]) for g in roster.by_agency] == [
@@ -350,17 +352,17 @@ def test_a_deactivated_lead_does_not_count_as_the_remaining_lead(world: Any, db:
 
 
 def test_remove_member_keeps_the_row_and_ends_their_term(world: Any) -> None:
-    services.designate_moderator(world.lead.user, world.team.id, world.member.id)
+    moderator_terms.designate_moderator(world.lead.user, world.team.id, world.member.id)
     services.remove_member(world.lead.user, world.team.id, world.member.id)
     row = committed_row(Membership, world.member.id)
     assert row.removed_at is not None
     (term,) = committed(ModeratorTerm)
     assert term.ends_on == services.today()
-    assert services.current_term(world.team.id) is None
+    assert moderator_terms.current_term(world.team.id) is None
 
 
 def test_demoting_the_moderator_to_observer_ends_the_term(world: Any) -> None:
-    services.designate_moderator(world.lead.user, world.team.id, world.member.id)
+    moderator_terms.designate_moderator(world.lead.user, world.team.id, world.member.id)
     services.change_membership(
         world.lead.user,
         world.team.id,
@@ -369,7 +371,7 @@ def test_demoting_the_moderator_to_observer_ends_the_term(world: Any) -> None:
         agency=AGENCY,
         discipline=Discipline.TREATMENT,
     )
-    assert services.current_term(world.team.id) is None
+    assert moderator_terms.current_term(world.team.id) is None
     assert services.team_access(world.member.user, world.team.id).is_moderator is False
 
 
@@ -388,7 +390,7 @@ def test_membership_ids_of_another_team_are_not_found(world: Any) -> None:
     with pytest.raises(NotFound):
         services.remove_member(world.lead.user, world.team.id, foreign)
     with pytest.raises(NotFound):
-        services.designate_moderator(world.lead.user, world.team.id, foreign)
+        moderator_terms.designate_moderator(world.lead.user, world.team.id, foreign)
     _db.session.rollback()
     assert snapshot() == before
 
@@ -398,15 +400,15 @@ def test_membership_ids_of_another_team_are_not_found(world: Any) -> None:
 
 def test_designating_an_observer_is_refused(world: Any) -> None:
     with pytest.raises(InvalidInput, match="Observers"):
-        services.designate_moderator(world.lead.user, world.team.id, world.observer.id)
+        moderator_terms.designate_moderator(world.lead.user, world.team.id, world.observer.id)
     _db.session.rollback()
     assert committed(ModeratorTerm) == []
 
 
 def test_designating_the_sitting_moderator_again_is_a_conflict(world: Any) -> None:
-    services.designate_moderator(world.lead.user, world.team.id, world.member.id)
+    moderator_terms.designate_moderator(world.lead.user, world.team.id, world.member.id)
     with pytest.raises(Conflict, match="already the moderator"):
-        services.designate_moderator(world.lead.user, world.team.id, world.member.id)
+        moderator_terms.designate_moderator(world.lead.user, world.team.id, world.member.id)
     _db.session.rollback()
     assert len(committed(ModeratorTerm)) == 1
 
@@ -415,8 +417,8 @@ def test_a_new_designation_replaces_todays_term_and_ends_an_older_one(world: Any
     last_month = services.today() - timedelta(days=30)
     db.session.add(ModeratorTerm(team=world.team, membership=world.recorder, starts_on=last_month))
     db.session.commit()
-    services.designate_moderator(world.lead.user, world.team.id, world.member.id)
-    services.designate_moderator(world.lead.user, world.team.id, world.lead.id)
+    moderator_terms.designate_moderator(world.lead.user, world.team.id, world.member.id)
+    moderator_terms.designate_moderator(world.lead.user, world.team.id, world.lead.id)
     terms = [(t.membership_id, t.starts_on, t.ends_on) for t in committed(ModeratorTerm)]
     assert terms == [
         (world.recorder.id, last_month, services.today()),
@@ -426,9 +428,9 @@ def test_a_new_designation_replaces_todays_term_and_ends_an_older_one(world: Any
 
 
 def test_only_a_lead_designates_the_moderator(world: Any) -> None:
-    services.designate_moderator(world.lead.user, world.team.id, world.member.id)
+    moderator_terms.designate_moderator(world.lead.user, world.team.id, world.member.id)
     with pytest.raises(Forbidden):
-        services.designate_moderator(world.member.user, world.team.id, world.recorder.id)
+        moderator_terms.designate_moderator(world.member.user, world.team.id, world.recorder.id)
     _db.session.rollback()
     assert [t.membership_id for t in committed(ModeratorTerm)] == [world.member.id]
 

@@ -16,8 +16,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from teamwork.auth.models import User
+from teamwork.moderation import terms as moderator_terms
+from teamwork.moderation.models import ModeratorTerm
 from teamwork.teams import services
-from teamwork.teams.models import Membership, ModeratorTerm, Team
+from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Discipline, Role, TeamLevel
 from tests.pages import field_error, page
 from tests.teams.helpers import committed, committed_row, snapshot
@@ -123,7 +125,7 @@ def test_every_team_route_is_enumerated(app: Flask, world: Any) -> None:
         "teams.resend_invitation",
         "teams.update_member",
         "teams.remove_member",
-        "teams.designate_moderator",
+        "moderation.designate_moderator",
     }
     assert len(team_requests(app, world)) >= 12
 
@@ -226,7 +228,7 @@ def test_non_leads_get_403_on_leads_only_actions(
     world: Any, signed_in: Callable[[User], FlaskClient], who: str
 ) -> None:
     if who == "moderator":  # a member holding the term moderates, but does not manage
-        services.designate_moderator(world.lead.user, world.team.id, world.member.id)
+        moderator_terms.designate_moderator(world.lead.user, world.team.id, world.member.id)
         who = "member"
     browser = signed_in(getattr(world, who).user)
     before = snapshot()
@@ -320,7 +322,7 @@ def agency_headings(shown: str) -> list[str]:
 def test_team_page_groups_members_by_agency_with_disciplines_roles_and_moderator(
     world: Any, signed_in: Callable[[User], FlaskClient]
 ) -> None:
-    services.designate_moderator(world.lead.user, world.team.id, world.recorder.id)
+    moderator_terms.designate_moderator(world.lead.user, world.team.id, world.recorder.id)
     shown = page(signed_in(world.observer.user).get(f"/teams/{world.team.id}"))
     assert agency_headings(shown) == [
         "Northfield County Probation Department",
@@ -349,7 +351,7 @@ def test_team_page_tells_the_moderator_they_moderate(
 ) -> None:
     browser = signed_in(world.member.user)
     assert "none designated" in page(browser.get(f"/teams/{world.team.id}"))
-    services.designate_moderator(world.lead.user, world.team.id, world.member.id)
+    moderator_terms.designate_moderator(world.lead.user, world.team.id, world.member.id)
     shown = page(browser.get(f"/teams/{world.team.id}"))
     header = shown.split('id="leadership-heading"', 1)[0]
     assert 'badge-moderator">Moderator<' in header
@@ -616,7 +618,7 @@ def test_removing_the_moderator_ends_their_term(
     assert response.status_code == 302
     (term,) = committed(ModeratorTerm)
     assert term.ends_on == services.today()
-    assert services.current_term(world.team.id) is None
+    assert moderator_terms.current_term(world.team.id) is None
     shown = page(browser.get(f"/teams/{world.team.id}"))
     assert "Moderator: none designated" in re.sub(r"<[^>]+>", "", shown)
 
@@ -628,7 +630,7 @@ def test_a_new_moderator_replaces_the_current_one(
     url = f"/teams/{world.team.id}/moderator"
     browser.post(url, data={"membership_id": str(world.member.id)})
     browser.post(url, data={"membership_id": str(world.recorder.id)})
-    current = services.current_term(world.team.id)
+    current = moderator_terms.current_term(world.team.id)
     assert current is not None
     assert current.membership_id == world.recorder.id
     assert [t.membership_id for t in committed(ModeratorTerm)] == [world.recorder.id]

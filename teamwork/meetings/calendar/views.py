@@ -12,10 +12,10 @@ from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
 from teamwork.database import utcnow
+from teamwork.forms import EmptyForm
 from teamwork.meetings.calendar import services as calendar
 from teamwork.meetings.calendar.services import FeedInfo
 from teamwork.meetings.models import Meeting
-from teamwork.teams.forms import EmptyForm
 from teamwork.teams.notifications import external_url
 
 # Routes outside a team (/calendar...) and inside one (/teams/<team_id>/calendar): no prefix.

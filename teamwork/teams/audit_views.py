@@ -1,4 +1,10 @@
-"""The audit trail pages: a lead browses and exports their team's events."""
+"""The audit trail pages: a lead browses and exports their team's events.
+
+Here in teams, not in `teamwork.audit` (infrastructure, which knows no capability): the pages
+check the team access, then read the trail through `teamwork.audit.services`. The blueprint
+keeps its name, so the endpoints are still `audit.index` and `audit.export`. May import teams
+and the layers below it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ from flask_login import current_user, login_required
 
 from teamwork.audit import services
 from teamwork.errors import InvalidInput
+from teamwork.teams.rules import Action
+from teamwork.teams.services import team_access
 
 bp = Blueprint("audit", __name__, url_prefix="/teams/<int:team_id>")
 
@@ -26,7 +34,8 @@ def index(team_id: int) -> tuple[str, int] | str:
         chosen, error = services.AuditFilter(), exc.message
     page = request.args.get("page", "1")
     number = int(page) if page.isdigit() and len(page) < 7 else 1
-    access, events, more = services.team_audit_log(current_user, team_id, chosen, page=number)
+    access = team_access(current_user, team_id, Action.MANAGE_MEMBERS)
+    events, more = services.team_audit_log(team_id, chosen, page=number)
     html = render_template(
         "audit/index.html",
         access=access,
@@ -44,6 +53,7 @@ def index(team_id: int) -> tuple[str, int] | str:
 @bp.get("/audit.csv")
 def export(team_id: int) -> Response:
     chosen = services.AuditFilter.parse(request.args)
+    team_access(current_user, team_id, Action.MANAGE_MEMBERS)
     body = services.export_audit_log(current_user, team_id, chosen)
     return Response(
         body,
