@@ -151,7 +151,7 @@ def register_url_converters(app: Flask) -> None:
 # Each capability's pages (a `bp` in the module), in the order their URLs are matched.
 BLUEPRINT_MODULES = [
     "teamwork.auth.views",
-    "teamwork.teams.invitation_views",
+    "teamwork.teams.invitations.views",
     "teamwork.teams.views",
     "teamwork.consensus.views",
     "teamwork.charter.views",
@@ -164,7 +164,7 @@ BLUEPRINT_MODULES = [
     "teamwork.workplans.views",
     "teamwork.evaluation.views",
     "teamwork.moderation.views",
-    "teamwork.teams.audit_views",
+    "teamwork.teams.audit_trail.views",
 ]
 # Modules with Socket.IO handlers (an `init_app()` registers them).
 SOCKET_MODULES = ["teamwork.consensus.sockets", "teamwork.meetings.live.sockets"]

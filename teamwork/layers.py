@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         FOUNDATION,
         (
+            "cleaning",
             "config",
             "extensions",
             "database",

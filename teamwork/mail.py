@@ -13,11 +13,33 @@ import ssl
 from email.message import EmailMessage
 
 from blinker import Namespace
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 
 log = logging.getLogger("teamwork.mail")
 _signals = Namespace()
 message_sent = _signals.signal("message-sent")
+
+
+def absolute_link(endpoint: str, **values: object) -> str | None:
+    """An absolute link to a page, for an email or a feed: from TEAMWORK_BASE_URL when set
+    (never from a Host header someone could forge), else from the request's or SERVER_NAME's
+    host; None when the app cannot know its own address (the CLI, no base URL)."""
+    config = current_app.config
+    base = config.get("TEAMWORK_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    if has_request_context() or config.get("SERVER_NAME"):
+        return url_for(endpoint, _external=True, **values)
+    return None
+
+
+def email_link(endpoint: str, **values: object) -> str:
+    """`absolute_link`, or the page's path when the app cannot know its own address (a
+    reminder sent by the CLI with TEAMWORK_BASE_URL unset still names the page)."""
+    absolute = absolute_link(endpoint, **values)
+    if absolute is not None:
+        return absolute
+    return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
 def send_email(to: str, subject: str, body: str) -> None:

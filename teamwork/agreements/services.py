@@ -18,16 +18,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from teamwork.agreements.models import Agreement, AgreementVersion, Signature
 from teamwork.auth.models import User
+from teamwork.cleaning import clean_line, clean_text
 from teamwork.consensus.services import text_diff
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
-from teamwork.mail import send_email
+from teamwork.mail import absolute_link, send_email
 from teamwork.teams.models import Membership
 from teamwork.teams.rules import Action, Role
 from teamwork.teams.services import TeamAccess, team_access, today
@@ -175,21 +175,11 @@ def can_sign(access: TeamAccess, status: AgreementStatus) -> bool:
 
 
 def _clean_text(text: str) -> str:
-    text = (text or "").strip().replace("\r\n", "\n")
-    if not text:
-        raise InvalidInput("Write the text of the agreement.", field="text")
-    if len(text) > TEXT_MAX:
-        raise InvalidInput(f"Use at most {TEXT_MAX} characters.", field="text")
-    return text
+    return clean_text(text, "text", TEXT_MAX, required="Write the text of the agreement.")
 
 
 def _clean_title(title: str) -> str:
-    title = " ".join((title or "").split())
-    if not title:
-        raise InvalidInput("Give the agreement a title.", field="title")
-    if len(title) > TITLE_MAX:
-        raise InvalidInput(f"Use at most {TITLE_MAX} characters.", field="title")
-    return title
+    return clean_line(title, "title", TITLE_MAX, required="Give the agreement a title.")
 
 
 def _check_renewal_date(renewal_date: date | None) -> date | None:
@@ -264,12 +254,7 @@ def add_version(
 
 
 def _clean_name(value: str, field: str, missing: str) -> str:
-    value = " ".join((value or "").split())
-    if not value:
-        raise InvalidInput(missing, field=field)
-    if len(value) > NAME_MAX:
-        raise InvalidInput(f"Use at most {NAME_MAX} characters.", field=field)
-    return value
+    return clean_line(value, field, NAME_MAX, required=missing)
 
 
 def sign_version(
@@ -427,15 +412,6 @@ def _team_leads(team_id: int) -> list[User]:
     )
 
 
-def _agreement_link(agreement: Agreement) -> str | None:
-    """An absolute link when one can be built safely (a base URL, or a request's host)."""
-    if not (current_app.config.get("TEAMWORK_BASE_URL") or has_request_context()):
-        return None
-    from teamwork.teams.notifications import external_url
-
-    return external_url("agreements.show", team_id=agreement.team_id, agreement_id=agreement.id)
-
-
 def _reminder(agreement: Agreement, status: AgreementStatus, day: date) -> tuple[str, str]:
     renewal = agreement.renewal_date
     assert renewal is not None  # noqa: S101 - due_renewals selects dated agreements only
@@ -449,7 +425,7 @@ def _reminder(agreement: Agreement, status: AgreementStatus, day: date) -> tuple
         else f"was due for renewal on {renewal:%d %B %Y}, {span} ago"
     )
     missing = f" Not yet signed by: {'; '.join(status.missing)}." if status.missing else ""
-    link = _agreement_link(agreement)
+    link = absolute_link("agreements.show", team_id=agreement.team_id, agreement_id=agreement.id)
     body = (
         f"The agreement “{agreement.title}” of {agreement.team.name} {when}.\n\n"
         f"Version {status.latest.number}: {status.summary}.{missing}\n\n"

@@ -1,7 +1,7 @@
 """Reading the audit trail: a team's events, a page at a time or as CSV.
 
 Infrastructure: imports only the foundation and `teamwork.audit`. Who may read a team's trail
-is the teams capability's business: its pages (`teamwork/teams/audit_views.py`) check the
+is the teams capability's business: its pages (`teamwork/teams/audit_trail/views.py`) check the
 access first and pass the team's id here.
 """
 

@@ -1,5 +1,5 @@
 """Sign in and out, and the account page (accepting an invitation is in
-`teamwork/teams/invitation_views.py`)."""
+`teamwork/teams/invitations/views.py`)."""
 
 from __future__ import annotations
 

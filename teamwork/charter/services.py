@@ -23,6 +23,7 @@ from teamwork.charter.models import (
     StatementVersion,
     VersionStatus,
 )
+from teamwork.cleaning import clean_text
 from teamwork.consensus import services as consensus
 from teamwork.consensus.models import Decision, Proposal, ProposalStatus
 from teamwork.consensus.rules import DecisionRule, RuleError, describe_rule
@@ -116,12 +117,8 @@ def can_draft(access: TeamAccess | OversightAccess) -> bool:
 
 
 def _clean_text(text: str, kind: StatementKind) -> str:
-    text = (text or "").strip().replace("\r\n", "\n")
-    if not text:
-        raise InvalidInput(f"Write the {kind.label.lower()} before saving it.", field="text")
-    if len(text) > TEXT_MAX:
-        raise InvalidInput(f"Use at most {TEXT_MAX} characters.", field="text")
-    return text
+    required = f"Write the {kind.label.lower()} before saving it."
+    return clean_text(text, "text", TEXT_MAX, required=required)
 
 
 def draft_statement(

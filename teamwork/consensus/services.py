@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from teamwork.auth.models import User
+from teamwork.cleaning import clean_line, clean_text
 from teamwork.consensus import rules
 from teamwork.consensus.models import (
     Concern,
@@ -184,21 +185,11 @@ def open_concerns(proposal: Proposal) -> list[Concern]:
 
 
 def _clean_title(title: str) -> str:
-    title = " ".join((title or "").split())
-    if not title:
-        raise InvalidInput("Give the proposal a short title.", field="title")
-    if len(title) > TITLE_MAX:
-        raise InvalidInput(f"Use at most {TITLE_MAX} characters.", field="title")
-    return title
+    return clean_line(title, "title", TITLE_MAX, required="Give the proposal a short title.")
 
 
 def _clean_text(text: str) -> str:
-    text = (text or "").strip().replace("\r\n", "\n")
-    if not text:
-        raise InvalidInput("Write the text the team will vote on.", field="text")
-    if len(text) > TEXT_MAX:
-        raise InvalidInput(f"Use at most {TEXT_MAX} characters.", field="text")
-    return text
+    return clean_text(text, "text", TEXT_MAX, required="Write the text the team will vote on.")
 
 
 def text_diff(old: str, new: str) -> str:

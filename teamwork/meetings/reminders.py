@@ -17,14 +17,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context
-from werkzeug.routing import BuildError
+from flask import current_app
 
-from teamwork.auth.models import User
 from teamwork.extensions import db
 from teamwork.mail import send_email
 from teamwork.meetings.models import Meeting, MeetingStatus
-from teamwork.teams.models import Membership
+from teamwork.meetings.services import meeting_link
+from teamwork.teams.services import current_members
 
 log = logging.getLogger(__name__)
 
@@ -69,21 +68,6 @@ def _claim(meeting_id: int, now: datetime) -> bool:
     return claimed.rowcount == 1
 
 
-def current_members(team_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.team_id == team_id,
-                Membership.removed_at.is_(None),
-                User.deactivated_at.is_(None),
-            )
-            .order_by(User.id)
-        )
-    )
-
-
 def send_meeting_reminders(now: datetime) -> int:
     """Email the reminders now due; returns how many emails were sent."""
     sent = 0
@@ -91,8 +75,8 @@ def send_meeting_reminders(now: datetime) -> int:
         if not _claim(meeting.id, now):
             continue
         db.session.refresh(meeting)
-        subject, body = reminder_message(meeting, _meeting_link(meeting))
-        for user in current_members(meeting.team_id):
+        subject, body = reminder_message(meeting, meeting_link(meeting))
+        for user in [m.user for m in current_members(meeting.team_id, by="name")]:
             try:
                 send_email(user.email, subject, body)
             except (smtplib.SMTPException, OSError):
@@ -140,23 +124,3 @@ def reminder_message(meeting: Meeting, link: str) -> tuple[str, str]:
     start = meeting.starts_at.astimezone(_zone(meeting.timezone))
     subject = f"Reminder: {meeting.title} ({team.name}), {start:%a} {start.day} {start:%b}"
     return subject, "\n".join(lines) + "\n"
-
-
-def _meeting_link(meeting: Meeting) -> str:
-    """The meeting page: absolute when the app knows its address, else the path (the CLI runs
-    outside any request, and TEAMWORK_BASE_URL may be unset)."""
-    from teamwork.teams.notifications import external_url
-
-    config = current_app.config
-    absolute = has_request_context() or config["TEAMWORK_BASE_URL"] or config.get("SERVER_NAME")
-    for endpoint, values in (
-        ("meetings.show", {"team_id": meeting.team_id, "meeting_id": meeting.id}),
-        ("teams.show", {"team_id": meeting.team_id}),  # until the meeting pages exist
-    ):
-        try:
-            if absolute:
-                return external_url(endpoint, **values)
-            return current_app.url_map.bind("localhost").build(endpoint, values)
-        except BuildError:
-            continue
-    return ""

@@ -26,16 +26,16 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context
 from sqlalchemy.orm import aliased, joinedload
 
 from teamwork.auth.models import User
+from teamwork.cleaning import clean_line
 from teamwork.consensus.models import Proposal, ProposalStatus
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
 from teamwork.forms import ID_MAX
-from teamwork.mail import send_email
+from teamwork.mail import email_link, send_email
 from teamwork.meetings import rules
 from teamwork.meetings.models import (
     ActionItem,
@@ -53,7 +53,7 @@ from teamwork.norms.models import OperatingNorms
 from teamwork.norms.services import current_norms
 from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Action
-from teamwork.teams.services import TeamAccess, team_access
+from teamwork.teams.services import TeamAccess, current_members, team_access
 
 TITLE_MAX = 200
 PLACE_MAX = 300
@@ -119,23 +119,6 @@ def team_meeting_any(
     return access, meeting
 
 
-def current_members(team_id: int) -> list[Membership]:
-    """The team's current members (removed members and deactivated accounts left out)."""
-    return list(
-        db.session.scalars(
-            sa.select(Membership)
-            .options(joinedload(Membership.user))
-            .join(User, User.id == Membership.user_id)
-            .where(
-                Membership.team_id == team_id,
-                Membership.removed_at.is_(None),
-                User.deactivated_at.is_(None),
-            )
-            .order_by(Membership.agency, User.name)
-        )
-    )
-
-
 def current_member(team_id: int, membership_id: Any, field_name: str, message: str) -> Membership:
     membership = None
     if isinstance(membership_id, int) and not isinstance(membership_id, bool):
@@ -154,15 +137,9 @@ def team_norms(access: TeamAccess) -> OperatingNorms | None:
     return current_norms(access)
 
 
-def _meeting_link(meeting: Meeting) -> str:
-    """The meeting's page: absolute when the app knows its address, else the path."""
-    from teamwork.teams.notifications import external_url
-
-    config = current_app.config
-    values = {"team_id": meeting.team_id, "meeting_id": meeting.id}
-    if has_request_context() or config.get("TEAMWORK_BASE_URL") or config.get("SERVER_NAME"):
-        return external_url("meetings.show", **values)
-    return current_app.url_map.bind("localhost").build("meetings.show", values)
+def meeting_link(meeting: Meeting) -> str:
+    """The meeting's page, for an email (absolute when the app knows its own address)."""
+    return email_link("meetings.show", team_id=meeting.team_id, meeting_id=meeting.id)
 
 
 def _notify_members(team_id: int, subject: str, body: str) -> int:
@@ -284,15 +261,6 @@ class MeetingInput:
     video_url: str = ""
 
 
-def clean_line(value: str | None, field_name: str, limit: int, *, required: str = "") -> str:
-    text = " ".join((value or "").split())
-    if required and not text:
-        raise InvalidInput(required, field=field_name)
-    if len(text) > limit:
-        raise InvalidInput(f"Use at most {limit} characters.", field=field_name)
-    return text
-
-
 def _clean_meeting(data: MeetingInput, now: datetime) -> dict[str, Any]:
     title = clean_line(data.title, "title", TITLE_MAX, required="Give the meeting a title.")
     if data.day is None:
@@ -410,7 +378,7 @@ def cancel_meeting(actor: User, team_id: int, meeting_id: int, reason: str) -> M
         meeting.team_id,
         f"Cancelled: {meeting.title}, {meeting.local_starts_at:%d %B %Y}",
         f"The meeting of {meeting.team.name} on {when_text(meeting)} is cancelled.\n\n"
-        f"Reason: {reason}\n\n{_meeting_link(meeting)}",
+        f"Reason: {reason}\n\n{meeting_link(meeting)}",
     )
     return meeting
 
@@ -587,7 +555,7 @@ def _agenda_email(meeting: Meeting, items: list[AgendaItem], updated: bool) -> s
         lines.append(
             f"{number}. {item.title} ({item.kind.label}, {item.minutes_allotted} min{waited})"
         )
-    lines += ["", _meeting_link(meeting)]
+    lines += ["", meeting_link(meeting)]
     return "\n".join(lines)
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from blinker import Namespace
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -42,9 +41,10 @@ from teamwork.meetings.forms import (
 from teamwork.meetings.minutes import export
 from teamwork.meetings.minutes import services as minutes_services
 from teamwork.meetings.models import AttendanceStatus, Meeting, MeetingStatus, MinutesStatus
+from teamwork.meetings.signals import action_item_activities
 from teamwork.teams.panels import register_panel
 from teamwork.teams.rules import Action
-from teamwork.teams.services import TeamAccess, team_access
+from teamwork.teams.services import TeamAccess, current_members, team_access
 
 bp = Blueprint("meetings", __name__, url_prefix="/teams/<int:team_id>")
 register_panel(
@@ -205,7 +205,7 @@ def _item_form(team_id: int, keep_proposal: int | None = None, **kwargs: Any) ->
     form = ItemForm(**kwargs)
     form.presenter_id.choices = choices(
         [(0, "No presenter")]
-        + [(m.id, f"{m.user.name} ({m.agency})") for m in services.current_members(team_id)]
+        + [(m.id, f"{m.user.name} ({m.agency})") for m in current_members(team_id)]
     )
     form.proposal_id.choices = choices(
         [(0, "No proposal")]
@@ -433,7 +433,7 @@ def _action_form(team_id: int, items: list[Any], **kwargs: Any) -> ActionItemFor
     form = ActionItemForm(**kwargs)
     form.owner_id.choices = choices(
         [(0, "Choose a member")]
-        + [(m.id, f"{m.user.name} ({m.agency})") for m in services.current_members(team_id)]
+        + [(m.id, f"{m.user.name} ({m.agency})") for m in current_members(team_id)]
     )
     form.item_id.choices = choices(
         [(0, "The meeting as a whole")]
@@ -558,11 +558,6 @@ def _amendment_form(record: minutes_services.MinutesRecord, **kwargs: Any) -> Am
         + [(item.id, f"{n}. {item.title}") for n, item in enumerate(record.items, start=1)]
     )
     return form
-
-
-# Asked with a team id and `action_item_ids` (a list): a receiver answers {action item id:
-# the workplan activity it became}, for those that became one (the workplans capability).
-action_item_activities = Namespace().signal("action-item-activities")
 
 
 def _render_minutes(

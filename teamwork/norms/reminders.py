@@ -16,16 +16,14 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context
 from sqlalchemy.orm import joinedload
 
 from teamwork.auth.models import User
 from teamwork.extensions import db
-from teamwork.mail import send_email
+from teamwork.mail import email_link, send_email
 from teamwork.norms.models import Incentive
 from teamwork.norms.rules import REVIEW_NOTICE_DAYS, reminder_due
 from teamwork.teams.models import Membership, Team
-from teamwork.teams.notifications import external_url
 from teamwork.teams.rules import Role
 
 log = logging.getLogger(__name__)
@@ -85,15 +83,6 @@ def _team_leads(team_id: int) -> list[User]:
     )
 
 
-def _incentives_link(team_id: int) -> str:
-    """The incentives page: absolute when the app knows its address, else the path (the CLI
-    runs outside any request and TEAMWORK_BASE_URL may be unset)."""
-    config = current_app.config
-    if has_request_context() or config["TEAMWORK_BASE_URL"] or config.get("SERVER_NAME"):
-        return external_url("norms.incentives", team_id=team_id)
-    return current_app.url_map.bind("localhost").build("norms.incentives", {"team_id": team_id})
-
-
 def _reminder_body(team: Team, incentives: list[Incentive], day: date) -> str:
     lines = [
         f"Stakeholder incentive reviews for {team.name} need your attention:",
@@ -113,7 +102,7 @@ def _reminder_body(team: Team, incentives: list[Incentive], day: date) -> str:
         "",
         "Check with each agency that what it hoped to gain from the team is being met, then "
         "record the review and its next date on the team's incentives page:",
-        _incentives_link(team.id),
+        email_link("norms.incentives", team_id=team.id),
     ]
     return "\n".join(lines)
 

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from teamwork.auth.models import User
+from teamwork.cleaning import clean_line, clean_text
 from teamwork.consensus.signals import designee_votes_allowed
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -48,7 +49,7 @@ from teamwork.norms.models import (
 from teamwork.norms.rules import ReviewStatus, review_status
 from teamwork.teams.models import Membership
 from teamwork.teams.rules import Action, Discipline, Role
-from teamwork.teams.services import TeamAccess, team_access, team_roster, today
+from teamwork.teams.services import TeamAccess, current_members, team_access, team_roster, today
 
 # Further ahead than this is almost certainly a typing mistake (and would never remind anyone).
 REVIEW_HORIZON_DAYS = 3 * 365
@@ -58,17 +59,11 @@ REVIEW_HORIZON_DAYS = 3 * 365
 
 
 def _line(value: str | None, field: str, limit: int = LINE_MAX) -> str:
-    value = " ".join((value or "").split())
-    if len(value) > limit:
-        raise InvalidInput(f"Use at most {limit} characters.", field=field)
-    return value
+    return clean_line(value, field, limit)
 
 
 def _text(value: str | None, field: str, limit: int = TEXT_MAX) -> str:
-    value = (value or "").replace("\r\n", "\n").strip()
-    if len(value) > limit:
-        raise InvalidInput(f"Use at most {limit} characters.", field=field)
-    return value
+    return clean_text(value, field, limit)
 
 
 def _link(value: str | None) -> str:
@@ -261,17 +256,7 @@ def save_norms(
 
 
 def _members_by_agency(team_id: int) -> dict[str, list[Membership]]:
-    members = db.session.scalars(
-        sa.select(Membership)
-        .options(joinedload(Membership.user))
-        .join(User, User.id == Membership.user_id)
-        .where(
-            Membership.team_id == team_id,
-            Membership.removed_at.is_(None),
-            User.deactivated_at.is_(None),
-        )
-        .order_by(Membership.agency, User.name)
-    )
+    members = current_members(team_id)
     grouped: dict[str, list[Membership]] = {}
     for membership in members:
         grouped.setdefault(membership.agency, []).append(membership)

@@ -5,27 +5,17 @@ from __future__ import annotations
 import logging
 import smtplib
 
-from flask import current_app, url_for
-
 from teamwork.auth.models import User
-from teamwork.mail import send_email
+from teamwork.mail import email_link, send_email
 from teamwork.teams.services import IssuedInvitation
 
 log = logging.getLogger(__name__)
 
 
-def external_url(endpoint: str, **values: object) -> str:
-    """An absolute link for an email: from TEAMWORK_BASE_URL when set, never a forged Host."""
-    base = current_app.config["TEAMWORK_BASE_URL"]
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
-
-
 def send_invitation(issued: IssuedInvitation, *, inviter: User) -> bool:
     """Email the one-time link; False when delivery failed (the invitation itself is kept)."""
     invitation = issued.invitation
-    link = external_url("invitations.accept", token=issued.token)
+    link = email_link("invitations.accept", token=issued.token)
     expires = invitation.expires_at.strftime("%d %B %Y")
     body = (
         f"{inviter.name} invites you to join {invitation.team.name} on Teamwork "

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from flask import current_app
@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 from teamwork.auth.models import User
 from teamwork.auth.services import add_user, normalize_email, token_digest
 from teamwork.auth.signals import two_step_expected
+from teamwork.cleaning import clean_line, clean_text
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
 from teamwork.extensions import db
@@ -289,20 +290,29 @@ class Roster:
     next_term: Any = None
 
 
-def team_roster(access: TeamAccess) -> Roster:
-    members = list(
+def current_members(team_id: int, *, by: Literal["agency", "name"] = "agency") -> list[Membership]:
+    """The team's current members, each with their user loaded: removed members and
+    deactivated accounts left out, sorted by agency then name (a roster) or by name (a list
+    to choose from). Every capability that lists, notifies or chooses among a team's members
+    reads them here."""
+    order = (Membership.agency, User.name) if by == "agency" else (User.name, Membership.id)
+    return list(
         db.session.scalars(
             sa.select(Membership)
             .options(joinedload(Membership.user))
             .join(User, User.id == Membership.user_id)
             .where(
-                Membership.team_id == access.team.id,
+                Membership.team_id == team_id,
                 Membership.removed_at.is_(None),
                 User.deactivated_at.is_(None),
             )
-            .order_by(Membership.agency, User.name)
+            .order_by(*order)
         )
     )
+
+
+def team_roster(access: TeamAccess) -> Roster:
+    members = current_members(access.team.id)
     groups: dict[str, list[Membership]] = defaultdict(list)
     disciplines: dict[Discipline, int] = defaultdict(int)
     for membership in members:
@@ -368,28 +378,17 @@ def pending_invitations(access: TeamAccess) -> list[Invitation]:
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join(name.split())
-    if not name:
-        raise InvalidInput("Give the team a name.", field="name")
-    if len(name) > NAME_MAX:
-        raise InvalidInput(f"Use at most {NAME_MAX} characters.", field="name")
-    return name
+    return clean_line(name, "name", NAME_MAX, required="Give the team a name.")
 
 
 def _clean_agency(agency: str) -> str:
-    agency = " ".join(agency.split())
-    if not agency:
-        raise InvalidInput("Name the agency this person represents.", field="agency")
-    if len(agency) > AGENCY_MAX:
-        raise InvalidInput(f"Use at most {AGENCY_MAX} characters.", field="agency")
-    return agency
+    return clean_line(
+        agency, "agency", AGENCY_MAX, required="Name the agency this person represents."
+    )
 
 
 def _clean_description(description: str) -> str:
-    description = description.strip()
-    if len(description) > DESCRIPTION_MAX:
-        raise InvalidInput(f"Use at most {DESCRIPTION_MAX} characters.", field="description")
-    return description
+    return clean_text(description, "description", DESCRIPTION_MAX)
 
 
 def create_team(

@@ -21,7 +21,7 @@ from teamwork.auth.models import User
 from teamwork.errors import InvalidInput
 from teamwork.extensions import db
 from teamwork.teams.rules import Action
-from teamwork.teams.services import TeamAccess, team_access, today
+from teamwork.teams.services import TeamAccess, current_members, team_access, today
 from teamwork.workplans import rules, services
 from teamwork.workplans.models import Activity, ChangeKind
 from teamwork.workplans.rules import CSV_COLUMNS, RowErrors, RuleViolation, protect_cell
@@ -103,7 +103,7 @@ def import_csv(actor: User, team_id: int, text: str, *, day: date | None = None)
             + ")."
         )
 
-    members = {m.user.email.lower(): m for m in services.current_members(team_id)}
+    members = {m.user.email.lower(): m for m in current_members(team_id)}
     goal_ids = {g.statement.id for g in services.team_goals(team_id)}
     activities = {a.id: a for a in services.team_activities(team_id)}
     parsed: list[tuple[int, rules.RowData]] = []

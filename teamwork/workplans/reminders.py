@@ -11,12 +11,12 @@ import smtplib
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context
+from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from teamwork.auth.models import User
 from teamwork.extensions import db
-from teamwork.mail import send_email
+from teamwork.mail import email_link, send_email
 from teamwork.teams.models import Membership
 from teamwork.workplans import rules
 from teamwork.workplans.models import Activity
@@ -24,18 +24,6 @@ from teamwork.workplans.rules import ActivityStatus
 
 log = logging.getLogger(__name__)
 DEFAULT_DAYS = 3
-
-
-def _link(activity: Activity) -> str:
-    """Absolute when the app knows its address, else the path (the CLI runs outside any
-    request and TEAMWORK_BASE_URL may be unset)."""
-    from teamwork.teams.notifications import external_url
-
-    values = {"team_id": activity.team_id, "activity_id": activity.id}
-    config = current_app.config
-    if has_request_context() or config["TEAMWORK_BASE_URL"] or config.get("SERVER_NAME"):
-        return external_url("workplans.show", **values)
-    return current_app.url_map.bind("localhost").build("workplans.show", values)
 
 
 def _body(activity: Activity, day: date) -> str:
@@ -53,7 +41,7 @@ def _body(activity: Activity, day: date) -> str:
         f"Status: {activity.status.label}.",
         "",
         "Update its status or add a progress note here:",
-        _link(activity),
+        email_link("workplans.show", team_id=activity.team_id, activity_id=activity.id),
     ]
     return "\n".join(lines)
 

@@ -21,8 +21,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from teamwork.auth.models import User
 from teamwork.charter.models import Statement, StatementKind, VersionStatus
+from teamwork.cleaning import clean_text
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
+from teamwork.meetings.signals import action_item_activities
 from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Action
 from teamwork.teams.services import TeamAccess, team_access, today
@@ -111,22 +113,6 @@ def team_goals(team_id: int) -> list[Goal]:
         .order_by(Statement.kind, Statement.id)
     )
     return [goal_of(s) for s in statements]
-
-
-def current_members(team_id: int) -> list[Membership]:
-    return list(
-        db.session.scalars(
-            sa.select(Membership)
-            .join(User, User.id == Membership.user_id)
-            .options(joinedload(Membership.user))
-            .where(
-                Membership.team_id == team_id,
-                Membership.removed_at.is_(None),
-                User.deactivated_at.is_(None),
-            )
-            .order_by(User.name)
-        )
-    )
 
 
 def _member(team_id: int, membership_id: Any, field: str) -> Membership:
@@ -340,12 +326,7 @@ def _snapshot(activity: Activity) -> dict[str, Any]:
 
 
 def _text(value: Any, field: str, limit: int, *, required: bool = False, what: str = "") -> str:
-    text = (value or "").strip().replace("\r\n", "\n")
-    if required and not text:
-        raise InvalidInput(f"Write {what}.", field=field)
-    if len(text) > limit:
-        raise InvalidInput(f"Use at most {limit} characters.", field=field)
-    return text
+    return clean_text(value, field, limit, required=f"Write {what}." if required else "")
 
 
 def _date(value: Any, field: str) -> date | None:
@@ -767,3 +748,9 @@ def changes_markdown(summary: SinceMeeting, day: date | None = None) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+@action_item_activities.connect
+def _activities_of_action_items(team_id: int, *, action_item_ids: list[int]) -> dict[int, Any]:
+    """Answers the minutes page (`meetings.signals`): the activity each action item became."""
+    return {i: activity_for_action_item(team_id, i) for i in action_item_ids}

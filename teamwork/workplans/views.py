@@ -2,8 +2,7 @@
 
 Team pages live under /teams/<team_id>/workplan; "my deliverables" (/my/deliverables) spans
 every team of the signed-in user, so the blueprint has no url_prefix and each route gives its
-full path. Views parse, call a service, and render or redirect. They also answer the meetings
-pages' `action_item_activities` (which action items of the minutes are in the workplan).
+full path. Views parse, call a service, and render or redirect.
 """
 
 from __future__ import annotations
@@ -17,9 +16,8 @@ from werkzeug.wrappers import Response
 
 from teamwork.errors import Conflict, Forbidden, InvalidInput
 from teamwork.forms import EmptyForm, apply_error
-from teamwork.meetings.views import action_item_activities
 from teamwork.teams.rules import Action
-from teamwork.teams.services import TeamAccess, team_access, today
+from teamwork.teams.services import TeamAccess, current_members, team_access, today
 from teamwork.workplans import charts, csv_io, rules, services
 from teamwork.workplans.forms import ActivityForm, FilterForm, ImportForm, NoteForm, StatusForm
 from teamwork.workplans.models import Activity
@@ -60,7 +58,7 @@ def _filter_form(access: TeamAccess, filters: services.Filters) -> FilterForm:
         due=filters.due,
     )
     form.owner.choices = [("", "Anyone")] + [
-        (str(m.id), m.user.name) for m in services.current_members(access.team.id)
+        (str(m.id), m.user.name) for m in current_members(access.team.id, by="name")
     ]
     form.due.choices = [("", "Any date"), *services.DUE_FILTERS.items()]
     return form
@@ -188,7 +186,7 @@ def export_csv(team_id: int) -> Response:
 
 
 def _fill_choices(form: ActivityForm, access: TeamAccess, activity: Activity | None) -> None:
-    members = services.current_members(access.team.id)
+    members = current_members(access.team.id, by="name")
     form.owner_id.choices = [("", "Choose a member")] + [
         (str(m.id), f"{m.user.name} ({m.agency})") for m in members
     ]
@@ -384,9 +382,3 @@ def from_action_item(team_id: int, action_item_id: int) -> Page:
         return redirect(url_for(".index", team_id=team_id))
     flash(f"Added to the workplan: {activity.title}.", "success")
     return redirect(url_for(".show", team_id=team_id, activity_id=activity.id))
-
-
-@action_item_activities.connect
-def _activities_of_action_items(team_id: int, *, action_item_ids: list[int]) -> dict[int, Any]:
-    """Answers the minutes page: the activity each action item became, if any."""
-    return {i: services.activity_for_action_item(team_id, i) for i in action_item_ids}

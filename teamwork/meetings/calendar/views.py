@@ -13,10 +13,10 @@ from werkzeug.routing import BuildError
 
 from teamwork.database import utcnow
 from teamwork.forms import EmptyForm
+from teamwork.mail import email_link
 from teamwork.meetings.calendar import services as calendar
 from teamwork.meetings.calendar.services import FeedInfo
 from teamwork.meetings.models import Meeting
-from teamwork.teams.notifications import external_url
 
 # Routes outside a team (/calendar...) and inside one (/teams/<team_id>/calendar): no prefix.
 bp = Blueprint("calendar", __name__)
@@ -93,14 +93,14 @@ def feed(feed_id: int, token: str) -> Response:
 
 def feed_urls(info: FeedInfo) -> dict[str, str]:
     """The feed's address, and the same as webcal:// (which opens a calendar app)."""
-    https = external_url(FEED_ENDPOINT, feed_id=info.feed.id, token=info.token)
+    https = email_link(FEED_ENDPOINT, feed_id=info.feed.id, token=info.token)
     return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1]}
 
 
 def meeting_link(meeting: Meeting) -> str:
     """The meeting's page, absolute (calendar apps open it from the event)."""
     try:
-        return external_url("meetings.show", team_id=meeting.team_id, meeting_id=meeting.id)
+        return email_link("meetings.show", team_id=meeting.team_id, meeting_id=meeting.id)
     except BuildError:
         # Until the meetings pages exist, the team's page is the nearest place.
-        return external_url("teams.show", team_id=meeting.team_id)
+        return email_link("teams.show", team_id=meeting.team_id)

@@ -55,7 +55,7 @@ from teamwork.meetings.services import (
 )
 from teamwork.teams.models import Membership
 from teamwork.teams.rules import Action, Role
-from teamwork.teams.services import TeamAccess
+from teamwork.teams.services import TeamAccess, current_members
 
 VOTING_ROLES = (Role.LEAD, Role.RECORDER, Role.MEMBER)
 # Meetings whose snapshot must be broadcast once the current transaction commits (kept in the
@@ -263,22 +263,6 @@ def call_speaker(actor: User, meeting_id: int, request_id: int) -> SpeakingReque
 # --- Attendance and quorum ---------------------------------------------------------------
 
 
-def _members(team_id: int) -> list[Membership]:
-    return list(
-        db.session.scalars(
-            sa.select(Membership)
-            .join(User, User.id == Membership.user_id)
-            .options(joinedload(Membership.user))
-            .where(
-                Membership.team_id == team_id,
-                Membership.removed_at.is_(None),
-                User.deactivated_at.is_(None),
-            )
-            .order_by(User.name, Membership.id)
-        )
-    )
-
-
 def _attendance(meeting_id: int) -> dict[int, Attendance]:
     rows = db.session.scalars(sa.select(Attendance).where(Attendance.meeting_id == meeting_id))
     return {row.membership_id: row for row in rows}
@@ -435,7 +419,7 @@ def live_snapshot(meeting: Meeting) -> dict[str, Any]:
     """The room-wide live state of a meeting (docs/realtime.md): no per-user data."""
     now = utcnow()
     items = ordered_items(meeting)
-    members = _members(meeting.team_id)
+    members = current_members(meeting.team_id, by="name")
     names = {m.id: m.user.name for m in members}
     recorded = _attendance(meeting.id)
     designees_vote = designees_may_vote(meeting.team_id)

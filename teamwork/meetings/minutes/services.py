@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from teamwork.auth.models import User
+from teamwork.cleaning import clean_line
 from teamwork.consensus import services as consensus
 from teamwork.consensus.models import Decision, Proposal
 from teamwork.consensus.signals import decision_recorded
@@ -53,7 +54,6 @@ from teamwork.meetings.services import (
     TITLE_MAX,
     attendance_rows,
     bump_live_version,
-    clean_line,
     current_member,
     meeting_item,
     minutes_row,

@@ -1,0 +1,17 @@
+"""What meetings asks of the capabilities above it (blinker signals they answer).
+
+Meetings sits below workplans in the layer order (`teamwork/layers.py`), so it never imports
+workplans: the minutes page asks, and the workplans capability answers.
+
+Standard library and blinker only.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# Sent with a team id and `action_item_ids` (a list): a receiver answers {action item id: the
+# workplan activity it became}, for those that became one (workplans.services answers).
+action_item_activities = _signals.signal("action-item-activities")

@@ -1,0 +1,1 @@
+"""Accepting an invitation: the page behind the emailed link (views.py)."""
