@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.conftest import database_schema
+from tests.conftest import TEST_DATABASE_URL, database_schema
 from tests.servers import answers, database_url, free_port, stop
 
 if TYPE_CHECKING:
@@ -105,12 +105,27 @@ class LiveServer:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
+@pytest.fixture(scope="session")
+def demo_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An instance folder with the migrated demo database, made once per test process the way
+    `make run` makes it (`flask db upgrade`, `flask demo`); each module's server starts on a
+    copy, so no module sees another's changes. On PostgreSQL each module migrates and seeds a
+    schema of its own instead (see `live_server_process`)."""
+    instance = tmp_path_factory.mktemp("e2e-demo")
+    if not TEST_DATABASE_URL:
+        env = _server_env(instance, port=0)
+        _flask(env, "db", "upgrade")
+        _flask(env, "demo")
+    return instance
+
+
 @pytest.fixture(scope="module")
-def live_server_process() -> Iterator[LiveServer]:
+def live_server_process(demo_instance: Path) -> Iterator[LiveServer]:
     """The real app served by `python wsgi.py` (gevent) on the demo data: on SQLite in a
-    throwaway instance folder, or on a fresh PostgreSQL schema when the suite runs on
-    PostgreSQL (TEAMWORK_TEST_DATABASE_URL)."""
+    throwaway instance folder (a copy of `demo_instance`), or on a fresh PostgreSQL schema when
+    the suite runs on PostgreSQL (TEAMWORK_TEST_DATABASE_URL)."""
     instance = Path(tempfile.mkdtemp(prefix="teamwork-e2e-"))
+    shutil.copytree(demo_instance, instance, dirs_exist_ok=True)
     port = free_port()
     env = _server_env(instance, port)
     log_path = instance / "server.log"
@@ -118,8 +133,8 @@ def live_server_process() -> Iterator[LiveServer]:
         with database_schema() as schema:
             if schema:
                 env["TEAMWORK_DATABASE_URL"] = database_url(schema)
-            _flask(env, "db", "upgrade")
-            _flask(env, "demo")
+                _flask(env, "db", "upgrade")
+                _flask(env, "demo")
             with log_path.open("wb") as log:
                 process = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
                     [sys.executable, "wsgi.py"], cwd=REPO, env=env, stdout=log, stderr=log
