@@ -20,12 +20,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
+from jinja2.bccache import Bucket, BytecodeCache
 
 from teamwork import create_app
 from teamwork.auth.models import User
@@ -144,6 +146,28 @@ def url_builders_compiled_once() -> Iterator[None]:
         yield
 
 
+class _SharedBytecode(BytecodeCache):
+    """Compiled templates kept for every app of this test process: each test's app has its own
+    Jinja environment, which would otherwise lex, parse and compile every template it renders
+    again. The code objects are kept as they are (nothing is serialized); a template whose
+    source changed has another checksum, so it is compiled afresh."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, tuple[str, CodeType]] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        checksum, code = self.compiled.get(bucket.key, ("", None))
+        if code is not None and checksum == bucket.checksum:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        if bucket.code is not None:
+            self.compiled[bucket.key] = (bucket.checksum, bucket.code)
+
+
+TEMPLATE_BYTECODE = _SharedBytecode()
+
+
 @dataclass(frozen=True)
 class DatabaseTemplate:
     """The schema, built once per test process (each xdist worker has its own).
@@ -239,6 +263,7 @@ def app(
         shutil.copyfile(database_template.sqlite_file, tmp_path / "test.db")
     application = create_app(config_for_tests(tmp_path, database_template.schema))
     application.test_client_class = IsolatedClient
+    application.jinja_env.bytecode_cache = TEMPLATE_BYTECODE
     try:
         with application.app_context():
             yield application
