@@ -7,6 +7,8 @@ shared secret key and session store are exercised too), connect with python-sock
 client over WebSocket, half to worker A and half to worker B; the lead opens a round on A and
 every member votes on its own worker at once. Every client, on both workers, must see the round
 open and a state with every vote counted, and PostgreSQL must hold exactly the votes cast.
+A second test signs a member out over HTTP on worker A while worker B holds their socket: B
+must close it (the disconnect crosses through Redis) and it must not see the next round open.
 
 Runs only in the PostgreSQL pass of `make test` (TEAMWORK_TEST_DATABASE_URL set) and only when
 Redis answers at REDIS_URL. Redis database 7 holds this test's rate-limit counters and is
@@ -349,4 +351,66 @@ def test_votes_on_two_workers_reach_every_client_through_redis(cluster: Cluster)
     # Both workers served clients, and each saw every vote cast on either worker.
     assert {p.connect_to for p in people} == {0, 1}
     assert _stored_votes(cluster, round_id) == choices
+    assert "Traceback" not in cluster.log_text(), cluster.log_text()
+
+
+async def _sign_out(base: str, cookie: str) -> None:
+    """Sign out over HTTP with the browser's cookie (the CSRF token comes from a page)."""
+    import aiohttp
+    from yarl import URL
+
+    name, _, value = cookie.partition("=")
+    jar = aiohttp.CookieJar(unsafe=True)
+    jar.update_cookies({name: value}, URL(base))
+    timeout = aiohttp.ClientTimeout(total=TIMEOUT)
+    async with aiohttp.ClientSession(cookie_jar=jar, timeout=timeout) as http:
+        async with http.get(f"{base}/account", allow_redirects=False) as response:
+            assert response.status == 200, f"/account answered {response.status}"
+            match = CSRF.search(await response.text())
+        assert match, "no csrf_token on /account"
+        form = {"csrf_token": match[1] or match[2]}
+        async with http.post(f"{base}/logout", data=form, allow_redirects=False) as response:
+            assert response.status == 302, f"sign-out answered {response.status}"
+
+
+async def _sign_out_scenario(cluster: Cluster) -> None:
+    import socketio
+
+    proposal_id = cluster.seed["proposal_id"]
+    # Both hold their sockets on worker B; the member signs out on worker A.
+    lead = Person(cluster.seed["lead"], connect_to=1)
+    member = Person(cluster.seed["members"][0], connect_to=1)
+    closed = asyncio.Event()
+    cookies: dict[str, str] = {}
+    try:
+        for person in (lead, member):
+            cookies[person.email] = await _sign_in(cluster.urls[0], person.email)
+            person.sio = socketio.AsyncClient(reconnection=False, request_timeout=TIMEOUT)
+            person.sio.on("round_opened", person.on_round_opened)
+            await person.sio.connect(
+                f"{cluster.urls[1]}/?proposal={proposal_id}",
+                headers={"Cookie": cookies[person.email]},
+                transports=["websocket"],
+                wait_timeout=TIMEOUT,
+            )
+        member.sio.on("disconnect", lambda *_args: closed.set())
+
+        await _sign_out(cluster.urls[0], cookies[member.email])
+        await asyncio.wait_for(closed.wait(), TIMEOUT)
+
+        ack = await lead.sio.call("open_round", {"proposal_id": proposal_id}, timeout=TIMEOUT)
+        assert isinstance(ack, dict) and ack.get("ok"), f"open_round refused: {ack!r}"
+        await _until(lambda: ack["round_id"] in lead.opened, "the lead sees round_opened")
+        assert member.opened == set()
+    finally:
+        for person in (lead, member):
+            if person.sio is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(person.sio.disconnect(), 5)
+
+
+def test_signing_out_on_one_worker_closes_the_socket_held_by_the_other(
+    cluster: Cluster,
+) -> None:
+    asyncio.run(asyncio.wait_for(_sign_out_scenario(cluster), 3 * TIMEOUT))
     assert "Traceback" not in cluster.log_text(), cluster.log_text()
