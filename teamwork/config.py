@@ -141,6 +141,9 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         # and the async server (gevent in production; tests use threading).
         "TEAMWORK_BROADCAST_WINDOW_MS": _int(env, "BROADCAST_WINDOW_MS", 50),
         "TEAMWORK_ASYNC_MODE": _env(env, "ASYNC_MODE", "gevent"),
+        # How often each worker re-checks the sign-in sessions of its open sockets and closes
+        # those that ended (expiry, or a disconnect lost while the message queue was down).
+        "TEAMWORK_SOCKET_REVALIDATE_SECONDS": _int(env, "SOCKET_REVALIDATE_SECONDS", 30, minimum=1),
         "TEAMWORK_ALLOWED_ORIGINS": [
             origin.strip()
             for origin in (_env(env, "ALLOWED_ORIGINS", "") or "").split(",")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
@@ -15,7 +16,7 @@ from importlib import resources
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, g, has_app_context
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from teamwork.audit import recorder as audit
@@ -25,11 +26,15 @@ from teamwork.auth.signals import expected_to_use_two_step
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, DomainError, InvalidInput, Unauthenticated
 from teamwork.extensions import db
+from teamwork.realtime import services as realtime
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 256
 # Last-seen times are written at most this often, so browsing is not a write per request.
 TOUCH_INTERVAL = timedelta(seconds=60)
+# Where `resolve_session` leaves the id of the session it accepted, for this app context only
+# (a socket's connection is bound to it: `current_session_id`).
+_SESSION_ID_KEY = "teamwork_auth_session_id"
 
 
 class InvalidCredentials(Unauthenticated):
@@ -185,6 +190,8 @@ def resolve_session(user_id: str, token: str | None) -> User | None:
     )
     if not valid or not user.is_active:
         return None
+    if has_app_context():
+        setattr(g, _SESSION_ID_KEY, session_id)
     if now - last_seen_at > TOUCH_INTERVAL:
         db.session.execute(
             sa.update(AuthSession).where(AuthSession.id == session_id).values(last_seen_at=now)
@@ -199,27 +206,76 @@ def _idle_timeout(remember: bool) -> timedelta:
     return config["TEAMWORK_REMEMBER"] if remember else config["TEAMWORK_SESSION_IDLE"]
 
 
+def current_session_id() -> int | None:
+    """The id of the sign-in session the current user was resolved from (in this app context),
+    or None when no valid session was resolved."""
+    return g.get(_SESSION_ID_KEY) if has_app_context() else None
+
+
+def ended_sessions(session_ids: Collection[int]) -> set[int]:
+    """The ids among `session_ids` of sessions that no longer count: revoked, past their
+    absolute or idle expiry, or gone (realtime asks, to drop the sockets opened with them)."""
+    ids = sorted(set(session_ids))
+    found: dict[int, bool] = {}
+    now = utcnow()
+    for start in range(0, len(ids), 500):  # bounded IN lists
+        rows = db.session.execute(
+            sa.select(
+                AuthSession.id,
+                AuthSession.revoked_at,
+                AuthSession.expires_at,
+                AuthSession.last_seen_at,
+                AuthSession.remember,
+            ).where(AuthSession.id.in_(ids[start : start + 500]))
+        )
+        for session_id, revoked_at, expires_at, last_seen_at, remember in rows:
+            found[session_id] = session_is_valid(
+                revoked_at=revoked_at,
+                expires_at=expires_at,
+                last_seen_at=last_seen_at,
+                now=now,
+                idle_limit=now - _idle_timeout(remember),
+            )
+    return {session_id for session_id in ids if not found.get(session_id, False)}
+
+
+realtime.session_validity(ended_sessions)
+
+
+def _revoke(*conditions: sa.ColumnElement[bool]) -> int:
+    """Revoke the open sessions matching `conditions` without committing; their sockets are
+    closed once the caller's transaction commits. Returns how many."""
+    ended = db.session.scalars(
+        sa.update(AuthSession)
+        .where(AuthSession.revoked_at.is_(None), *conditions)
+        .values(revoked_at=utcnow())
+        .returning(AuthSession.id)
+    ).all()
+    realtime.disconnect_sessions_on_commit(ended)
+    return len(ended)
+
+
+def _commit_revocation() -> None:
+    db.session.commit()
+    # Now, not at the end of the request: the CLI and other callers outside a request too.
+    realtime.close_revoked_connections()
+
+
 def end_session(token: str | None) -> None:
     if not token:
         return
-    db.session.execute(
-        sa.update(AuthSession)
-        .where(AuthSession.token_hash == token_digest(token), AuthSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
-    db.session.commit()
+    _revoke(AuthSession.token_hash == token_digest(token))
+    _commit_revocation()
 
 
 def revoke_sessions(user: User, *, keep_token: str | None = None) -> int:
     """End every session of `user` (but the one holding `keep_token`); returns how many."""
-    query = sa.update(AuthSession).where(
-        AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None)
-    )
+    conditions = [AuthSession.user_id == user.id]
     if keep_token:
-        query = query.where(AuthSession.token_hash != token_digest(keep_token))
-    result = db.session.execute(query.values(revoked_at=utcnow()))
-    db.session.commit()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        conditions.append(AuthSession.token_hash != token_digest(keep_token))
+    count = _revoke(*conditions)
+    _commit_revocation()
+    return count
 
 
 def update_profile(user: User, *, name: str) -> User:

@@ -16,7 +16,7 @@ from flask import request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 
-from teamwork.auth.services import two_step_required
+from teamwork.auth.services import current_session_id, two_step_required
 from teamwork.consensus import live, services, voting
 from teamwork.consensus.broadcast import broadcast_vote, emit_state, room_for
 from teamwork.consensus.models import ProposalStatus
@@ -46,8 +46,15 @@ def on_connect(auth: Any = None) -> None:
     except DomainError as exc:
         raise ConnectionRefusedError(exc.code) from None
     join_room(room_for(proposal.id))
-    # Remembered so that removing the member (or deactivating them) closes this connection.
-    track_connect(request.sid, "/", access.membership.user_id, proposal.team_id)
+    # Remembered so that removing the member, deactivating them or ending the sign-in session
+    # that authenticated this handshake closes this connection.
+    track_connect(
+        request.sid,
+        "/",
+        access.membership.user_id,
+        proposal.team_id,
+        auth_session_id=current_session_id(),
+    )
     socketio.emit("snapshot", _snapshot(access, proposal), to=request.sid)
 
 

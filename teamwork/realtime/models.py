@@ -1,5 +1,5 @@
 """The open Socket.IO connections, kept in the database (not in process memory) so that any
-worker can find and close the connections of a user whose access just changed."""
+worker can find and close the connections of a user whose access, or sign-in, just ended."""
 
 from __future__ import annotations
 
@@ -21,4 +21,9 @@ class SocketConnection(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     # The team whose live screen this connection follows.
     team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="CASCADE"))
+    # The sign-in session that authenticated the handshake: ending it closes the connection.
+    # Null only for connections recorded before sessions were bound to them.
+    auth_session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True
+    )
     connected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

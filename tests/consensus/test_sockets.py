@@ -364,15 +364,26 @@ def test_a_member_cannot_enter_votes_for_others(meeting, signed_in, socket_clien
     assert votes_stored() == 0
 
 
-def test_signing_out_over_http_refuses_the_sockets_next_event(
+def test_a_socket_whose_sign_in_ended_is_refused_at_its_next_event(
     meeting, signed_in, socket_client
 ) -> None:
+    # Signing out closes the socket (tests/realtime/test_sign_in_ends.py); until the sweep
+    # closes one whose session ended otherwise (expiry, a lost disconnect), its events are
+    # refused.
+    from teamwork.auth.models import AuthSession
+    from teamwork.database import utcnow
+
     m = meeting()
     moderator = socket_client(signed_in(m.moderator.user), m.proposal.id)
     browser = signed_in(m.members[0].user)
     member = socket_client(browser, m.proposal.id)
     round_id = open_round(moderator, m.proposal.id)
-    browser.post("/logout")
+    db.session.execute(
+        sa.update(AuthSession)
+        .where(AuthSession.user_id == m.members[0].user_id)
+        .values(revoked_at=utcnow())
+    )
+    db.session.commit()
     ack = member.emit("cast_vote", {"round_id": round_id, "choice": "up", "request_id": "z"})
     assert ack["error"]["code"] == "unauthenticated"
     assert votes_stored() == 0

@@ -7,6 +7,10 @@ shared secret key and session store are exercised too), connect with python-sock
 client over WebSocket, half to worker A and half to worker B; the lead opens a round on A and
 every member votes on its own worker at once. Every client, on both workers, must see the round
 open and a state with every vote counted, and PostgreSQL must hold exactly the votes cast.
+A second test signs a member out over HTTP on worker A while worker B holds their socket: B
+must close it (the disconnect crosses through Redis) and it must not see the next round open.
+A third checks that a worker's sweep (a gevent background task) closes a socket whose session
+was revoked in the database only.
 
 Runs only in the PostgreSQL pass of `make test` (TEAMWORK_TEST_DATABASE_URL set) and only when
 Redis answers at REDIS_URL. Redis database 7 holds this test's rate-limit counters and is
@@ -140,7 +144,8 @@ class Cluster:
 
 
 @pytest.fixture
-def cluster() -> Iterator[Cluster]:
+def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
+    """Two workers; `indirect` parametrization adds settings to their environment."""
     reason = _unreachable_reason()
     if reason:
         pytest.skip(reason)
@@ -159,8 +164,12 @@ def cluster() -> Iterator[Cluster]:
                 TEAMWORK_ARGON2_TIME_COST="1",
                 TEAMWORK_ARGON2_MEMORY_KIB="64",
                 TEAMWORK_LOG_LEVEL="WARNING",
+                # No sweep during the test: a socket closed after sign-out was closed by the
+                # disconnect sent through Redis, not by its worker's re-validation.
+                TEAMWORK_SOCKET_REVALIDATE_SECONDS="3600",
                 PYTHONUNBUFFERED="1",
             )
+            env.update(getattr(request, "param", {}))
             _run(env, "-m", "flask", "--app", "wsgi", "db", "upgrade")  # writes the secret key
             seeded = _run(env, "-c", SEED, str(MEMBERS), PASSWORD)
             seed = json.loads(seeded.strip().splitlines()[-1])
@@ -349,4 +358,113 @@ def test_votes_on_two_workers_reach_every_client_through_redis(cluster: Cluster)
     # Both workers served clients, and each saw every vote cast on either worker.
     assert {p.connect_to for p in people} == {0, 1}
     assert _stored_votes(cluster, round_id) == choices
+    assert "Traceback" not in cluster.log_text(), cluster.log_text()
+
+
+async def _sign_out(base: str, cookie: str) -> None:
+    """Sign out over HTTP with the browser's cookie (the CSRF token comes from a page)."""
+    import aiohttp
+    from yarl import URL
+
+    name, _, value = cookie.partition("=")
+    jar = aiohttp.CookieJar(unsafe=True)
+    jar.update_cookies({name: value}, URL(base))
+    timeout = aiohttp.ClientTimeout(total=TIMEOUT)
+    async with aiohttp.ClientSession(cookie_jar=jar, timeout=timeout) as http:
+        async with http.get(f"{base}/account", allow_redirects=False) as response:
+            assert response.status == 200, f"/account answered {response.status}"
+            match = CSRF.search(await response.text())
+        assert match, "no csrf_token on /account"
+        form = {"csrf_token": match[1] or match[2]}
+        async with http.post(f"{base}/logout", data=form, allow_redirects=False) as response:
+            assert response.status == 302, f"sign-out answered {response.status}"
+
+
+async def _sign_out_scenario(cluster: Cluster) -> None:
+    import socketio
+
+    proposal_id = cluster.seed["proposal_id"]
+    # Both hold their sockets on worker B; the member signs out on worker A.
+    lead = Person(cluster.seed["lead"], connect_to=1)
+    member = Person(cluster.seed["members"][0], connect_to=1)
+    closed = asyncio.Event()
+    cookies: dict[str, str] = {}
+    try:
+        for person in (lead, member):
+            cookies[person.email] = await _sign_in(cluster.urls[0], person.email)
+            person.sio = socketio.AsyncClient(reconnection=False, request_timeout=TIMEOUT)
+            person.sio.on("round_opened", person.on_round_opened)
+            await person.sio.connect(
+                f"{cluster.urls[1]}/?proposal={proposal_id}",
+                headers={"Cookie": cookies[person.email]},
+                transports=["websocket"],
+                wait_timeout=TIMEOUT,
+            )
+        member.sio.on("disconnect", lambda *_args: closed.set())
+
+        await _sign_out(cluster.urls[0], cookies[member.email])
+        await asyncio.wait_for(closed.wait(), TIMEOUT)
+
+        ack = await lead.sio.call("open_round", {"proposal_id": proposal_id}, timeout=TIMEOUT)
+        assert isinstance(ack, dict) and ack.get("ok"), f"open_round refused: {ack!r}"
+        await _until(lambda: ack["round_id"] in lead.opened, "the lead sees round_opened")
+        assert member.opened == set()
+    finally:
+        for person in (lead, member):
+            if person.sio is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(person.sio.disconnect(), 5)
+
+
+def test_signing_out_on_one_worker_closes_the_socket_held_by_the_other(
+    cluster: Cluster,
+) -> None:
+    asyncio.run(asyncio.wait_for(_sign_out_scenario(cluster), 3 * TIMEOUT))
+    assert "Traceback" not in cluster.log_text(), cluster.log_text()
+
+
+async def _sweep_scenario(cluster: Cluster) -> None:
+    import socketio
+    import sqlalchemy as sa
+
+    proposal_id = cluster.seed["proposal_id"]
+    member = Person(cluster.seed["members"][0], connect_to=1)
+    closed = asyncio.Event()
+    try:
+        cookie = await _sign_in(cluster.urls[0], member.email)
+        member.sio = socketio.AsyncClient(reconnection=False, request_timeout=TIMEOUT)
+        member.sio.on("disconnect", lambda *_args: closed.set())
+        await member.sio.connect(
+            f"{cluster.urls[1]}/?proposal={proposal_id}",
+            headers={"Cookie": cookie},
+            transports=["websocket"],
+            wait_timeout=TIMEOUT,
+        )
+        # Revoked in the database only, as when the disconnect was sent while Redis was down.
+        engine = sa.create_engine(cluster.database_url)
+        try:
+            with engine.begin() as connection:
+                connection.execute(
+                    sa.text(
+                        "UPDATE auth_sessions SET revoked_at = now() WHERE user_id ="
+                        " (SELECT id FROM users WHERE email = :email)"
+                    ),
+                    {"email": member.email},
+                )
+        finally:
+            engine.dispose()
+        await asyncio.wait_for(closed.wait(), 10)
+    finally:
+        if member.sio is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(member.sio.disconnect(), 5)
+
+
+@pytest.mark.parametrize(
+    "cluster", [{"TEAMWORK_SOCKET_REVALIDATE_SECONDS": "1"}], indirect=True, ids=["sweep-1s"]
+)
+def test_a_workers_sweep_closes_a_socket_whose_session_was_revoked_without_a_message(
+    cluster: Cluster,
+) -> None:
+    asyncio.run(asyncio.wait_for(_sweep_scenario(cluster), 3 * TIMEOUT))
     assert "Traceback" not in cluster.log_text(), cluster.log_text()

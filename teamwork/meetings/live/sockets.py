@@ -21,7 +21,7 @@ from flask import request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 
-from teamwork.auth.services import two_step_required
+from teamwork.auth.services import current_session_id, two_step_required
 from teamwork.errors import DomainError, InvalidInput
 from teamwork.extensions import db, socketio
 from teamwork.meetings import services
@@ -113,8 +113,15 @@ def on_connect(auth: Any = None) -> None:
         db.session.rollback()
         raise ConnectionRefusedError(exc.code) from None
     join_room(room_for(meeting.id), namespace=NAMESPACE)
-    # Remembered so that removing the member (or deactivating them) closes this connection.
-    track_connect(request.sid, NAMESPACE, access.membership.user_id, meeting.team_id)
+    # Remembered so that removing the member, deactivating them or ending the sign-in session
+    # that authenticated this handshake closes this connection.
+    track_connect(
+        request.sid,
+        NAMESPACE,
+        access.membership.user_id,
+        meeting.team_id,
+        auth_session_id=current_session_id(),
+    )
     socketio.emit(
         "meeting_snapshot", _snapshot(access, meeting), to=request.sid, namespace=NAMESPACE
     )
