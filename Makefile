@@ -45,7 +45,9 @@ serve-cluster: $(VENV)/.installed-postgres
 # reachable (CI has it), without the browser tests: they ran once already and what they drive is
 # the same server. Both passes run one process per core (pytest-xdist); the wall time is printed.
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
-PARALLEL ?= -n auto --dist loadgroup
+# --dist loadfile: a file's tests stay on one worker, so a module's server (the browser tests)
+# starts once and the fixtures a file builds once per process (tests/snapshots.py) are reused.
+PARALLEL ?= -n auto --dist loadfile
 test: $(VENV)/.installed-test
 	@start=$$(date +%s); status=0; \
 	$(BIN)/pytest $(PARALLEL) $(PYTEST_ARGS) || status=$$?; \

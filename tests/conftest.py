@@ -275,18 +275,6 @@ def app(
             database_template.empty_tables()
 
 
-# Tests that share a server in a subprocess (module-scoped fixtures) stay on one xdist worker,
-# so each server starts once: one group per browser module, one for the scale tests (they
-# share a Redis database). Every other test goes to whichever worker is free (--dist loadgroup).
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        path = item.path.as_posix()
-        if "/tests/e2e/" in path:
-            item.add_marker(pytest.mark.xdist_group(f"e2e-{item.path.stem}"))
-        elif "/tests/scale/" in path:
-            item.add_marker(pytest.mark.xdist_group("scale"))
-
-
 @pytest.fixture
 def db(app: Flask) -> Any:
     return _db

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from teamwork.agreements import services as agreements
+from teamwork.auth.models import User
 from teamwork.auth.services import deactivate_user
 from teamwork.charter import services as charter
 from teamwork.charter.models import StatementKind
@@ -26,6 +27,7 @@ from teamwork.moderation.models import ModeratorTerm
 from teamwork.teams import services as teams
 from teamwork.teams.models import Membership
 from teamwork.teams.rules import Role, TeamLevel
+from tests.snapshots import Snapshot, restore_snapshot, take_snapshot
 from tests.table_state import committed_writes
 
 # Who may use a route. Levels, from the least to the most privileged:
@@ -183,8 +185,25 @@ class World:
     users: dict[str, Any]
 
 
+# The world, built once per test process and then restored into each test's own database
+# (tests/snapshots.py): building it through the services cost seconds per test.
+_BUILT: dict[str, tuple[Snapshot, int, dict[str, Any], dict[str, int]]] = {}
+
+
 @pytest.fixture
-def world(make_team, make_member, make_user) -> World:
+def world(app: Flask, make_team, make_member, make_user) -> World:
+    if "world" in _BUILT:
+        snapshot, team_id, values, user_ids = _BUILT["world"]
+        restore_snapshot(snapshot)
+        users = {name: db.session.get(User, user_id) for name, user_id in user_ids.items()}
+        return World(team_id, dict(values), users)
+    built = build_world(make_team, make_member, make_user)
+    user_ids = {name: user.id for name, user in built.users.items()}
+    _BUILT["world"] = (take_snapshot(), built.team_id, dict(built.values), user_ids)
+    return built
+
+
+def build_world(make_team, make_member, make_user) -> World:
     parent = make_team("Oversight group", level=TeamLevel.STATEWIDE_POLICY)
     team = make_team("County team", parent=parent)
     other = make_team("Another team")

@@ -38,6 +38,7 @@ from teamwork.consensus import voting
 from teamwork.extensions import db
 from teamwork.teams import services as teams
 from tests.conftest import TEST_DATABASE_URL
+from tests.snapshots import Snapshot, restore_snapshot, take_snapshot
 from tests.table_state import committed_writes
 from tests.test_authorization_matrix import POLICY, QUERY, World
 from tests.test_authorization_matrix import world as world  # noqa: F401  (the fixture)
@@ -570,9 +571,20 @@ MUST_HOLD_PAYLOADS = {
 }
 
 
+# Injected once per test process, then restored (tests/snapshots.py): sending the corpus
+# through every form takes far longer than the checks that read it.
+_INJECTED: dict[str, tuple[Snapshot, Injection]] = {}
+
+
 @pytest.fixture
 def injected(app: Flask, world: World, login: Any) -> Injection:
-    return inject(app, world, login)
+    if "injected" in _INJECTED:
+        snapshot, injection = _INJECTED["injected"]
+        restore_snapshot(snapshot, replace=True)  # the world, with the corpus written into it
+        return injection
+    injection = inject(app, world, login)
+    _INJECTED["injected"] = (take_snapshot(), injection)
+    return injection
 
 
 def test_payloads_reach_every_text_members_write(injected: Injection) -> None:
