@@ -275,6 +275,19 @@ def app(
             database_template.empty_tables()
 
 
+# The longest files first: with one file per worker at a time (--dist loadfile), a long file
+# started last (the browser tests, the fault trials) would leave the other cores idle at the end.
+LONG_FIRST = ("tests/e2e/", "tests/scale/", "tests/test_hostile_input.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.path.as_posix()
+        return next((n for n, part in enumerate(LONG_FIRST) if f"/{part}" in path), len(LONG_FIRST))
+
+    items.sort(key=rank)  # stable: the order within each group stays the collection's
+
+
 @pytest.fixture
 def db(app: Flask) -> Any:
     return _db
