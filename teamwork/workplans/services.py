@@ -752,5 +752,13 @@ def _one_line(text: str) -> str:
 
 @action_item_activities.connect
 def _activities_of_action_items(team_id: int, *, action_item_ids: list[int]) -> dict[int, Any]:
-    """Answers the minutes page (`meetings.signals`): the activity each action item became."""
-    return {i: activity_for_action_item(team_id, i) for i in action_item_ids}
+    """Answers the minutes page (`meetings.signals`): the activity each action item became,
+    in one query for all of them."""
+    if not action_item_ids:
+        return {}
+    activities = db.session.scalars(
+        sa.select(Activity).where(
+            Activity.team_id == team_id, Activity.source_action_item_id.in_(action_item_ids)
+        )
+    )
+    return {activity.source_action_item_id: activity for activity in activities}
