@@ -1,7 +1,9 @@
 """Security headers on every response, and what requests may carry before any view runs.
 
 The Content-Security-Policy allows scripts, styles and connections from this origin only, with
-no inline script: templates load JavaScript from static files. Request bodies must be forms
+no inline script: templates load JavaScript from static files. Over HTTPS (as Flask sees it:
+through `TEAMWORK_TRUSTED_PROXIES`' X-Forwarded-Proto when set) responses carry HSTS, so the
+browser never again tries this host or its subdomains over plain HTTP. Request bodies must be forms
 without NUL characters, and ids in URLs must fit the database's integers.
 """
 
@@ -28,6 +30,10 @@ CSP = "; ".join(
     ]
 )
 
+
+# A year, the lowest value the browsers' preload lists accept. Never sent over plain HTTP: there
+# anyone in the middle could strip or forge it, and browsers ignore it.
+HSTS = "max-age=31536000; includeSubDomains"
 
 # What the app's forms send; anything else (JSON, say) would reach Flask-WTF as form data.
 FORM_TYPES = {"", "application/x-www-form-urlencoded", "multipart/form-data"}
@@ -65,6 +71,8 @@ def init_app(app: Flask) -> None:
         # Invitation tokens travel in URLs: never leak them to another site in a Referer.
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", HSTS)
         if current_user and current_user.is_authenticated:
             # Team data must not stay in shared browsers' or proxies' caches.
             headers["Cache-Control"] = "no-store"

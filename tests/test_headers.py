@@ -75,3 +75,31 @@ def test_socket_connections_are_accepted_from_the_apps_own_origin_only(app: Flas
 
     allowed = socketio.server.eio.cors_allowed_origins
     assert allowed != "*" and "*" not in (allowed or [])
+
+
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def test_https_responses_carry_hsts(client) -> None:
+    response = client.get("/login", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"] == HSTS
+
+
+def test_plain_http_responses_never_carry_hsts(client) -> None:
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    # Without a trusted proxy the client's own X-Forwarded-Proto counts for nothing.
+    forged = client.get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in forged.headers
+
+
+def test_a_trusted_proxys_https_scheme_brings_hsts(tmp_path, monkeypatch) -> None:
+    from teamwork import create_app
+    from tests.conftest import config_for_tests
+
+    monkeypatch.setenv("TEAMWORK_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({**config_for_tests(tmp_path), "TEAMWORK_TRUSTED_PROXIES": 1})
+    browser = app.test_client()
+    secure = browser.get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert secure.headers["Strict-Transport-Security"] == HSTS
+    plain = browser.get("/login", headers={"X-Forwarded-Proto": "http"})
+    assert "Strict-Transport-Security" not in plain.headers
