@@ -5,6 +5,10 @@ goal (a charter goal's statement id, or blank), owner_email, collaborators (emai
 ";"), start_on and due_on (YYYY-MM-DD), status (not_started, in_progress, blocked, done,
 dropped), blocked_reason. What export writes, import reads back unchanged.
 
+Email addresses are for the team's leads, who import (and so need the addresses that name
+owners): anyone else's export names owners and collaborators by name, in an `owner` column, and
+holds no address at all — an observer from another agency gets the plan, not a contact list.
+
 Import checks every row first and changes nothing if any row is wrong, reporting each wrong
 row's number and columns. Ids must be activities of the importing team.
 """
@@ -28,13 +32,20 @@ from teamwork.workplans.rules import CSV_COLUMNS, RowErrors, RuleViolation, prot
 
 MAX_ROWS = 2000
 MAX_BYTES = 2 * 1024 * 1024
+# The export's header for those who get names instead of email addresses.
+NAMES_ONLY = {"owner_email": "owner"}
 
 
 def export_csv(access: TeamAccess) -> str:
     activities = sorted(services.team_activities(access.team.id), key=lambda a: a.id)
+    with_emails = access.can(Action.MANAGE_WORKPLAN)
+
+    def who(membership: Any) -> str:
+        return membership.user.email if with_emails else membership.user.name
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS if with_emails else [NAMES_ONLY.get(c, c) for c in CSV_COLUMNS])
     for a in activities:
         cells = [
             str(a.id),
@@ -42,8 +53,8 @@ def export_csv(access: TeamAccess) -> str:
             a.description,
             a.deliverable,
             str(a.goal_id) if a.goal_id else "",
-            a.owner.user.email,
-            ";".join(sorted(m.user.email for m in a.collaborator_memberships)),
+            who(a.owner),
+            ";".join(sorted(who(m) for m in a.collaborator_memberships)),
             a.start_on.isoformat() if a.start_on else "",
             a.due_on.isoformat() if a.due_on else "",
             a.status.value,

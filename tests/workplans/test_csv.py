@@ -62,7 +62,7 @@ def filled(plan):
 
 def test_export_lists_every_activity_with_its_columns(filled) -> None:
     p = filled
-    rows = rows_of(export_csv(team_access(p.owner.user, p.team.id)))
+    rows = rows_of(export_csv(team_access(p.lead.user, p.team.id)))
     assert [r["title"] for r in rows] == ["Survey practices", "Legal review", "Roster"]
     first = rows[0]
     assert first["goal"] == str(p.long_goal_id)
@@ -71,6 +71,32 @@ def test_export_lists_every_activity_with_its_columns(filled) -> None:
     assert (first["start_on"], first["due_on"]) == ("2026-02-01", "2026-03-01")
     assert first["deliverable"] == "'=Summary of practices"
     assert rows[1]["status"] == "blocked" and rows[1]["blocked_reason"] == "No reviewer"
+
+
+@pytest.mark.parametrize("who", ["owner", "member", "observer"])
+def test_export_names_people_without_their_email_addresses_for_everyone_but_leads(
+    filled, who: str
+) -> None:
+    p = filled
+    text = export_csv(team_access(getattr(p, who).user, p.team.id))
+    assert "@" not in text
+    rows = rows_of(text)
+    assert "owner_email" not in rows[0]
+    assert rows[0]["owner"] == p.owner.user.name
+    assert rows[0]["collaborators"] == ";".join(sorted([p.member.user.name, p.observer.user.name]))
+    assert rows[2]["owner"] == p.member.user.name
+
+
+def test_the_downloaded_export_gives_an_observer_names_and_a_lead_addresses(
+    filled, signed_in
+) -> None:
+    p = filled
+    url = f"/teams/{p.team.id}/workplan/export.csv"
+    observer = signed_in(p.observer.user).get(url)
+    assert observer.status_code == 200
+    assert p.owner.user.email not in observer.text and p.owner.user.name in observer.text
+    lead = signed_in(p.lead.user).get(url)
+    assert p.owner.user.email in lead.text
 
 
 def test_importing_the_export_changes_nothing(filled) -> None:
