@@ -3,6 +3,9 @@ updates and deletes through the ORM); nothing in the app edits or removes them.
 
 `team_id` is a plain column rather than a foreign key, so a team's trail outlives the team.
 No secrets are ever written: no passwords, tokens or session ids.
+
+Each event carries the hash of the one before it in its team's chain (`teamwork.audit.chain`);
+`audit_chains` holds each chain's head.
 """
 
 from __future__ import annotations
@@ -35,6 +38,24 @@ class AuditEvent(db.Model):
     # the channel: http, socket or cli.
     ip_address: Mapped[str] = mapped_column(sa.String(45), default="")
     channel: Mapped[str] = mapped_column(sa.String(8), default="")
+    # The hash of the event before this one in its chain, and this one's (chain.event_hash).
+    prev_hash: Mapped[str] = mapped_column(sa.String(64), default="")
+    hash: Mapped[str] = mapped_column(sa.String(64), default="")
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.id} {self.action} team={self.team_id}>"
+
+
+class AuditChain(db.Model):
+    """The head of a chain: its length and the hash of its last event. Updated with every
+    append, which takes the row's lock: appends to one chain happen one after another."""
+
+    __tablename__ = "audit_chains"
+
+    # The team's id, or 0 for the events of no team (sign-ins, accounts).
+    chain: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    length: Mapped[int] = mapped_column(default=0)
+    head_hash: Mapped[str] = mapped_column(sa.String(64))
+
+    def __repr__(self) -> str:
+        return f"<AuditChain {self.chain} length={self.length}>"

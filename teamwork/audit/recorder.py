@@ -10,8 +10,13 @@ Two ways in:
   makes them: memberships and roles, invitations, deactivations, rounds opened, revealed and
   closed, decisions, charter versions and decision rules adopted, signatures, moderator terms,
   minutes approved. Each capability registers its models with `watch(Model, describe)` where
-  they are defined; its services need not remember to log. The rows are written with Core
-  statements on the flush's own connection, so they share its transaction.
+  they are defined; its services need not remember to log. Deletions are watched the same way
+  (`watch_deletion`), before the flush removes the rows.
+
+Either way the events wait in the session until it commits, then join their team's hash chain
+(`teamwork.audit.chain`) with Core statements in that same transaction, just before it ends:
+committed with what they describe, or dropped with it on a rollback. The chain's head is
+locked only for those last statements.
 
 Infrastructure: imports only the foundation and `teamwork.audit`, never a capability.
 
@@ -29,9 +34,10 @@ from flask import g, has_request_context, request
 from sqlalchemy.orm import Session
 
 from teamwork import errors
+from teamwork.audit import chain
 from teamwork.audit.models import AuditEvent
 from teamwork.database import utcnow
-from teamwork.extensions import core, db
+from teamwork.extensions import db
 
 Row = dict[str, Any]
 
@@ -72,10 +78,19 @@ def _row(
     return row
 
 
+_PENDING = "teamwork.audit.pending"
+
+
+def _pending(session: Session) -> list[Row]:
+    """The events of the session's transaction not written yet (written when it commits)."""
+    return session.info.setdefault(_PENDING, [])
+
+
 def record(action: str, **kwargs: Any) -> None:
     """Write an event in the current transaction (the caller commits)."""
-    # A Core insert: the ORM's bulk path cost more than the row (this runs with every vote).
-    core(AuditEvent.__table__.insert(), _row(action, **kwargs))
+    session = db.session()
+    session.connection()  # in a transaction now, so that a rollback drops the event
+    _pending(session).append(_row(action, **kwargs))
 
 
 def event_row(action: str, **kwargs: Any) -> Row:
@@ -86,8 +101,9 @@ def event_row(action: str, **kwargs: Any) -> Row:
 
 def record_rows(rows: list[Row]) -> None:
     """Write events made by `event_row` in the current transaction (the caller commits)."""
-    if rows:
-        core(AuditEvent.__table__.insert(), rows)
+    # Written at commit in one Core statement per chain: the ORM's bulk path cost more than
+    # the rows (this runs with every group of votes).
+    _pending(db.session()).extend(rows)
 
 
 def record_now(action: str, **kwargs: Any) -> None:
@@ -103,10 +119,21 @@ Describe = Callable[[Session, Any, bool], Iterable[Row]]
 _WATCHED: dict[type, Describe] = {}
 
 
+# What to log for a watched model's deleted row: describe(session, obj) -> rows.
+DescribeDeletion = Callable[[Session, Any], Iterable[Row]]
+_WATCHED_DELETIONS: dict[type, DescribeDeletion] = {}
+
+
 def watch(model: type, describe: Describe) -> None:
     """Log what `describe` says of every new or changed `model` at flush time. Each capability
     registers its own models where they are defined, so this module imports none of them."""
     _WATCHED[model] = describe
+
+
+def watch_deletion(model: type, describe: DescribeDeletion) -> None:
+    """Log what `describe` says of every `model` deleted through the session, before the flush
+    deletes it (its row, and the rows it points to, can still be read with `scalar`)."""
+    _WATCHED_DELETIONS[model] = describe
 
 
 def changed(obj: Any, attribute: str) -> tuple[Any, Any] | None:
@@ -131,14 +158,35 @@ def _after_flush(session: Session, _context: Any) -> None:
             describe = _WATCHED.get(type(obj))
             if describe is not None:
                 rows.extend(describe(session, obj, is_new))
-    if rows:
-        session.connection().execute(sa.insert(AuditEvent.__table__), rows)
+    _pending(session).extend(rows)
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
             raise RuntimeError("The audit trail is append-only: events are never changed.")
+    rows: list[Row] = []
+    for obj in session.deleted:
+        describe = _WATCHED_DELETIONS.get(type(obj))
+        if describe is not None:
+            rows.extend(describe(session, obj))
+    _pending(session).extend(rows)
+
+
+def _before_commit(session: Session) -> None:
+    """Write the transaction's events at the heads of their chains, last thing before the
+    commit (a savepoint's commit waits for its transaction's)."""
+    if session.in_nested_transaction():
+        return
+    session.flush()
+    rows = session.info.pop(_PENDING, None)
+    if rows:
+        chain.append(session.connection(), rows)
+
+
+def _after_transaction_end(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # rolled back (a commit has written them already)
+        session.info.pop(_PENDING, None)
 
 
 def _record_denied(details: dict[str, Any], team_id: int | None) -> None:
@@ -151,3 +199,5 @@ def init_app() -> None:
     if not sa.event.contains(Session, "after_flush", _after_flush):
         sa.event.listen(Session, "after_flush", _after_flush)
         sa.event.listen(Session, "before_flush", _before_flush)
+        sa.event.listen(Session, "before_commit", _before_commit)
+        sa.event.listen(Session, "after_transaction_end", _after_transaction_end)

@@ -1,4 +1,4 @@
-"""Reading the audit trail: a team's events, a page at a time or as CSV.
+"""Reading the audit trail: a team's events, a page at a time or as CSV; checking its chains.
 
 Infrastructure: imports only the foundation and `teamwork.audit`. Who may read a team's trail
 is the teams capability's business: its pages (`teamwork/teams/audit_trail/views.py`) check the
@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from teamwork.audit import chain
 from teamwork.audit.models import AuditEvent
 from teamwork.audit.recorder import record
 from teamwork.errors import InvalidInput
@@ -38,6 +39,9 @@ FAMILIES = {
     "agreement": "Agreements",
     "moderator_term": "Moderator terms",
     "minutes": "Minutes",
+    "meeting": "Meetings",
+    "measure": "Measures",
+    "data_point": "Measure data",
     "audit": "Audit exports",
 }
 
@@ -124,3 +128,12 @@ def export_audit_log(actor: Any, team_id: int, chosen: AuditFilter) -> str:
 def _cell(value: str) -> str:
     # A cell starting with = + - @ would be run as a formula by spreadsheet programs.
     return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
+
+
+def verify_audit_trail() -> chain.Verification:
+    """Walk every chain of the trail from its first event (for `flask audit-verify`): the
+    number of events, each chain's head, and the first break found, if any."""
+    try:
+        return chain.verify(db.session.connection())
+    finally:
+        db.session.rollback()

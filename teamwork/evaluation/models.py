@@ -7,11 +7,14 @@ author can revise them: nothing ever shows them to anyone else (see `services`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from teamwork.audit import recorder
 from teamwork.auth.models import User
 from teamwork.database import UTCDateTime, enum_column, utcnow
 from teamwork.evaluation.rules import Direction, Frequency, Level, MeasureKind
@@ -155,3 +158,35 @@ class AssessmentAnswer(db.Model):
 
     def __repr__(self) -> str:
         return f"<AssessmentAnswer response={self.response_id} {self.item_key}={self.level}>"
+
+
+# --- What the audit trail records (teamwork.audit.recorder) ----------------------------------
+
+
+def _audit_point_deleted(session: Any, point: DataPoint) -> Iterable[recorder.Row]:
+    team_id = recorder.scalar(
+        session, sa.select(Measure.team_id).where(Measure.id == point.measure_id)
+    )
+    details = {
+        "measure_id": point.measure_id,
+        "recorded_on": point.recorded_on.isoformat(),
+        "value": point.value,
+    }
+    yield recorder.event_row(
+        "data_point.deleted", team_id=team_id, target=("data_point", point.id), details=details
+    )
+
+
+def _audit_measure_deleted(session: Any, measure: Measure) -> Iterable[recorder.Row]:
+    # Its data points go with it (the database deletes those the session has not loaded).
+    points = recorder.scalar(
+        session, sa.select(sa.func.count(DataPoint.id)).where(DataPoint.measure_id == measure.id)
+    )
+    details = {"name": measure.name, "data_points": points}
+    yield recorder.event_row(
+        "measure.deleted", team_id=measure.team_id, target=("measure", measure.id), details=details
+    )
+
+
+recorder.watch_deletion(DataPoint, _audit_point_deleted)
+recorder.watch_deletion(Measure, _audit_measure_deleted)

@@ -378,4 +378,17 @@ def _audit_minutes(session: Any, m: Minutes, new: bool) -> Iterable[recorder.Row
         )
 
 
+def _audit_meeting(_session: Any, m: Meeting, new: bool) -> Iterable[recorder.Row]:
+    if (change := recorder.changed(m, "status")) and change[1] is MeetingStatus.CANCELLED:
+        details = {
+            "title": m.title,
+            "starts_at": m.starts_at.isoformat(),
+            "reason": m.cancel_reason,
+        }
+        yield recorder.event_row(
+            "meeting.cancelled", team_id=m.team_id, target=("meeting", m.id), details=details
+        )
+
+
 recorder.watch(Minutes, _audit_minutes)
+recorder.watch(Meeting, _audit_meeting)

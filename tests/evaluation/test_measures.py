@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from teamwork.audit.models import AuditEvent
 from teamwork.errors import Forbidden, InvalidInput, NotFound
 from teamwork.evaluation import services
 from teamwork.evaluation.models import DataPoint, Measure
@@ -200,10 +201,22 @@ def test_values_can_be_deleted_by_staff(team, measure, signed_in) -> None:
     point = services.add_data_point(
         team.recorder.user, team.id, measure.id, recorded_on=today(), value="9"
     )
+    point_id, measure_id = point.id, measure.id
     url = f"/teams/{team.id}/evaluation/measures/{measure.id}/points/{point.id}/delete"
     assert signed_in(team.member.user).post(url).status_code == 403
     assert signed_in(team.recorder.user).post(url).status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(DataPoint.id))) == 0
+    [event] = db.session.scalars(sa.select(AuditEvent).filter_by(action="data_point.deleted"))
+    assert (event.team_id, event.actor_id, event.target_id) == (
+        team.id,
+        team.recorder.user.id,
+        point_id,
+    )
+    assert event.details == {
+        "measure_id": measure_id,
+        "recorded_on": today().isoformat(),
+        "value": 9.0,
+    }
 
 
 def test_lead_edits_and_deletes_a_measure(team, measure, signed_in) -> None:
@@ -225,10 +238,14 @@ def test_lead_edits_and_deletes_a_measure(team, measure, signed_in) -> None:
     assert bad.status_code == 422 and "must be a number" in field_error(bad, "target")
     db.session.refresh(measure)
     assert measure.target == 10.0
+    name = measure.name
     deleted = browser.post(f"/teams/{team.id}/evaluation/measures/{measure.id}/delete")
     assert deleted.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(Measure.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(DataPoint.id))) == 0
+    [event] = db.session.scalars(sa.select(AuditEvent).filter_by(action="measure.deleted"))
+    assert (event.team_id, event.actor_id) == (team.id, team.lead.user.id)
+    assert event.details == {"name": name, "data_points": 1}
 
 
 def test_another_teams_measure_is_not_found(team, measure, make_team, make_member, signed_in):

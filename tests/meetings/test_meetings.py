@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from teamwork.audit.models import AuditEvent
 from teamwork.consensus import services as consensus
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
@@ -215,6 +216,13 @@ def test_cancelling_needs_a_reason_and_tells_every_member(team: Team, signed_in,
     db.session.refresh(meeting)
     assert meeting.status is MeetingStatus.CANCELLED and meeting.sequence == 1
     assert meeting.cancel_reason == "No quorum in the holidays"
+    [event] = db.session.scalars(sa.select(AuditEvent).filter_by(action="meeting.cancelled"))
+    assert (event.team_id, event.actor_id, event.target_id) == (
+        team.id,
+        team.lead.user.id,
+        meeting.id,
+    )
+    assert event.details["reason"] == "No quorum in the holidays"
     assert len(outbox) == 6 and "No quorum in the holidays" in outbox[0].get_content()
     with pytest.raises(Conflict):
         services.update_meeting(team.lead.user, team.id, meeting.id, when(20))
