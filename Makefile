@@ -7,22 +7,27 @@ FLASK := $(BIN)/flask --app wsgi
 export HOST ?= 127.0.0.1
 export PORT ?= 5000
 
-.PHONY: run serve-cluster test test-sqlite lint format bench bench-scale vendor migrate clean
+.PHONY: run serve-cluster test test-sqlite lint format bench bench-scale vendor migrate lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Stamp files: reinstall only when the project's metadata changes.
-$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+# Stamp files: reinstall only when the project's metadata or its lock files change. The
+# dependencies come from the lock files (requirements/*.txt: exact versions with their hashes,
+# compiled from setup.cfg's ranges by `make lock`), then the project itself without them.
+PIP := $(BIN)/pip --disable-pip-version-check
+INSTALL_LOCKED = $(PIP) install --quiet --require-hashes -r $(1) && $(PIP) install --quiet --no-deps -e .
+
+$(VENV)/.installed: setup.cfg pyproject.toml requirements/base.txt | $(BIN)/python
+	$(call INSTALL_LOCKED,requirements/base.txt)
 	touch $@
 
-$(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+$(VENV)/.installed-test: setup.cfg pyproject.toml requirements/test.txt | $(BIN)/python
+	$(call INSTALL_LOCKED,requirements/test.txt)
 	touch $@ $(VENV)/.installed
 
-$(VENV)/.installed-bench: setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[bench]'
+$(VENV)/.installed-bench: setup.cfg pyproject.toml requirements/bench.txt | $(BIN)/python
+	$(call INSTALL_LOCKED,requirements/bench.txt)
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
@@ -34,8 +39,8 @@ run: $(VENV)/.installed
 # trials of the scale-out setup (docs/deploy.md). TEAMWORK_DATABASE_URL and
 # TEAMWORK_MESSAGE_QUEUE default to the local servers; Ctrl+C stops every worker.
 WORKERS ?= 2
-$(VENV)/.installed-postgres: setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[postgres]'
+$(VENV)/.installed-postgres: setup.cfg pyproject.toml requirements/postgres.txt | $(BIN)/python
+	$(call INSTALL_LOCKED,requirements/postgres.txt)
 	touch $@ $(VENV)/.installed
 
 serve-cluster: $(VENV)/.installed-postgres
@@ -93,6 +98,22 @@ bench-scale: $(VENV)/.installed-bench $(VENV)/.installed-postgres
 # Refreshes static/vendor/ from the npm registry (needs npm; `make run` does not).
 vendor:
 	scripts/vendor.sh
+
+# Recompiles the lock files from setup.cfg (pip-tools, installed into the venv first): after a
+# change to install_requires or an extra, run `make lock` and commit requirements/. Versions
+# already locked are kept when they still fit; `make lock LOCK_ARGS=--upgrade` moves every
+# package to its newest release within the ranges. The extras are compiled against base.txt, so
+# a package has the same version in every file.
+LOCK_ARGS ?=
+PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+lock: | $(BIN)/python
+	$(PIP) install --quiet 'pip-tools>=7.4'
+	$(PIP_COMPILE) --output-file requirements/base.txt setup.cfg
+	for extra in test postgres bench; do \
+		$(PIP_COMPILE) --extra $$extra --constraint requirements/base.txt \
+			--output-file requirements/$$extra.txt setup.cfg || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
