@@ -129,6 +129,27 @@ def audit_verify_command(heads: bool) -> None:
             click.echo(f"  chain {number:>6}: {length:>8} events, last hash {head}")
 
 
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
+def purge_command(dry_run: bool) -> None:
+    """Remove rows past their retention period: ended sessions, used or expired invitations,
+    stale connection rows, ... (TEAMWORK_PURGE_*; run it daily, with send-reminders)."""
+    from teamwork import retention
+    from teamwork.audit import recorder
+    from teamwork.database import utcnow
+    from teamwork.extensions import db
+
+    counts = retention.purge(utcnow(), current_app.config, dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        recorder.record("retention.purged", details=counts)
+        db.session.commit()
+    verb = "Would remove" if dry_run else "Removed"
+    for label, count in counts.items():
+        click.echo(f"{verb} {count} {label}.")
+
+
 def init_app(app: Flask) -> None:
     from teamwork.search import cli as search_cli
 
@@ -138,3 +159,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(deactivate_user_command)
     app.cli.add_command(audit_verify_command)
+    app.cli.add_command(purge_command)

@@ -124,6 +124,12 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "TEAMWORK_REMEMBER": timedelta(days=_int(env, "REMEMBER_DAYS", 30, minimum=1)),
         "PERMANENT_SESSION_LIFETIME": timedelta(days=_int(env, "REMEMBER_DAYS", 30, minimum=1)),
         "TEAMWORK_INVITATION_TTL": timedelta(days=_int(env, "INVITATION_DAYS", 7, minimum=1)),
+        # `flask purge` (teamwork.retention): how long rows are kept once they are over.
+        "TEAMWORK_PURGE_SESSIONS_AFTER": timedelta(days=_int(env, "PURGE_SESSIONS_DAYS", 30)),
+        "TEAMWORK_PURGE_INVITATIONS_AFTER": timedelta(days=_int(env, "PURGE_INVITATIONS_DAYS", 90)),
+        "TEAMWORK_PURGE_RESET_TOKENS_AFTER": timedelta(
+            days=_int(env, "PURGE_RESET_TOKENS_DAYS", 7)
+        ),
         "TEAMWORK_BASE_URL": _env(env, "BASE_URL"),
         "TEAMWORK_TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
         "TEAMWORK_SMTP_HOST": _env(env, "SMTP_HOST"),

@@ -38,6 +38,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "mail",
             "markdown",
             "security",
+            "retention",
             "templating",
             "serve",
             "layers",

@@ -43,6 +43,7 @@ FAMILIES = {
     "measure": "Measures",
     "data_point": "Measure data",
     "audit": "Audit exports",
+    "retention": "Purges",
 }
 
 

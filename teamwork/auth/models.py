@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from teamwork import retention
 from teamwork.audit import recorder
 from teamwork.database import UTCDateTime, utcnow
 from teamwork.extensions import db
@@ -110,3 +111,27 @@ def _access_revoked(u: User) -> tuple[int, None] | None:
 
 
 realtime.revoke_when(User, _access_revoked)
+
+
+# --- What `flask purge` removes (teamwork.retention) -----------------------------------------
+
+
+def _sessions_ended(now: datetime, config: Any) -> sa.ColumnElement[bool]:
+    """Sessions that ended (signed out, past their absolute or idle expiry) more than
+    TEAMWORK_PURGE_SESSIONS_AFTER ago."""
+    before = now - config["TEAMWORK_PURGE_SESSIONS_AFTER"]
+    return sa.or_(
+        AuthSession.revoked_at < before,
+        AuthSession.expires_at < before,
+        sa.and_(
+            AuthSession.remember.is_(False),
+            AuthSession.last_seen_at < before - config["TEAMWORK_SESSION_IDLE"],
+        ),
+        sa.and_(
+            AuthSession.remember.is_(True),
+            AuthSession.last_seen_at < before - config["TEAMWORK_REMEMBER"],
+        ),
+    )
+
+
+retention.register("ended sign-in sessions", AuthSession, _sessions_ended)

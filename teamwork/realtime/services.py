@@ -39,6 +39,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, g, has_app_context
 from sqlalchemy.orm import Session
 
+from teamwork import retention
 from teamwork.database import utcnow
 from teamwork.extensions import db, socketio
 from teamwork.realtime.models import SocketConnection
@@ -47,6 +48,11 @@ log = logging.getLogger(__name__)
 
 # Rows of connections whose worker died without cleaning up are dropped after this long.
 STALE_AFTER = timedelta(days=2)
+retention.register(
+    "stale connection rows",
+    SocketConnection,
+    lambda now, _config: SocketConnection.connected_at < now - STALE_AFTER,
+)
 _PENDING = "teamwork.realtime.revoked"
 _ENDED = "teamwork.realtime.ended_sessions"
 _SWEEPER = "teamwork.realtime.sweeper"

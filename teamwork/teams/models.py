@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from teamwork import retention
 from teamwork.audit import recorder
 from teamwork.auth.models import User
 from teamwork.database import UTCDateTime, enum_column, utcnow
@@ -149,3 +150,20 @@ def _access_revoked(m: Membership) -> tuple[int, int] | None:
 recorder.watch(Membership, _audit_membership)
 recorder.watch(Invitation, _audit_invitation)
 realtime.revoke_when(Membership, _access_revoked)
+
+
+# --- What `flask purge` removes (teamwork.retention) -----------------------------------------
+
+
+def _invitations_over(now: datetime, config: Any) -> sa.ColumnElement[bool]:
+    """Invitations accepted, withdrawn or expired more than TEAMWORK_PURGE_INVITATIONS_AFTER
+    ago (the audit trail keeps who invited whom)."""
+    before = now - config["TEAMWORK_PURGE_INVITATIONS_AFTER"]
+    return sa.or_(
+        Invitation.accepted_at < before,
+        Invitation.revoked_at < before,
+        Invitation.expires_at < before,
+    )
+
+
+retention.register("used or expired invitations", Invitation, _invitations_over)
