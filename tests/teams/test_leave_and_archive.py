@@ -114,7 +114,9 @@ def test_archiving_is_for_leads_and_is_audited_and_reversible(make_team, make_me
 def test_an_archived_team_refuses_every_kind_of_change(archived) -> None:
     lead, team = archived.lead.user, archived.team
     attempts = [
-        lambda: services.update_team(lead, team.id, name="X", level=TeamLevel.OTHER, description=""),
+        lambda: services.update_team(
+            lead, team.id, name="X", level=TeamLevel.OTHER, description=""
+        ),
         lambda: services.invite_member(
             lead, team.id, email="a@example.org", role=Role.MEMBER, agency="A", discipline="other"
         ),
