@@ -70,6 +70,13 @@ class Gone(DomainError):
     code = "gone"
 
 
+class TeamArchived(Conflict):
+    """Any change to an archived team (read only until a lead restores it)."""
+
+    code = "team_archived"
+    default_message = "This team is archived: it can be read but not changed."
+
+
 class Busy(DomainError):
     """The database stayed locked longer than we wait (SQLite under heavy writing)."""
 

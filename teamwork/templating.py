@@ -4,18 +4,46 @@ globals itself (the teams capability adds `Action`)."""
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask
+from flask import Flask, has_request_context
+from flask_login import current_user
 
 from teamwork.markdown import render_markdown
 
+UTC_FORMAT = "%d %b %Y, %H:%M UTC"
 
-def format_datetime(value: datetime | None, fmt: str = "%d %b %Y, %H:%M UTC") -> str:
-    return value.strftime(fmt) if value else ""
+
+def reader_zone() -> ZoneInfo | None:
+    """The time zone the signed-in reader chose on their account page (`User.timezone`), or
+    None: the deployment's (UTC). Read through Flask-Login, so the foundation knows no model."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return None
+    name = getattr(current_user, "timezone", "") or ""
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def format_datetime(value: datetime | None, fmt: str | None = None) -> str:
+    """A timestamp for people: in the reader's own time zone when they chose one (with its
+    abbreviation), else in UTC. An explicit `fmt` (the audit trail's) stays in UTC."""
+    if not value:
+        return ""
+    if fmt is not None:
+        return value.strftime(fmt)
+    zone = reader_zone()
+    if zone is None or value.tzinfo is None:
+        return value.strftime(UTC_FORMAT)
+    return value.astimezone(zone).strftime("%d %b %Y, %H:%M %Z")
 
 
 def format_date(value: datetime | None) -> str:
-    return value.strftime("%d %b %Y") if value else ""
+    if not value:
+        return ""
+    zone = reader_zone() if isinstance(value, datetime) and value.tzinfo else None
+    return (value.astimezone(zone) if zone else value).strftime("%d %b %Y")
 
 
 def init_app(app: Flask) -> None:

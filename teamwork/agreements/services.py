@@ -274,7 +274,7 @@ def sign_version(
     version's, the text changed while they read and nothing is signed. One signature per agency
     and version (a unique constraint backs the check against concurrent signers).
     """
-    access = team_access(actor, team_id)
+    access = team_access(actor, team_id, writing=True)
     if not access.can(Action.VOTE):
         raise Forbidden(
             "Only voting members sign for their agency; observers follow without signing."

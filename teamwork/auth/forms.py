@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from teamwork.auth.rules import timezone_choices
 from teamwork.auth.services import PASSWORD_MAX, PASSWORD_MIN
 
 PASSWORD_LENGTH = Length(
@@ -68,3 +69,23 @@ class DisableTwoStepForm(FlaskForm):
     code = StringField(
         "Code from your authenticator app", validators=[DataRequired(), Length(max=12)]
     )
+
+
+class ChangeEmailForm(FlaskForm):
+    new_email = EmailField(
+        "New email address",
+        validators=[DataRequired(), Length(max=254)],
+        description="We send a link there; your address changes when you open it.",
+    )
+    password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=PASSWORD_MAX)]
+    )
+
+
+class TimezoneForm(FlaskForm):
+    # Checked again by the service (`set_timezone`); the select only offers known zones.
+    timezone = SelectField("Time zone", validate_choice=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = [("", "The deployment's (UTC)"), *timezone_choices()]

@@ -37,6 +37,8 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # The IANA time zone the person reads times in; empty: the deployment's (UTC).
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
 
     sessions: Mapped[list[AuthSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -75,6 +77,32 @@ class AuthSession(db.Model):
         return f"<AuthSession {self.id} user={self.user_id}>"
 
 
+class EmailChange(db.Model):
+    """A request to move an account to a new address, waiting for the link sent there.
+
+    Only a hash of the link's token is stored (like invitations); the change happens when the
+    link is opened, once, before `expires_at`."""
+
+    __tablename__ = "email_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    new_email: Mapped[str] = mapped_column(sa.String(254))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+    def is_usable_at(self, now: datetime) -> bool:
+        return self.confirmed_at is None and self.revoked_at is None and now < self.expires_at
+
+    def __repr__(self) -> str:
+        return f"<EmailChange {self.id} user={self.user_id}>"
+
+
 def session_is_valid(
     *,
     revoked_at: datetime | None,
@@ -98,6 +126,12 @@ def _audit_user(session: Any, u: User, new: bool) -> Iterable[recorder.Row]:
         yield recorder.event_row(
             "user.deactivated", target=("user", u.id), details={"email": u.email}
         )
+    if not new and (change := recorder.changed(u, "email")):
+        details = {"from": change[0], "to": change[1]}
+        yield recorder.event_row("user.email_changed", target=("user", u.id), details=details)
+    if not new and (change := recorder.changed(u, "timezone")):
+        details = {"from": change[0], "to": change[1]}
+        yield recorder.event_row("user.timezone_changed", target=("user", u.id), details=details)
 
 
 recorder.watch(User, _audit_user)

@@ -20,11 +20,19 @@ from flask import current_app, g, has_app_context
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from teamwork.audit import recorder as audit
-from teamwork.auth import totp
-from teamwork.auth.models import AuthSession, User, session_is_valid
+from teamwork.auth import rules, totp
+from teamwork.auth.models import AuthSession, EmailChange, User, session_is_valid
 from teamwork.auth.signals import expected_to_use_two_step
 from teamwork.database import utcnow
-from teamwork.errors import Conflict, DomainError, InvalidInput, Unauthenticated
+from teamwork.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Gone,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
 from teamwork.extensions import db
 from teamwork.realtime import services as realtime
 
@@ -423,3 +431,166 @@ def read_two_step_token(token: str | None) -> tuple[User, bool]:
     if user is None or not user.is_active or user.password_hash[-16:] != data.get("p"):
         raise Unauthenticated("Sign in with your password again.")
     return user, bool(data.get("r"))
+
+
+# --- A person's own account: email address, time zone, sign-in sessions ----------------------
+
+EMAIL_CHANGE_TTL = timedelta(hours=24)
+
+
+def _check_password(user: User, password: str, field: str = "password") -> None:
+    try:
+        _hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise InvalidInput("Your current password is not right.", field=field) from None
+
+
+def _address_in_use(email: str, *, other_than: int) -> bool:
+    return (
+        db.session.scalar(sa.select(User.id).where(User.email == email, User.id != other_than))
+        is not None
+    )
+
+
+@dataclass(frozen=True)
+class IssuedEmailChange:
+    change: EmailChange
+    token: str
+    old_email: str
+
+
+def request_email_change(user: User, *, new_email: str, password: str) -> IssuedEmailChange:
+    """Start moving the account to `new_email`: the caller emails the link (only its hash is
+    stored) to the new address and a notice to the old one. Nothing changes until the link is
+    opened (`confirm_email_change`); a newer request replaces an older one."""
+    _check_password(user, password)
+    email = normalize_email(new_email)
+    if not email or "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+        raise InvalidInput("Enter a valid email address.", field="new_email")
+    if email == user.email:
+        raise InvalidInput("That is already your address.", field="new_email")
+    if _address_in_use(email, other_than=user.id):
+        raise Conflict(
+            "Another account already uses that address. Choose a different one.",
+            field="new_email",
+        )
+    now = utcnow()
+    db.session.execute(
+        sa.update(EmailChange)
+        .where(
+            EmailChange.user_id == user.id,
+            EmailChange.confirmed_at.is_(None),
+            EmailChange.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    change = EmailChange(
+        user_id=user.id,
+        new_email=email,
+        token_hash=token_digest(token),
+        created_at=now,
+        expires_at=now + EMAIL_CHANGE_TTL,
+    )
+    db.session.add(change)
+    db.session.flush()
+    audit.record(
+        "user.email_change_requested",
+        target=("user", user.id),
+        actor=user,
+        details={"to": email},
+    )
+    db.session.commit()
+    return IssuedEmailChange(change=change, token=token, old_email=user.email)
+
+
+def find_email_change(token: str) -> EmailChange:
+    """The usable request behind a confirmation link, or Gone saying what to do."""
+    change = db.session.scalar(
+        sa.select(EmailChange).where(EmailChange.token_hash == token_digest(token or ""))
+    )
+    if change is None or not change.is_usable_at(utcnow()) or not change.user.is_active:
+        raise Gone(
+            "This confirmation link has expired or has already been used. "
+            "Ask for a new one on your account page."
+        )
+    return change
+
+
+def confirm_email_change(token: str, *, actor: User | None = None) -> User:
+    """Move the account to the address the link was sent to. The token names the account; a
+    different signed-in account is refused. Used once (claimed in the statement that checks)."""
+    change = find_email_change(token)
+    user = change.user
+    if actor is not None and actor.id != user.id:
+        raise Forbidden("This link is for another account. Sign out and open it again.")
+    if _address_in_use(change.new_email, other_than=user.id):
+        raise Conflict("Another account now uses that address. Ask for a change to another one.")
+    claimed = db.session.execute(
+        sa.update(EmailChange)
+        .where(EmailChange.id == change.id, EmailChange.confirmed_at.is_(None))
+        .values(confirmed_at=utcnow())
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        raise Gone("This confirmation link has already been used.")
+    user.email = change.new_email
+    db.session.commit()
+    return user
+
+
+def set_timezone(user: User, timezone: str) -> User:
+    """The zone the person reads times in; empty for the deployment's (UTC)."""
+    timezone = (timezone or "").strip()
+    if timezone and not rules.is_timezone(timezone):
+        raise InvalidInput("Choose a time zone from the list.", field="timezone")
+    user.timezone = timezone
+    db.session.commit()
+    return user
+
+
+@dataclass(frozen=True)
+class SessionView:
+    id: int
+    device: str
+    address: str
+    created_at: datetime
+    last_seen_at: datetime
+    is_current: bool
+
+
+def list_active_sessions(user: User, *, current_id: int | None) -> list[SessionView]:
+    """The user's sign-in sessions that still count (not revoked, not past their absolute or
+    idle expiry), the most recently used first."""
+    now = utcnow()
+    rows = db.session.scalars(
+        sa.select(AuthSession)
+        .where(
+            AuthSession.user_id == user.id,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+        )
+        .order_by(AuthSession.last_seen_at.desc(), AuthSession.id.desc())
+    )
+    return [
+        SessionView(
+            id=row.id,
+            device=rules.describe_device(row.user_agent),
+            address=rules.address_prefix(row.ip_address),
+            created_at=row.created_at,
+            last_seen_at=row.last_seen_at,
+            is_current=row.id == current_id,
+        )
+        for row in rows
+        if row.last_seen_at >= now - _idle_timeout(row.remember)
+    ]
+
+
+def end_own_session(user: User, session_id: int) -> None:
+    """Sign one of the user's own sessions out (its live connections close); another
+    person's session, or one already ended, is NotFound."""
+    if not _revoke(AuthSession.id == session_id, AuthSession.user_id == user.id):
+        db.session.rollback()
+        raise NotFound("That session has already ended.")
+    audit.record("sign_in_session.ended", target=("auth_session", session_id), actor=user)
+    _commit_revocation()

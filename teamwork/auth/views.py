@@ -23,12 +23,15 @@ from werkzeug.wrappers import Response as BaseResponse
 from teamwork.audit import recorder as audit
 from teamwork.auth import services
 from teamwork.auth.forms import (
+    ChangeEmailForm,
     ChangePasswordForm,
     DisableTwoStepForm,
     LoginForm,
     ProfileForm,
+    TimezoneForm,
     TwoStepCodeForm,
 )
+from teamwork.auth.notifications import send_email_change
 from teamwork.auth.sessions import current_token, sign_in, sign_out
 from teamwork.errors import DomainError
 from teamwork.extensions import limiter
@@ -154,6 +157,8 @@ def logout() -> BaseResponse:
 def account() -> BaseResponse | tuple[str, int]:
     profile = ProfileForm(prefix="profile", obj=current_user)
     password = ChangePasswordForm(prefix="password")
+    email = ChangeEmailForm(prefix="email")
+    zone = TimezoneForm(prefix="zone", data={"timezone": current_user.timezone})
     status = 200
     if request.method == "POST" and request.form.get("form") == "profile":
         if profile.validate_on_submit():
@@ -176,9 +181,50 @@ def account() -> BaseResponse | tuple[str, int]:
                 flash("Your password is changed. Other devices are signed out.", "success")
                 return redirect(url_for("auth.account"))
         status = 422
+    elif request.method == "POST" and request.form.get("form") == "email":
+        if email.validate_on_submit():
+            try:
+                issued = services.request_email_change(
+                    current_user,
+                    new_email=email.new_email.data or "",
+                    password=email.password.data or "",
+                )
+            except DomainError as exc:
+                apply_error(email, exc)
+            else:
+                if send_email_change(issued):
+                    flash(
+                        f"We sent a link to {issued.change.new_email}. Your address changes "
+                        "when you open it.",
+                        "success",
+                    )
+                else:
+                    flash("The confirmation email could not be sent. Try again later.", "error")
+                return redirect(url_for("auth.account"))
+        status = 422
+    elif request.method == "POST" and request.form.get("form") == "timezone":
+        if zone.validate_on_submit():
+            try:
+                services.set_timezone(current_user, zone.timezone.data or "")
+            except DomainError as exc:
+                apply_error(zone, exc)
+            else:
+                flash("Your time zone is saved.", "success")
+                return redirect(url_for("auth.account"))
+        status = 422
     elif request.method == "POST":
         status = 400
-    return render_template("auth/account.html", profile=profile, password=password), status
+    return render_template(
+        "auth/account.html",
+        profile=profile,
+        password=password,
+        email=email,
+        zone=zone,
+        sessions=services.list_active_sessions(
+            current_user, current_id=services.current_session_id()
+        ),
+        button=EmptyForm(),
+    ), status
 
 
 @bp.route("/account/two-step", methods=["GET", "POST"])
@@ -258,3 +304,31 @@ def sign_out_elsewhere() -> BaseResponse:
         count = services.revoke_sessions(current_user, keep_token=current_token())
         flash(f"Signed out of {count} other session(s).", "success")
     return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int) -> BaseResponse:
+    """Sign out one of the person's own sessions (another device)."""
+    if EmptyForm().validate_on_submit():
+        ending_this_one = session_id == services.current_session_id()
+        services.end_own_session(current_user, session_id)
+        if ending_this_one:
+            sign_out()
+            flash("You are signed out.", "success")
+            return redirect(url_for("auth.login"))
+        flash("That device is signed out.", "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/email/<token>", methods=["GET", "POST"])
+def confirm_email(token: str) -> BaseResponse | tuple[str, int]:
+    """Where the link sent to a new address lands: a button, so a mail scanner opening the
+    link changes nothing."""
+    actor = current_user if current_user.is_authenticated else None
+    change = services.find_email_change(token)
+    if EmptyForm().validate_on_submit():
+        user = services.confirm_email_change(token, actor=actor)
+        flash(f"Your email address is now {user.email}.", "success")
+        return redirect(url_for("auth.account" if actor else "auth.login"))
+    return render_template("auth/confirm_email.html", change=change, button=EmptyForm()), 200

@@ -100,7 +100,7 @@ def pending_rule_changes(access: TeamAccess | OversightAccess) -> list[RuleChang
 
 def _drafting_access(actor: User, team_id: int) -> TeamAccess:
     """Leads draft; so does any voting member when the team's operating norms say so."""
-    access = team_access(actor, team_id)
+    access = team_access(actor, team_id, writing=True)
     if access.can(Action.EDIT_CHARTER):
         return access
     if access.can(Action.VOTE) and members_may_draft(team_id):

@@ -219,7 +219,7 @@ def _check_ballot(
     if row is None:
         raise NotFound()
     proposal_id, rule_data, round_number, team_id, text_number = row
-    access = team_access(actor, team_id)
+    access = team_access(actor, team_id, writing=True)
     if designee and member_id is None:
         raise InvalidInput("Say which member the designee is voting for.", field="member_id")
     if member_id is None:

@@ -46,7 +46,7 @@ from teamwork.evaluation.rules import (
 from teamwork.extensions import db
 from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Action
-from teamwork.teams.services import TeamAccess, team_access, today
+from teamwork.teams.services import TeamAccess, require_writable, team_access, today
 
 WINDOW_CHOICES = (3, 6, 12, 24)  # months the dashboard's process figures can cover
 DEFAULT_WINDOW = 12
@@ -280,6 +280,7 @@ def can_enter(access: TeamAccess, measure: Measure) -> bool:
 
 def entry_access(actor: User, team_id: int, measure_id: int) -> tuple[TeamAccess, Measure]:
     access, measure = team_measure(actor, team_id, measure_id)
+    require_writable(access)
     if not can_enter(access, measure):
         raise Forbidden("Only the team's staff, or the member named for this measure, enter data.")
     return access, measure
@@ -481,6 +482,7 @@ def submit_answers(
 ) -> AssessmentResponse:
     """Record or revise the actor's answers while the period is open."""
     access, period = team_period(actor, team_id, period_id)
+    require_writable(access)
     if not access.can(Action.VOTE):
         raise Forbidden("Observers follow the assessment but do not answer it.")
     if not period.is_open:

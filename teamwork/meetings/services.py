@@ -53,7 +53,7 @@ from teamwork.norms.models import OperatingNorms
 from teamwork.norms.services import current_norms
 from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Action
-from teamwork.teams.services import TeamAccess, current_members, team_access
+from teamwork.teams.services import TeamAccess, current_members, require_writable, team_access
 
 TITLE_MAX = 200
 PLACE_MAX = 300
@@ -114,6 +114,7 @@ def team_meeting_any(
 ) -> tuple[TeamAccess, Meeting]:
     """As `team_meeting`, for operations that any of several powers allow."""
     access, meeting = team_meeting(actor, team_id, meeting_id)
+    require_writable(access)
     if not any(access.can(action) for action in actions):
         raise Forbidden()
     return access, meeting

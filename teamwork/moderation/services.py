@@ -687,7 +687,7 @@ def _may_record_stand_in(access: TeamAccess, term: ModeratorTerm | None) -> bool
 
 def stand_in_access(actor: User, team_id: int) -> TeamAccess:
     """The actor's access, if they may record or end a stand-in (else Forbidden)."""
-    access = team_access(actor, team_id)
+    access = team_access(actor, team_id, writing=True)
     if not _may_record_stand_in(access, current_term(team_id)):
         raise Forbidden("Only the moderator, the backup moderator or a lead can record this.")
     return access

@@ -376,7 +376,7 @@ def _incentive(team_id: int, agency: str) -> Incentive | None:
 def incentive_editor(actor: User, team_id: int, agency: str) -> str:
     """Check that the actor may edit the agency's incentives (NotFound: not a member, or the
     agency is not on the team; Forbidden: not theirs to edit); the agency, cleaned."""
-    access = team_access(actor, team_id)
+    access = team_access(actor, team_id, writing=True)
     agency = " ".join((agency or "").split())
     if agency not in _members_by_agency(team_id):
         raise NotFound("That agency is not on this team.")

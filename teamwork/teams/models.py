@@ -39,10 +39,17 @@ class Team(db.Model):
     # The team's consensus rule (teamwork.consensus.rules.DecisionRule.to_dict()); keys left
     # out take the defaults. The charter capability edits it, by consensus.
     decision_rule: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # An archived team is read only (`team_access` refuses every write) and off the dashboard;
+    # a lead can bring it back.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     parent: Mapped[Team | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Team]] = relationship(back_populates="parent")
     memberships: Mapped[list[Membership]] = relationship(back_populates="team")
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     def __repr__(self) -> str:
         return f"<Team {self.id} {self.name!r}>"
@@ -127,6 +134,12 @@ def _audit_membership(session: Any, m: Membership, new: bool) -> Iterable[record
         )
 
 
+def _audit_team(session: Any, t: Team, new: bool) -> Iterable[recorder.Row]:
+    if not new and (change := recorder.changed(t, "archived_at")):
+        action = "team.archived" if change[1] is not None else "team.unarchived"
+        yield recorder.event_row(action, team_id=t.id, target=("team", t.id))
+
+
 def _audit_invitation(session: Any, i: Invitation, new: bool) -> Iterable[recorder.Row]:
     target = ("invitation", i.id)
     if new:
@@ -149,6 +162,7 @@ def _access_revoked(m: Membership) -> tuple[int, int] | None:
 
 recorder.watch(Membership, _audit_membership)
 recorder.watch(Invitation, _audit_invitation)
+recorder.watch(Team, _audit_team)
 realtime.revoke_when(Membership, _access_revoked)
 
 

@@ -18,12 +18,13 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
+from teamwork.audit import recorder as audit
 from teamwork.auth.models import User
 from teamwork.auth.services import add_user, normalize_email, token_digest
 from teamwork.auth.signals import two_step_expected
 from teamwork.cleaning import clean_line, clean_text
 from teamwork.database import utcnow
-from teamwork.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
+from teamwork.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound, TeamArchived
 from teamwork.extensions import db
 from teamwork.teams.models import Invitation, Membership, Team
 from teamwork.teams.rules import (
@@ -59,6 +60,8 @@ class TeamAccess:
 
     def can(self, action: Action) -> bool:
         role = self.membership.role
+        if self.team.archived_at is not None and action is not Action.VIEW_TEAM:
+            return False  # an archived team is read only: no page offers a change
         # The role alone settles most checks; the term is looked up only for moderating.
         return allowed(role, action) or allowed(role, action, is_moderator=self.is_moderator)
 
@@ -98,16 +101,38 @@ _TEAM_ACCESS = (
 )
 
 
-def team_access(actor: User, team_id: int, action: Action = Action.VIEW_TEAM) -> TeamAccess:
-    """The actor's access to a team, or NotFound (not a member) / Forbidden (role too low)."""
+def team_access(
+    actor: User,
+    team_id: int,
+    action: Action = Action.VIEW_TEAM,
+    *,
+    writing: bool | None = None,
+) -> TeamAccess:
+    """The actor's access to a team, or NotFound (not a member) / Forbidden (role too low) /
+    TeamArchived: an archived team is read only. `writing` says whether the caller changes
+    anything; by default every action but VIEW_TEAM does. Services that read with VIEW_TEAM
+    and then decide by the object pass `writing=True`; a lead's read-only page (the audit
+    trail) passes `writing=False`."""
     if not actor.is_active:
         raise NotFound()
     row = db.session.execute(_TEAM_ACCESS, {"team_id": team_id, "user_id": actor.id}).first()
     if row is None:
         raise NotFound()
     access = TeamAccess(team=row[0], membership=row[1])
-    if not access.can(action):
+    if writing is None:
+        writing = action is not Action.VIEW_TEAM
+    if access.team.archived_at is not None and writing:
+        raise TeamArchived()
+    if not (access.can(action) or (not writing and allowed(access.membership.role, action))):
         raise Forbidden()
+    return access
+
+
+def require_writable(access: TeamAccess) -> TeamAccess:
+    """TeamArchived when the team is archived: for services that read the team with
+    VIEW_TEAM and then decide by the object (a member's own measure, their answers)."""
+    if access.team.archived_at is not None:
+        raise TeamArchived()
     return access
 
 
@@ -222,12 +247,17 @@ class MyTeam:
     parent_visible: bool
 
 
-def list_my_teams(actor: User) -> list[MyTeam]:
-    """The actor's teams, parents before their subteams, with member counts (one query each)."""
+def list_my_teams(actor: User, *, archived: bool = False) -> list[MyTeam]:
+    """The actor's teams, parents before their subteams, with member counts (one query each):
+    the active ones, or (`archived=True`) the archived ones."""
     rows = db.session.execute(
         sa.select(Team, Membership)
         .join(Membership, Membership.team_id == Team.id)
-        .where(Membership.user_id == actor.id, Membership.removed_at.is_(None))
+        .where(
+            Membership.user_id == actor.id,
+            Membership.removed_at.is_(None),
+            Team.archived_at.is_not(None) if archived else Team.archived_at.is_(None),
+        )
         .order_by(Team.name)
     ).all()
     if not rows:
@@ -519,6 +549,58 @@ def remove_member(actor: User, team_id: int, membership_id: int) -> Membership:
     membership_ending.send(membership)
     db.session.commit()
     return membership
+
+
+def leave_team(actor: User, team_id: int) -> Membership:
+    """The actor leaves the team (also an archived one). Like a removal: their sockets to the
+    team close and a moderator term ends (`membership_ending`); the last lead must appoint
+    another lead first."""
+    membership = team_access(actor, team_id).membership
+    if _is_last_lead(membership):
+        raise Conflict("You are this team's only lead: appoint another lead first, then leave.")
+    membership.removed_at = utcnow()
+    membership_ending.send(membership)
+    db.session.flush()
+    audit.record(
+        "membership.left",
+        team_id=team_id,
+        target=("membership", membership.id),
+        actor=actor,
+        details={"user_id": actor.id},
+    )
+    db.session.commit()
+    return membership
+
+
+# --- Archiving ---------------------------------------------------------------------------
+
+
+def _lead_of(actor: User, team_id: int) -> TeamAccess:
+    """The actor's access when they lead the team, archived or not (archiving is the one
+    change an archived team accepts)."""
+    access = team_access(actor, team_id)
+    if not allowed(access.membership.role, Action.EDIT_TEAM):
+        raise Forbidden("Only a lead can archive or restore the team.")
+    return access
+
+
+def archive_team(actor: User, team_id: int) -> Team:
+    """Make the team read only and take it off its members' dashboards (audited)."""
+    team = _lead_of(actor, team_id).team
+    if team.archived_at is not None:
+        raise Conflict("This team is already archived.")
+    team.archived_at = utcnow()
+    db.session.commit()
+    return team
+
+
+def unarchive_team(actor: User, team_id: int) -> Team:
+    team = _lead_of(actor, team_id).team
+    if team.archived_at is None:
+        raise Conflict("This team is not archived.")
+    team.archived_at = None
+    db.session.commit()
+    return team
 
 
 # --- Invitations -------------------------------------------------------------------------

@@ -29,7 +29,11 @@ def require_sign_in() -> None:
 
 @bp.get("/")
 def dashboard() -> Page:
-    return render_template("teams/dashboard.html", teams=services.list_my_teams(current_user))
+    return render_template(
+        "teams/dashboard.html",
+        teams=services.list_my_teams(current_user),
+        archived=services.list_my_teams(current_user, archived=True),
+    )
 
 
 @bp.route("/teams/new", methods=["GET", "POST"])
@@ -254,3 +258,39 @@ def remove_member(team_id: int, membership_id: int) -> Page:
     else:
         flash(f"{membership.user.name} is no longer a member of this team.", "success")
     return redirect(url_for("teams.members", team_id=team_id))
+
+
+@bp.route("/teams/<int:team_id>/leave", methods=["GET", "POST"])
+def leave(team_id: int) -> Page:
+    """Leave the team, after a confirmation page."""
+    access = services.team_access(current_user, team_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            services.leave_team(current_user, team_id)
+        except Conflict as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("teams.show", team_id=team_id))
+        flash(f"You have left {access.team.name}.", "success")
+        return redirect(url_for("teams.dashboard"))
+    return render_template("teams/leave.html", team=access.team, button=form)
+
+
+@bp.route("/teams/<int:team_id>/archive", methods=["GET", "POST"])
+def archive(team_id: int) -> Page:
+    """Archive the team (leads), after a confirmation page."""
+    access = services.team_access(current_user, team_id, Action.EDIT_TEAM, writing=False)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        team = services.archive_team(current_user, team_id)
+        flash(f"{team.name} is archived: it can be read but not changed.", "success")
+        return redirect(url_for("teams.show", team_id=team_id))
+    return render_template("teams/archive.html", team=access.team, button=form)
+
+
+@bp.post("/teams/<int:team_id>/unarchive")
+def unarchive(team_id: int) -> Page:
+    if EmptyForm().validate_on_submit():
+        team = services.unarchive_team(current_user, team_id)
+        flash(f"{team.name} is active again.", "success")
+    return redirect(url_for("teams.show", team_id=team_id))

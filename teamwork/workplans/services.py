@@ -75,7 +75,7 @@ def get_activity(access: TeamAccess, activity_id: int) -> Activity:
 
 
 def _editing_access(actor: User, team_id: int, activity_id: int) -> tuple[TeamAccess, Activity]:
-    access = team_access(actor, team_id)
+    access = team_access(actor, team_id, writing=True)
     activity = _activity(access, activity_id)
     if not can_edit(access, activity):
         raise Forbidden("Only the activity's owner or a lead of the team can change it.")

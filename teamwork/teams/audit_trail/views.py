@@ -34,7 +34,7 @@ def index(team_id: int) -> tuple[str, int] | str:
         chosen, error = services.AuditFilter(), exc.message
     page = request.args.get("page", "1")
     number = int(page) if page.isdigit() and len(page) < 7 else 1
-    access = team_access(current_user, team_id, Action.MANAGE_MEMBERS)
+    access = team_access(current_user, team_id, Action.MANAGE_MEMBERS, writing=False)
     events, more = services.team_audit_log(team_id, chosen, page=number)
     html = render_template(
         "audit/index.html",
@@ -53,7 +53,7 @@ def index(team_id: int) -> tuple[str, int] | str:
 @bp.get("/audit.csv")
 def export(team_id: int) -> Response:
     chosen = services.AuditFilter.parse(request.args)
-    team_access(current_user, team_id, Action.MANAGE_MEMBERS)
+    team_access(current_user, team_id, Action.MANAGE_MEMBERS, writing=False)
     body = services.export_audit_log(current_user, team_id, chosen)
     return Response(
         body,
