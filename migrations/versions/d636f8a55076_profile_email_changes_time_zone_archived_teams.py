@@ -1,7 +1,7 @@
 """a person's own account: email changes by link, a personal time zone; archived teams
 
 Revision ID: d636f8a55076
-Revises: 9e4c1a7b2d30
+Revises: 132c1bebc5d0
 Create Date: 2026-12-04 15:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd636f8a55076'
-down_revision = '9e4c1a7b2d30'
+down_revision = '132c1bebc5d0'
 branch_labels = None
 depends_on = None
 
