@@ -6,12 +6,15 @@ own their transaction (they commit). Views, the CLI and tests all call these sam
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import secrets
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -26,6 +29,7 @@ from teamwork.auth.signals import expected_to_use_two_step
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, DomainError, InvalidInput, Unauthenticated
 from teamwork.extensions import db
+from teamwork.mail import email_link, send_email
 from teamwork.realtime import services as realtime
 
 PASSWORD_MIN = 8
@@ -58,11 +62,49 @@ def _hasher() -> PasswordHasher:
     )
 
 
+# --- Argon2 off the event loop ----------------------------------------------------------------
+# One argon2 hash or check takes ~190 ms of CPU. Under gevent (the server: wsgi.py patches the
+# standard library) that would stall every socket of the worker, so it runs in a small pool of
+# real threads instead; argon2-cffi releases the GIL while it hashes, so the loop keeps serving.
+# Outside gevent (tests, the CLI) it runs plainly. A pool of its own, not the hub's: the hub's
+# pool also resolves host names, which must not queue behind a burst of sign-ins.
+_hash_pools: dict[int, Any] = {}  # process id -> its gevent ThreadPool (made on first use)
+_T = TypeVar("_T")
+
+
+def _under_gevent() -> bool:
+    from gevent import monkey
+
+    return bool(monkey.is_module_patched("threading"))
+
+
+def _off_loop(function: Callable[..., _T], *args: object) -> _T:
+    """`function(*args)`, run in the hashing thread pool when serving under gevent."""
+    if not _under_gevent():
+        return function(*args)
+    pool = _hash_pools.get(os.getpid())
+    if pool is None:
+        from gevent.threadpool import ThreadPool
+
+        size = current_app.config.get("TEAMWORK_PASSWORD_HASH_THREADS") or os.cpu_count() or 1
+        pool = _hash_pools[os.getpid()] = ThreadPool(maxsize=size)
+    result: _T = pool.apply(function, args)
+    return result
+
+
+def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+    """argon2's check, off the loop; raises VerificationError or InvalidHashError as it does."""
+    return _off_loop(hasher.verify, password_hash, password)
+
+
 def hash_password(password: str) -> str:
-    return _hasher().hash(password)
+    return _off_loop(_hasher().hash, password)
 
 
+@functools.lru_cache(maxsize=1)
 def _common_passwords() -> frozenset[str]:
+    """The ~19,600 most common passwords (Django's list, BSD licence, plus a few of Teamwork's
+    own; source and licence: common_passwords_license.txt), read once per process."""
     text = resources.files("teamwork.auth").joinpath("common_passwords.txt").read_text()
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
 
@@ -73,7 +115,7 @@ def validate_password(password: str, *, email: str | None = None) -> None:
         raise InvalidInput(f"Use at least {PASSWORD_MIN} characters.", field="password")
     if len(password) > PASSWORD_MAX:
         raise InvalidInput(f"Use at most {PASSWORD_MAX} characters.", field="password")
-    lowered = password.lower()
+    lowered = password.strip().lower()
     if lowered in _common_passwords() or (email and lowered == normalize_email(email)):
         raise InvalidInput(
             "That password is too easy to guess. Try a few unrelated words.", field="password"
@@ -110,16 +152,16 @@ def authenticate(email: str, password: str) -> User:
     hasher = _hasher()
     if user is None:
         # Spend the same time as a real check, so response times do not reveal accounts.
-        hasher.hash(password)
+        _off_loop(hasher.hash, password)
         raise InvalidCredentials()
     try:
-        hasher.verify(user.password_hash, password)
+        _verify(hasher, user.password_hash, password)
     except (VerificationError, InvalidHashError):
         raise InvalidCredentials() from None
     if not user.is_active:
         raise InvalidCredentials()
     if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
+        user.password_hash = _off_loop(hasher.hash, password)
         db.session.commit()
     return user
 
@@ -292,7 +334,7 @@ def change_password(
 ) -> None:
     """Change the password and sign out every other device."""
     try:
-        _hasher().verify(user.password_hash, current_password)
+        _verify(_hasher(), user.password_hash, current_password)
     except (VerificationError, InvalidHashError):
         raise InvalidInput(
             "Your current password is not right.", field="current_password"
@@ -371,7 +413,7 @@ def disable_two_step(user: User, *, password: str, code: str) -> None:
     if not user.has_two_step:
         raise Conflict("Two-step sign-in is not on.")
     try:
-        _hasher().verify(user.password_hash, password)
+        _verify(_hasher(), user.password_hash, password)
     except (VerificationError, InvalidHashError):
         raise InvalidInput("Your password is not right.", field="password") from None
     _check_code(user, code)
@@ -423,3 +465,39 @@ def read_two_step_token(token: str | None) -> tuple[User, bool]:
     if user is None or not user.is_active or user.password_hash[-16:] != data.get("p"):
         raise Unauthenticated("Sign in with your password again.")
     return user, bool(data.get("r"))
+
+
+# --- Someone is guessing: tell the account holder ---------------------------------------------
+
+
+def warn_of_guessing(email: str, *, step: str, failures: int) -> bool:
+    """Email the holder of the account at `email` that someone is failing to sign in as them
+    (`teamwork.auth.throttle` calls this once an hour at most); audited. Returns whether a
+    message went out (not for an unknown or deactivated account)."""
+    user = find_user(email)
+    if user is None or not user.is_active:
+        return False
+    account_page = email_link("auth.account")
+    if step == "code":
+        subject = "Someone who knows your Teamwork password is trying to sign in"
+        what = (
+            f"Someone entered your password correctly, then {failures} wrong two-step codes "
+            "within the last hour. Your password is known to them: change it now, from your "
+            f"account page ({account_page}). Your authenticator app is what kept them out."
+        )
+    else:
+        subject = "Someone is trying to sign in to your Teamwork account"
+        what = (
+            f"There were {failures} failed sign-ins to your account within the last hour. "
+            "Nobody got in with them, and each address that keeps failing is now made to wait. "
+            "If it was not you, nothing needs doing; if your password is short or used "
+            f"elsewhere, change it, and turn on two-step sign-in ({account_page})."
+        )
+    body = f"Hello {user.name},\n\n{what}\n\nWe send this at most once an hour.\n"
+    send_email(user.email, subject, body)
+    audit.record_now(
+        "sign_in.guessing_reported",
+        target=("user", user.id),
+        details={"step": step, "failures": failures},
+    )
+    return True
