@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 export HOST ?= 127.0.0.1
 export PORT ?= 5000
 
-.PHONY: run serve-cluster test test-sqlite lint format bench bench-scale vendor migrate lock clean
+.PHONY: run serve-cluster test test-sqlite lint format bench bench-scale bench-signin vendor migrate lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +85,11 @@ migrate: $(VENV)/.installed
 BENCH_MEMBERS ?= 200
 bench: $(VENV)/.installed-bench
 	BENCH_MEMBERS=$(BENCH_MEMBERS) $(BIN)/python -m bench
+
+# Votes' p99 with 30 sign-ins in flight against the same without, one gevent worker, production
+# argon2 settings (bench/signin.py; docs/performance.md). Its last line is a JSON object.
+bench-signin: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.signin
 
 # 1,000 members in 50 meetings voting at once on 2 workers sharing PostgreSQL and Redis
 # (bench/scale.py; the local servers by default). Its last line is a JSON object.

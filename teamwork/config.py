@@ -102,11 +102,20 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "TEAMWORK_MEETING_REMINDER_DAYS": _int(env, "MEETING_REMINDER_DAYS", 2, minimum=0),
         "RATELIMIT_STORAGE_URI": limiter_storage,
         "RATELIMIT_HEADERS_ENABLED": False,
-        "TEAMWORK_LOGIN_LIMIT_ACCOUNT": _env(
-            env, "LOGIN_LIMIT_ACCOUNT", "5 per minute;20 per hour"
+        # Sign-in throttling (teamwork/auth/throttle.py; the policy is in docs/security.md):
+        # failures per account from one client address, per address across accounts, and the
+        # account's ceiling from all addresses together; after BACKOFF_AFTER failures of an
+        # account within an hour, each failing address waits before its next try.
+        "TEAMWORK_LOGIN_LIMIT_ACCOUNT_ADDRESS": _env(
+            env, "LOGIN_LIMIT_ACCOUNT_ADDRESS", "5 per minute;20 per hour"
         ),
         "TEAMWORK_LOGIN_LIMIT_ADDRESS": _env(
             env, "LOGIN_LIMIT_ADDRESS", "30 per minute;200 per hour"
+        ),
+        "TEAMWORK_LOGIN_LIMIT_ACCOUNT": _env(env, "LOGIN_LIMIT_ACCOUNT", "100 per hour"),
+        "TEAMWORK_LOGIN_BACKOFF_AFTER": _int(env, "LOGIN_BACKOFF_AFTER", 10, minimum=1),
+        "TEAMWORK_LOGIN_BACKOFF_MAX_SECONDS": _int(
+            env, "LOGIN_BACKOFF_MAX_SECONDS", 300, minimum=1
         ),
         # Cookies: HttpOnly and SameSite=Lax always; Secure when the request came over HTTPS
         # (see teamwork.auth.sessions) or always when this is set.
@@ -143,6 +152,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         # argon2id parameters; tests lower them (hashing is deliberately slow).
         "TEAMWORK_ARGON2_TIME_COST": _int(env, "ARGON2_TIME_COST", 3, minimum=1),
         "TEAMWORK_ARGON2_MEMORY_KIB": _int(env, "ARGON2_MEMORY_KIB", 65536, minimum=64),
+        # Threads per worker that hash and check passwords off the gevent loop (0: one per CPU).
+        "TEAMWORK_PASSWORD_HASH_THREADS": _int(env, "PASSWORD_HASH_THREADS", 0, minimum=0),
         # Live updates: how long a burst of votes is coalesced into one broadcast (0: never),
         # and the async server (gevent in production; tests use threading).
         "TEAMWORK_BROADCAST_WINDOW_MS": _int(env, "BROADCAST_WINDOW_MS", 50),

@@ -7,8 +7,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -21,7 +19,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from teamwork.audit import recorder as audit
-from teamwork.auth import services
+from teamwork.auth import services, throttle
 from teamwork.auth.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -34,20 +32,10 @@ from teamwork.auth.forms import (
 from teamwork.auth.notifications import send_email_change
 from teamwork.auth.sessions import current_token, sign_in, sign_out
 from teamwork.errors import DomainError
-from teamwork.extensions import limiter
 from teamwork.forms import EmptyForm, apply_error
 
 bp = Blueprint("auth", __name__)
 TWO_STEP_KEY = "two_step"  # the signed cookie's slot for a sign-in waiting for its code
-
-
-def _failed_sign_in(response: Response) -> bool:
-    # Only failures count against the limits: a successful sign-in redirects.
-    return response.status_code != 302
-
-
-def _account_key() -> str:
-    return "account:" + services.normalize_email(request.form.get("email", ""))[:254]
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -59,31 +47,22 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["TEAMWORK_LOGIN_LIMIT_ADDRESS"],
-    methods=["POST"],
-    deduct_when=_failed_sign_in,
-    scope="login-address",
-)
-@limiter.limit(
-    lambda: current_app.config["TEAMWORK_LOGIN_LIMIT_ACCOUNT"],
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=_failed_sign_in,
-    scope="login-account",
-)
 def login() -> BaseResponse | tuple[str, int]:
     next_url = _safe_next(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or url_for("teams.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
+        # Throttled before the password is checked (teamwork/auth/throttle.py); only failures count.
+        attempt = throttle.Attempt.of(throttle.PASSWORD, form.email.data or "", request.remote_addr)
+        throttle.check(attempt)
         try:
             user = services.authenticate(form.email.data or "", form.password.data or "")
         except DomainError as exc:
             form.form_errors.append(exc.message)
             email = services.normalize_email(form.email.data or "")[:254]
             audit.record_now("sign_in.failed", details={"email": email})
+            throttle.record_failure(attempt)
         else:
             if user.has_two_step:
                 # The password was right; the session starts only after the code.
@@ -99,22 +78,7 @@ def login() -> BaseResponse | tuple[str, int]:
     return render_template("auth/login.html", form=form, next_url=next_url), status
 
 
-def _two_step_key() -> str:
-    try:
-        user, _remember = services.read_two_step_token(session.get(TWO_STEP_KEY))
-    except DomainError:
-        return "two-step:none"
-    return f"two-step:{user.id}"
-
-
 @bp.route("/login/two-step", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["TEAMWORK_LOGIN_LIMIT_ACCOUNT"],
-    key_func=_two_step_key,
-    methods=["POST"],
-    deduct_when=_failed_sign_in,
-    scope="login-two-step",
-)
 def two_step() -> BaseResponse | tuple[str, int]:
     """The second step of signing in: the code from the user's authenticator app."""
     next_url = _safe_next(request.args.get("next"))
@@ -126,12 +90,15 @@ def two_step() -> BaseResponse | tuple[str, int]:
         return redirect(url_for("auth.login", next=next_url))
     form = TwoStepCodeForm()
     if form.validate_on_submit():
+        attempt = throttle.Attempt.of(throttle.CODE, user.email, request.remote_addr)
+        throttle.check(attempt)
         try:
             services.verify_second_factor(user, form.code.data or "")
         except DomainError as exc:
             apply_error(form, exc)
             details = {"email": user.email, "step": "code"}
             audit.record_now("sign_in.failed", details=details)
+            throttle.record_failure(attempt)
         else:
             session.pop(TWO_STEP_KEY, None)
             sign_in(user, remember=remember)
