@@ -153,3 +153,26 @@ def test_leads_must_set_it_up_when_the_deployment_requires_it(
     assert signed_in(member.user).get(f"/teams/{team.id}").status_code == 200
     enable(lead.user)
     assert lead_browser.get(f"/teams/{team.id}").status_code == 200
+
+
+def test_everyone_must_set_it_up_when_the_deployment_requires_it_of_all(
+    app: Flask, make_team, make_member, signed_in
+) -> None:
+    app.config["TEAMWORK_TWO_STEP_REQUIRED"] = "all"
+    team = make_team()
+    member = make_member(team)
+    browser = signed_in(member.user)
+    response = browser.get(f"/teams/{team.id}")
+    assert response.headers["Location"] == "/account/two-step"
+    assert "Everyone of this deployment must use two-step" in text(browser.get("/account/two-step"))
+    enable(member.user)
+    assert browser.get(f"/teams/{team.id}").status_code == 200
+
+
+def test_no_one_must_set_it_up_when_the_deployment_requires_it_of_none(
+    app: Flask, make_team, make_member, signed_in
+) -> None:
+    app.config["TEAMWORK_TWO_STEP_REQUIRED"] = "none"
+    team = make_team()
+    lead = make_member(team, role=Role.LEAD)
+    assert signed_in(lead.user).get(f"/teams/{team.id}").status_code == 200
