@@ -11,6 +11,7 @@ import click
 from flask import Flask, current_app
 
 from teamwork.auth import services as auth_services
+from teamwork.auth.models import User
 from teamwork.demo import database_is_empty, demo_accounts, seed_demo
 from teamwork.errors import DomainError
 from teamwork.realtime.services import close_revoked_connections
@@ -91,6 +92,65 @@ def deactivate_user_command(email: str) -> None:
     click.echo(f"Deactivated {user.email}; their open sessions have ended.")
 
 
+def _account(email: str) -> User:
+    user = auth_services.find_user(email)
+    if user is None:
+        raise click.ClickException(f"No account has the email address {email}.")
+    return user
+
+
+@click.command("set-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def set_password_command(email: str, password_stdin: bool) -> None:
+    """Set someone's password (audited); every session of theirs ends."""
+    user = _account(email)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        ended = auth_services.set_password(user, password)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Set the password of {user.email}; {ended} open session(s) ended.")
+
+
+@click.command("reset-two-step")
+@click.argument("email")
+def reset_two_step_command(email: str) -> None:
+    """Turn someone's two-step sign-in off (lost phone and recovery codes), audited; every
+    session of theirs ends. They can sign in with their password and set it up again."""
+    user = _account(email)
+    try:
+        ended = auth_services.reset_two_step(user)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(
+        f"Two-step sign-in of {user.email} is off and their recovery codes are gone;"
+        f" {ended} open session(s) ended."
+    )
+
+
+@click.command("reactivate-user")
+@click.argument("email")
+def reactivate_user_command(email: str) -> None:
+    """Let a deactivated account sign in again (audited)."""
+    user = _account(email)
+    try:
+        auth_services.reactivate_user(user)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Reactivated {user.email}; they can sign in again.")
+
+
+@click.command("reencrypt-secrets")
+def reencrypt_secrets_command() -> None:
+    """Encrypt every two-step secret with the first key of TEAMWORK_SECRET_ENCRYPTION_KEY
+    (after adding a new key in front; the old one can be removed afterwards)."""
+    click.echo(f"Re-encrypted {auth_services.reencrypt_secrets()} two-step secret(s).")
+
+
 @click.command("send-reminders")
 def send_reminders_command() -> None:
     """Email the reminders that are due today (run it daily, e.g. from a systemd timer)."""
@@ -160,3 +220,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(deactivate_user_command)
     app.cli.add_command(audit_verify_command)
     app.cli.add_command(purge_command)
+    app.cli.add_command(set_password_command)
+    app.cli.add_command(reset_two_step_command)
+    app.cli.add_command(reactivate_user_command)
+    app.cli.add_command(reencrypt_secrets_command)

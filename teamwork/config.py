@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from cryptography.fernet import Fernet
 
 
 class ConfigError(RuntimeError):
@@ -68,6 +70,51 @@ def _secret_key(instance_path: Path, environ: Mapping[str, str]) -> str:
     return key
 
 
+def _generated_once(path: Path, make: Callable[[], str]) -> str:
+    """The key kept in `path`, written (0600) by `make` the first time."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def _encryption_keys(instance_path: Path, environ: Mapping[str, str]) -> list[str]:
+    """Fernet keys for secrets kept in the database (two-step secrets), newest first: the first
+    encrypts, every one decrypts (so a key can be rotated). Without the variable, one key is
+    generated once into the instance folder, like the secret key."""
+    configured = _env(environ, "SECRET_ENCRYPTION_KEY")
+    if not configured:
+        generate = lambda: Fernet.generate_key().decode()  # noqa: E731
+        return [_generated_once(instance_path / "secret_encryption_key", generate)]
+    keys = [key.strip() for key in configured.split(",") if key.strip()]
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ConfigError(
+                "TEAMWORK_SECRET_ENCRYPTION_KEY must be Fernet keys (32 url-safe base64-encoded"
+                " bytes each), separated by commas."
+            ) from None
+    return keys
+
+
+TWO_STEP_POLICIES = ("none", "leads", "all")
+
+
+def _two_step_required(environ: Mapping[str, str]) -> str:
+    raw = _env(environ, "TWO_STEP_REQUIRED")
+    if raw is None:
+        # Before this setting, TEAMWORK_TWO_STEP_FOR_LEADS=true required it of leads.
+        return "leads" if _bool(environ, "TWO_STEP_FOR_LEADS", False) else "none"
+    if raw.lower() not in TWO_STEP_POLICIES:
+        raise ConfigError(f"TEAMWORK_TWO_STEP_REQUIRED must be none, leads or all, not {raw!r}.")
+    return raw.lower()
+
+
 def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment."""
     env = os.environ if environ is None else environ
@@ -98,6 +145,15 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "TEAMWORK_SQLITE_BUSY_TIMEOUT_MS": _int(env, "SQLITE_BUSY_TIMEOUT_MS", 5000, minimum=1),
         # Leads must use two-step sign-in (an authenticator app) when this is true.
         "TEAMWORK_TWO_STEP_FOR_LEADS": _bool(env, "TWO_STEP_FOR_LEADS", False),
+        # Who must set up two-step sign-in before using the app: none, leads or all.
+        "TEAMWORK_TWO_STEP_REQUIRED": _two_step_required(env),
+        "TEAMWORK_SECRET_ENCRYPTION_KEYS": _encryption_keys(instance_path, env),
+        # Password reset links: how long one works, and how many may be asked for.
+        "TEAMWORK_PASSWORD_RESET_TTL": timedelta(
+            minutes=_int(env, "PASSWORD_RESET_MINUTES", 60, minimum=5)
+        ),
+        "TEAMWORK_RESET_LIMIT_ACCOUNT": _env(env, "RESET_LIMIT_ACCOUNT", "3 per hour;10 per day"),
+        "TEAMWORK_RESET_LIMIT_ADDRESS": _env(env, "RESET_LIMIT_ADDRESS", "10 per hour;50 per day"),
         # Meeting reminders go out this many days before a meeting (`flask send-reminders`).
         "TEAMWORK_MEETING_REMINDER_DAYS": _int(env, "MEETING_REMINDER_DAYS", 2, minimum=0),
         "RATELIMIT_STORAGE_URI": limiter_storage,

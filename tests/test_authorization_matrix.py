@@ -93,6 +93,8 @@ NOT_TEAM_SCOPED = {
     "auth.sign_out_elsewhere",
     "auth.two_step",
     "auth.two_step_setup",
+    "auth.forgot_password",
+    "auth.reset_password",
     "invitations.accept",
     "teams.dashboard",
     "teams.create",

@@ -103,3 +103,36 @@ def test_a_redis_queue_gets_a_pool_sized_for_bursts(tmp_path: Path, monkeypatch)
     manager = socketio.server.manager
     assert manager.redis_options["max_connections"] == 777
     assert manager.channel == "flask-socketio"
+
+
+@pytest.mark.parametrize(
+    ("environ", "policy"),
+    [
+        ({}, "none"),
+        ({"TEAMWORK_TWO_STEP_FOR_LEADS": "true"}, "leads"),
+        ({"TEAMWORK_TWO_STEP_REQUIRED": "ALL"}, "all"),
+        ({"TEAMWORK_TWO_STEP_REQUIRED": "none", "TEAMWORK_TWO_STEP_FOR_LEADS": "true"}, "none"),
+    ],
+)
+def test_two_step_required_is_none_leads_or_all(
+    tmp_path: Path, environ: dict[str, str], policy: str
+) -> None:
+    assert load_config(tmp_path, environ)["TEAMWORK_TWO_STEP_REQUIRED"] == policy
+
+
+def test_two_step_required_refuses_other_values(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="none, leads or all"):
+        load_config(tmp_path, {"TEAMWORK_TWO_STEP_REQUIRED": "most"})
+
+
+def test_encryption_key_is_generated_once_or_taken_from_the_environment(tmp_path: Path) -> None:
+    from cryptography.fernet import Fernet
+
+    first = load_config(tmp_path, {})["TEAMWORK_SECRET_ENCRYPTION_KEYS"]
+    assert load_config(tmp_path, {})["TEAMWORK_SECRET_ENCRYPTION_KEYS"] == first
+    assert (tmp_path / "secret_encryption_key").stat().st_mode & 0o077 == 0
+    keys = [Fernet.generate_key().decode() for _ in range(2)]
+    environ = {"TEAMWORK_SECRET_ENCRYPTION_KEY": f"{keys[0]}, {keys[1]}"}
+    assert load_config(tmp_path, environ)["TEAMWORK_SECRET_ENCRYPTION_KEYS"] == keys
+    with pytest.raises(ConfigError, match="TEAMWORK_SECRET_ENCRYPTION_KEY"):
+        load_config(tmp_path, {"TEAMWORK_SECRET_ENCRYPTION_KEY": "not-a-key"})

@@ -97,3 +97,41 @@ def test_upgrading_a_database_with_data_keeps_its_rows(tmp_path: Path, monkeypat
                     check = connection.exec_driver_sql("PRAGMA foreign_key_check")
                     assert check.fetchall() == []
             db.engine.dispose()
+
+
+def test_upgrading_encrypts_the_two_step_secrets_already_stored(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Account recovery's migration (a530fd960a13) over a database with a plaintext two-step
+    secret: the row then holds a Fernet token, and the app reads the same secret back."""
+    import sqlalchemy as sa
+    from alembic.script import ScriptDirectory
+    from flask_migrate import downgrade
+
+    from teamwork.auth.models import User
+
+    monkeypatch.setenv("TEAMWORK_INSTANCE_PATH", str(tmp_path / "instance"))
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    with database_schema() as schema:
+        app: Flask = create_app(config_for_tests(tmp_path, schema))
+        with app.app_context():
+            upgrade()
+            config = app.extensions["migrate"].migrate.get_config()
+            before = ScriptDirectory.from_config(config).get_revision("a530fd960a13").down_revision
+            downgrade(revision=before)
+            with db.engine.begin() as connection:
+                connection.execute(
+                    sa.text(
+                        "insert into users (id, email, name, password_hash, is_admin, created_at,"
+                        " totp_secret) values (1, 'a@example.org', 'A', 'x', false,"
+                        " '2026-01-01 00:00:00', :secret)"
+                    ),
+                    {"secret": secret},
+                )
+            upgrade()
+            with db.engine.connect() as connection:
+                stored = connection.execute(sa.text("select totp_secret from users")).scalar()
+            assert stored != secret and stored.startswith("gAAAAA")
+            assert db.session.get(User, 1).totp_secret == secret
+            db.session.remove()
+            db.engine.dispose()

@@ -59,9 +59,32 @@ class ChangePasswordForm(FlaskForm):
 class TwoStepCodeForm(FlaskForm):
     code = StringField(
         "Code from your authenticator app",
-        validators=[DataRequired(), Length(max=12)],
+        validators=[DataRequired(), Length(max=40)],
         description="6 digits; a new one appears every 30 seconds.",
     )
+
+
+class SignInCodeForm(FlaskForm):
+    """The sign-in's second step: the app's code, or one of the recovery codes."""
+
+    code = StringField(
+        "Code from your authenticator app",
+        validators=[DataRequired(), Length(max=40)],
+        description="6 digits; a new one appears every 30 seconds. Lost your phone? Enter one"
+        " of your recovery codes instead.",
+    )
+
+
+class RegenerateRecoveryCodesForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+
+
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    pass
 
 
 class DisableTwoStepForm(FlaskForm):

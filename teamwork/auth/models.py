@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from teamwork import retention
 from teamwork.audit import recorder
+from teamwork.auth.encryption import EncryptedString
 from teamwork.database import UTCDateTime, utcnow
 from teamwork.extensions import db
 from teamwork.realtime import services as realtime
@@ -34,7 +35,8 @@ class User(UserMixin, db.Model):
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Two-step sign-in (TOTP): the secret is set when setup starts and counts once confirmed
     # (`totp_enabled_at`); `totp_last_step` is the last time step used, so no code works twice.
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # The secret is encrypted at rest (teamwork.auth.encryption); Python sees the plaintext.
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedString(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     # The IANA time zone the person reads times in; empty: the deployment's (UTC).
@@ -101,6 +103,46 @@ class EmailChange(db.Model):
 
     def __repr__(self) -> str:
         return f"<EmailChange {self.id} user={self.user_id}>"
+
+
+class PasswordReset(db.Model):
+    """A password reset link sent by email: one-time, expiring; only the token's SHA-256 is
+    kept, so a leaked database holds no usable link."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+
+    user: Mapped[User] = relationship()
+
+    def is_usable_at(self, now: datetime) -> bool:
+        return self.used_at is None and now < self.expires_at
+
+    def __repr__(self) -> str:
+        return f"<PasswordReset {self.id} user={self.user_id}>"
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app at sign-in (ten are made when
+    two-step sign-in is turned on). Only the SHA-256 of the code is kept: the code is 80 random
+    bits, so a fast hash cannot be reversed by guessing, and a slow one would add nothing."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<RecoveryCode {self.id} user={self.user_id}>"
 
 
 def session_is_valid(

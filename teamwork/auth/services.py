@@ -6,6 +6,7 @@ own their transaction (they commit). Views, the CLI and tests all call these sam
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import hashlib
@@ -25,8 +26,15 @@ from flask import current_app, g, has_app_context
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from teamwork.audit import recorder as audit
-from teamwork.auth import rules, totp
-from teamwork.auth.models import AuthSession, EmailChange, User, session_is_valid
+from teamwork.auth import encryption, rules, totp
+from teamwork.auth.models import (
+    AuthSession,
+    EmailChange,
+    PasswordReset,
+    RecoveryCode,
+    User,
+    session_is_valid,
+)
 from teamwork.auth.signals import expected_to_use_two_step
 from teamwork.database import utcnow
 from teamwork.errors import (
@@ -416,23 +424,41 @@ def _check_code(user: User, code: str, field: str = "code") -> None:
         if user.totp_secret
         else None
     )
-    if step is None:
+    # The step is claimed in the database, not only in this request's copy of the user: of two
+    # requests with the same code at the same moment, only one moves the last step on.
+    claimed = step is not None and _claim_step(user, step)
+    if not claimed:
+        db.session.rollback()
         raise InvalidInput(
             "That code is not right. Enter the 6 digits your app shows now.", field=field
         )
-    user.totp_last_step = step
 
 
-def confirm_two_step(user: User, code: str) -> None:
-    """Turn two-step sign-in on, once the app shows a right code."""
+def _claim_step(user: User, step: int) -> bool:
+    result = db.session.execute(
+        sa.update(User)
+        .where(
+            User.id == user.id,
+            sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def confirm_two_step(user: User, code: str) -> list[str]:
+    """Turn two-step sign-in on, once the app shows a right code; returns the ten recovery
+    codes, to be shown this once."""
     if user.has_two_step:
         raise Conflict("Two-step sign-in is already on.")
     if not user.totp_secret:
         raise Conflict("Start the setup first.")
     _check_code(user, code)
     user.totp_enabled_at = utcnow()
+    codes = _new_recovery_codes(user)
     audit.record("two_step.enabled", target=("user", user.id), actor=user)
     db.session.commit()
+    return codes
 
 
 def disable_two_step(user: User, *, password: str, code: str) -> None:
@@ -444,28 +470,138 @@ def disable_two_step(user: User, *, password: str, code: str) -> None:
     except (VerificationError, InvalidHashError):
         raise InvalidInput("Your password is not right.", field="password") from None
     _check_code(user, code)
-    user.totp_secret = None
-    user.totp_enabled_at = None
-    user.totp_last_step = None
+    _clear_two_step(user)
     audit.record("two_step.disabled", target=("user", user.id), actor=user)
     db.session.commit()
 
 
-def verify_second_factor(user: User, code: str) -> None:
-    """The second step of signing in; the code's time step is used up (commits)."""
+def _clear_two_step(user: User) -> None:
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+
+
+def verify_second_factor(user: User, code: str) -> int | None:
+    """The second step of signing in: a code from the app (its time step is used up) or one of
+    the recovery codes (used up, audited, and the user is told by email). Returns how many
+    recovery codes are left when one was used, else None. Commits."""
     if not user.has_two_step or not user.is_active:
         raise InvalidCredentials()
-    _check_code(user, code)
+    if len(totp.normalize(code)) == totp.DIGITS:
+        _check_code(user, code)
+        db.session.commit()
+        return None
+    return _use_recovery_code(user, code)
+
+
+# --- Recovery codes: for a lost phone -------------------------------------------------------
+
+RECOVERY_CODE_COUNT = 10
+
+
+def normalize_recovery_code(code: str) -> str:
+    return "".join(ch for ch in code.lower() if ch not in " -")
+
+
+def _format_recovery_code(raw: str) -> str:
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    """Ten new codes (80 random bits each, base32: 16 letters and digits) replacing any
+    earlier ones, without committing. Only their SHA-256 is stored: with that much entropy a
+    fast hash cannot be reversed by guessing, so a slow password hash would add nothing."""
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = []
+    now = utcnow()
+    for _ in range(RECOVERY_CODE_COUNT):
+        raw = base64.b32encode(secrets.token_bytes(10)).decode().lower()
+        codes.append(_format_recovery_code(raw))
+        db.session.add(RecoveryCode(user_id=user.id, code_hash=token_digest(raw), created_at=now))
+    db.session.flush()
+    return codes
+
+
+def recovery_codes_left(user: User) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(RecoveryCode.id)).where(
+                RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def regenerate_recovery_codes(user: User, *, password: str) -> list[str]:
+    """Ten new recovery codes; the earlier ones stop working. Needs the password."""
+    if not user.has_two_step:
+        raise Conflict("Two-step sign-in is not on.")
+    try:
+        _verify(_hasher(), user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise InvalidInput("Your password is not right.", field="password") from None
+    codes = _new_recovery_codes(user)
+    audit.record("two_step.recovery_codes_regenerated", target=("user", user.id), actor=user)
     db.session.commit()
+    return codes
+
+
+def _use_recovery_code(user: User, code: str) -> int:
+    raw = normalize_recovery_code(code)
+    # Claimed in one conditional UPDATE: two requests with the same code cannot both pass.
+    result = db.session.execute(
+        sa.update(RecoveryCode)
+        .where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == token_digest(raw),
+            RecoveryCode.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        raise InvalidInput(
+            "That code is not right. Enter the 6 digits your app shows now, or one of your"
+            " recovery codes.",
+            field="code",
+        )
+    left = recovery_codes_left(user)
+    audit.record(
+        "two_step.recovery_code_used",
+        target=("user", user.id),
+        actor=user,
+        details={"codes_left": left},
+    )
+    db.session.commit()
+    send_email(
+        user.email,
+        "A recovery code was used to sign in to Teamwork",
+        f"Hello {user.name},\n\n"
+        "Someone signed in to your Teamwork account with one of your two-step recovery codes"
+        f" instead of your authenticator app. {left} recovery code(s) are left.\n\n"
+        "If it was you, make new codes on the two-step sign-in page when you have few left:\n"
+        f"{email_link('auth.two_step_setup')}\n\n"
+        "If it was not you, change your password at once and tell your administrator.\n",
+    )
+    return left
+
+
+def two_step_policy() -> str:
+    """Who must use two-step sign-in here: "none", "leads" or "all"
+    (TEAMWORK_TWO_STEP_REQUIRED)."""
+    return str(current_app.config.get("TEAMWORK_TWO_STEP_REQUIRED") or "none")
 
 
 def two_step_required(user: User) -> bool:
-    """Whether this user must set up two-step sign-in before doing anything else: leads, when
-    the deployment requires it (TEAMWORK_TWO_STEP_FOR_LEADS). Who leads a team is asked
-    through `auth.signals.two_step_expected` (the teams capability answers)."""
-    if user.has_two_step or not current_app.config.get("TEAMWORK_TWO_STEP_FOR_LEADS"):
+    """Whether this user must set up two-step sign-in before doing anything else: everyone, or
+    leads only, as the deployment requires (TEAMWORK_TWO_STEP_REQUIRED). Who leads a team is
+    asked through `auth.signals.two_step_expected` (the teams capability answers)."""
+    policy = two_step_policy()
+    if user.has_two_step or policy == "none":
         return False
-    return expected_to_use_two_step(user)
+    return policy == "all" or expected_to_use_two_step(user)
 
 
 def _two_step_serializer() -> URLSafeTimedSerializer:
@@ -691,3 +827,143 @@ def warn_of_guessing(email: str, *, step: str, failures: int) -> bool:
         details={"step": step, "failures": failures},
     )
     return True
+
+
+# --- Password reset by email ----------------------------------------------------------------
+
+
+class ResetLinkGone(Gone):
+    default_message = (
+        "This password reset link has expired or has already been used. Ask for a new one."
+    )
+
+
+def request_password_reset(email: str, *, ip_address: str | None = None) -> None:
+    """Email a one-time reset link when `email` names an active account. For an unknown or
+    deactivated address the same work is done (a token made and hashed, an audit row written
+    and committed) and nothing is sent; the caller shows the same answer either way."""
+    email = normalize_email(email)[:254]
+    token = secrets.token_urlsafe(32)
+    digest = token_digest(token)
+    user = find_user(email)
+    known = user is not None and user.is_active
+    now = utcnow()
+    if known:
+        assert user is not None  # noqa: S101  # nosec B101 - narrowing for the type checker
+        db.session.add(
+            PasswordReset(
+                user_id=user.id,
+                token_hash=digest,
+                created_at=now,
+                expires_at=now + current_app.config["TEAMWORK_PASSWORD_RESET_TTL"],
+                ip_address=(ip_address or "")[:45] or None,
+            )
+        )
+    audit.record(
+        "password_reset.requested",
+        target=("user", user.id) if known and user else None,
+        details={"email": email},
+    )
+    db.session.commit()
+    if known and user:
+        minutes = int(current_app.config["TEAMWORK_PASSWORD_RESET_TTL"].total_seconds() // 60)
+        send_email(
+            user.email,
+            "Reset your Teamwork password",
+            f"Hello {user.name},\n\n"
+            "Someone (we hope you) asked to reset the password of your Teamwork account. To"
+            f" choose a new one, open this link within {minutes} minutes:\n\n"
+            f"{email_link('auth.reset_password', token=token)}\n\n"
+            "The link works once. Setting a new password signs you out everywhere. If you did"
+            " not ask for this, ignore this email: your password stays as it is.\n",
+        )
+
+
+def find_password_reset(token: str) -> PasswordReset:
+    """The usable reset behind a link, or ResetLinkGone."""
+    reset = db.session.scalar(
+        sa.select(PasswordReset).where(PasswordReset.token_hash == token_digest(token))
+    )
+    if reset is None or not reset.is_usable_at(utcnow()) or not reset.user.is_active:
+        raise ResetLinkGone()
+    return reset
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password through a reset link: the link is used up (atomically: of two uses at
+    the same moment only one succeeds), every other link of the user stops working, and every
+    session of the user ends (and so every live connection)."""
+    reset = find_password_reset(token)
+    user = reset.user
+    validate_password(new_password, email=user.email)
+    password_hash = hash_password(new_password)  # before the write: a short transaction
+    now = utcnow()
+    claimed = db.session.execute(
+        sa.update(PasswordReset)
+        .where(
+            PasswordReset.id == reset.id,
+            PasswordReset.used_at.is_(None),
+            PasswordReset.expires_at > now,
+        )
+        .values(used_at=now)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        raise ResetLinkGone()
+    db.session.execute(
+        sa.update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+    )
+    user.password_hash = password_hash
+    db.session.flush()
+    audit.record("user.password_reset", target=("user", user.id), actor=user)
+    revoke_sessions(user)  # commits
+    return user
+
+
+# --- What administrators do from the command line (teamwork/cli.py) -------------------------
+
+
+def set_password(user: User, password: str) -> int:
+    """An administrator sets a user's password; every session of the user ends. Returns how
+    many sessions ended."""
+    validate_password(password, email=user.email)
+    user.password_hash = hash_password(password)
+    db.session.flush()
+    audit.record("user.password_set", target=("user", user.id), details={"email": user.email})
+    return revoke_sessions(user)
+
+
+def reset_two_step(user: User) -> int:
+    """An administrator turns a user's two-step sign-in off (a lost phone and no recovery
+    codes): the secret and recovery codes go, and every session of the user ends."""
+    if user.totp_secret is None and not recovery_codes_left(user):
+        raise Conflict(f"{user.email} has no two-step sign-in to reset.")
+    _clear_two_step(user)
+    audit.record("two_step.reset", target=("user", user.id), details={"email": user.email})
+    return revoke_sessions(user)
+
+
+def reactivate_user(user: User) -> None:
+    """An administrator lets a deactivated user sign in again."""
+    if user.is_active:
+        raise Conflict(f"{user.email} is already active.")
+    user.deactivated_at = None
+    audit.record("user.reactivated", target=("user", user.id), details={"email": user.email})
+    db.session.commit()
+
+
+def reencrypt_secrets() -> int:
+    """Encrypt every stored two-step secret with the newest key (after a new key was put first
+    in TEAMWORK_SECRET_ENCRYPTION_KEY); returns how many. The old key can then be removed."""
+    raw = sa.type_coerce(User.totp_secret, sa.String)
+    rows = db.session.execute(sa.select(User.id, raw).where(User.totp_secret.is_not(None))).all()
+    for user_id, token in rows:
+        db.session.execute(
+            sa.update(User.__table__)
+            .where(User.__table__.c.id == user_id)
+            .values(totp_secret=sa.type_coerce(encryption.rotate(token), sa.String))
+        )
+    db.session.commit()
+    return len(rows)

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -24,14 +25,19 @@ from teamwork.auth.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
     DisableTwoStepForm,
+    ForgotPasswordForm,
     LoginForm,
     ProfileForm,
+    RegenerateRecoveryCodesForm,
+    ResetPasswordForm,
+    SignInCodeForm,
     TimezoneForm,
     TwoStepCodeForm,
 )
 from teamwork.auth.notifications import send_email_change
 from teamwork.auth.sessions import current_token, sign_in, sign_out
 from teamwork.errors import DomainError
+from teamwork.extensions import limiter
 from teamwork.forms import EmptyForm, apply_error
 
 bp = Blueprint("auth", __name__)
@@ -88,12 +94,12 @@ def two_step() -> BaseResponse | tuple[str, int]:
         session.pop(TWO_STEP_KEY, None)
         flash(exc.message, "error")
         return redirect(url_for("auth.login", next=next_url))
-    form = TwoStepCodeForm()
+    form = SignInCodeForm()
     if form.validate_on_submit():
         attempt = throttle.Attempt.of(throttle.CODE, user.email, request.remote_addr)
         throttle.check(attempt)
         try:
-            services.verify_second_factor(user, form.code.data or "")
+            codes_left = services.verify_second_factor(user, form.code.data or "")
         except DomainError as exc:
             apply_error(form, exc)
             details = {"email": user.email, "step": "code"}
@@ -104,6 +110,12 @@ def two_step() -> BaseResponse | tuple[str, int]:
             sign_in(user, remember=remember)
             audit.record_now("sign_in.succeeded", actor=user, details={"two_step": True})
             flash(f"Welcome, {user.name}.", "success")
+            if codes_left is not None:
+                flash(
+                    f"You signed in with a recovery code; {codes_left} are left. Make new ones"
+                    " on the two-step sign-in page if you are running out.",
+                    "info",
+                )
             return redirect(next_url or url_for("teams.dashboard"))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("auth/two_step.html", form=form, next_url=next_url), status
@@ -199,6 +211,7 @@ def account() -> BaseResponse | tuple[str, int]:
 def two_step_setup() -> BaseResponse | tuple[str, int]:
     """Turn two-step sign-in on (scan, then confirm a code) or off (password and a code)."""
     confirm, disable = TwoStepCodeForm(prefix="confirm"), DisableTwoStepForm(prefix="disable")
+    regenerate = RegenerateRecoveryCodesForm(prefix="codes")
     action = request.form.get("action")
     status = 200
     if request.method == "POST":
@@ -208,9 +221,16 @@ def two_step_setup() -> BaseResponse | tuple[str, int]:
                 services.start_two_step_setup(current_user)
                 return redirect(url_for("auth.two_step_setup"))
             if action == "confirm" and confirm.validate_on_submit():
-                services.confirm_two_step(current_user, confirm.code.data or "")
+                codes = services.confirm_two_step(current_user, confirm.code.data or "")
                 flash("Two-step sign-in is on.", "success")
-                return redirect(url_for("auth.account"))
+                # Shown in this answer only, never stored in the clear nor in the cookie.
+                return render_template("auth/recovery_codes.html", codes=codes), 200
+            if action == "regenerate" and regenerate.validate_on_submit():
+                codes = services.regenerate_recovery_codes(
+                    current_user, password=regenerate.password.data or ""
+                )
+                flash("New recovery codes are made; the earlier ones no longer work.", "success")
+                return render_template("auth/recovery_codes.html", codes=codes), 200
             if action == "disable" and disable.validate_on_submit():
                 services.disable_two_step(
                     current_user,
@@ -220,13 +240,17 @@ def two_step_setup() -> BaseResponse | tuple[str, int]:
                 flash("Two-step sign-in is off.", "success")
                 return redirect(url_for("auth.account"))
         except DomainError as exc:
-            apply_error(disable if action == "disable" else confirm, exc)
+            forms = {"disable": disable, "regenerate": regenerate}
+            apply_error(forms.get(action or "", confirm), exc)
     pending = current_user.totp_secret if not current_user.has_two_step else None
     uri = services.two_step_uri(current_user) if pending else None
     return render_template(
         "auth/two_step_setup.html",
         confirm=confirm,
         disable=disable,
+        regenerate=regenerate,
+        codes_left=services.recovery_codes_left(current_user),
+        policy=services.two_step_policy(),
         secret=pending,
         uri=uri,
         qr=_qr_svg(uri) if uri else None,
@@ -248,18 +272,29 @@ def _qr_svg(data: str) -> Markup:
     return Markup(out.getvalue().decode())  # noqa: S704  # nosec B704 - segno's own SVG
 
 
-# Pages a lead who must set up two-step sign-in may still reach.
-TWO_STEP_EXEMPT = {"auth.two_step_setup", "auth.logout", "auth.login", "auth.two_step", "static"}
+# Pages someone who must set up two-step sign-in may still reach.
+TWO_STEP_EXEMPT = {
+    "auth.two_step_setup",
+    "auth.logout",
+    "auth.login",
+    "auth.two_step",
+    "auth.forgot_password",
+    "auth.reset_password",
+    "static",
+}
 
 
 @bp.before_app_request
 def require_two_step_for_leads() -> BaseResponse | None:
+    """Leads (TEAMWORK_TWO_STEP_REQUIRED=leads) or everyone (=all) set up two-step sign-in
+    before any other page."""
     if (
         current_user.is_authenticated
         and request.endpoint not in TWO_STEP_EXEMPT
         and services.two_step_required(current_user)
     ):
-        flash("Leads of this deployment must turn on two-step sign-in first.", "info")
+        who = "Everyone" if services.two_step_policy() == "all" else "Leads"
+        flash(f"{who} of this deployment must turn on two-step sign-in first.", "info")
         return redirect(url_for("auth.two_step_setup"))
     return None
 
@@ -299,3 +334,53 @@ def confirm_email(token: str) -> BaseResponse | tuple[str, int]:
         flash(f"Your email address is now {user.email}.", "success")
         return redirect(url_for("auth.account" if actor else "auth.login"))
     return render_template("auth/confirm_email.html", change=change, button=EmptyForm()), 200
+
+
+# --- Password reset by email ----------------------------------------------------------------
+
+
+def _reset_account_key() -> str:
+    return "reset:" + services.normalize_email(request.form.get("email", ""))[:254]
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["TEAMWORK_RESET_LIMIT_ADDRESS"],
+    methods=["POST"],
+    scope="reset-address",
+)
+@limiter.limit(
+    lambda: current_app.config["TEAMWORK_RESET_LIMIT_ACCOUNT"],
+    key_func=_reset_account_key,
+    methods=["POST"],
+    scope="reset-account",
+)
+def forgot_password() -> BaseResponse | tuple[str, int]:
+    """Ask for a reset link. Every request counts against the limits (known address or not),
+    and the answer is the same page either way."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data or "", ip_address=request.remote_addr)
+        return render_template("auth/forgot_password_sent.html"), 200
+    status = 422 if form.errors else 200
+    return render_template("auth/forgot_password.html", form=form), status
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> BaseResponse | tuple[str, int]:
+    services.find_password_reset(token)  # 410 for a used, expired or unknown link
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data or "")
+        except DomainError as exc:
+            if exc.status == 410:
+                raise
+            apply_error(form, exc)
+        else:
+            if current_user.is_authenticated:
+                sign_out()  # this browser's session ended with all the others
+            flash("Your password is set and you are signed out everywhere. Sign in.", "success")
+            return redirect(url_for("auth.login"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("auth/reset_password.html", form=form, token=token), status

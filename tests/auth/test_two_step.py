@@ -67,7 +67,8 @@ def test_setup_shows_a_qr_code_and_turns_on_only_with_a_right_code(make_user, si
     assert not user.has_two_step
     code = totp.code_at(user.totp_secret, time.time())
     ok = browser.post("/account/two-step", data={"action": "confirm", "confirm-code": code})
-    assert ok.status_code == 302
+    assert ok.status_code == 200
+    assert "shown only this once" in text(ok)  # the recovery codes
     db.session.refresh(user)
     assert user.has_two_step
     assert (
@@ -140,7 +141,7 @@ def test_turning_it_off_needs_the_password_and_a_code(make_user, signed_in) -> N
 def test_leads_must_set_it_up_when_the_deployment_requires_it(
     app: Flask, make_team, make_member, signed_in
 ) -> None:
-    app.config["TEAMWORK_TWO_STEP_FOR_LEADS"] = True
+    app.config["TEAMWORK_TWO_STEP_REQUIRED"] = "leads"
     team = make_team()
     lead = make_member(team, role=Role.LEAD)
     member = make_member(team)
@@ -152,3 +153,26 @@ def test_leads_must_set_it_up_when_the_deployment_requires_it(
     assert signed_in(member.user).get(f"/teams/{team.id}").status_code == 200
     enable(lead.user)
     assert lead_browser.get(f"/teams/{team.id}").status_code == 200
+
+
+def test_everyone_must_set_it_up_when_the_deployment_requires_it_of_all(
+    app: Flask, make_team, make_member, signed_in
+) -> None:
+    app.config["TEAMWORK_TWO_STEP_REQUIRED"] = "all"
+    team = make_team()
+    member = make_member(team)
+    browser = signed_in(member.user)
+    response = browser.get(f"/teams/{team.id}")
+    assert response.headers["Location"] == "/account/two-step"
+    assert "Everyone of this deployment must use two-step" in text(browser.get("/account/two-step"))
+    enable(member.user)
+    assert browser.get(f"/teams/{team.id}").status_code == 200
+
+
+def test_no_one_must_set_it_up_when_the_deployment_requires_it_of_none(
+    app: Flask, make_team, make_member, signed_in
+) -> None:
+    app.config["TEAMWORK_TWO_STEP_REQUIRED"] = "none"
+    team = make_team()
+    lead = make_member(team, role=Role.LEAD)
+    assert signed_in(lead.user).get(f"/teams/{team.id}").status_code == 200
