@@ -2,8 +2,9 @@
 handlers (consensus and meetings sockets).
 
 A payload is refused before any service sees it when it is not an object, carries a key the
-event does not take, or a value of the wrong type or size: `InvalidInput`, answered by
-`guarded` as an error acknowledgement, with the session rolled back so nothing is half-applied.
+event does not take, or a value of the wrong type or size, or when the event carries more than
+one argument: `InvalidInput`, answered by `guarded` as an error acknowledgement, with the
+session rolled back so nothing is half-applied.
 
 Imports: Flask-Login, `teamwork.errors` and the extensions only; no capability (this is
 infrastructure, below all of them).
@@ -73,11 +74,14 @@ def current_actor() -> Any:
 
 
 def guarded(handler: Callable[[Any], Ack]) -> Callable[..., Ack]:
-    """Turn DomainErrors into error acknowledgements; nothing is half-applied (services
-    commit last, and the session is rolled back here)."""
+    """Refuse an event with more than one argument, and turn DomainErrors into error
+    acknowledgements; nothing is half-applied (services commit last, and the session is rolled
+    back here)."""
 
-    def wrapper(data: Any = None, *_extra: Any) -> Ack:
+    def wrapper(data: Any = None, *extra: Any) -> Ack:
         try:
+            if extra:
+                raise InvalidInput("Send one object as the message, nothing after it.")
             return handler(data)
         except DomainError as exc:
             db.session.rollback()

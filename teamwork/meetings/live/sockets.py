@@ -19,10 +19,10 @@ from typing import Any
 
 from flask import request
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, join_room
+from flask_socketio import ConnectionRefusedError, join_room, rooms
 
 from teamwork.auth.services import current_session_id, two_step_required
-from teamwork.errors import DomainError, InvalidInput
+from teamwork.errors import DomainError, InvalidInput, NotFound
 from teamwork.extensions import db, socketio
 from teamwork.meetings import services
 from teamwork.meetings.live import services as live
@@ -78,8 +78,12 @@ def _status(data: dict[str, Any]) -> AttendanceStatus:
 
 
 def _meeting_id(data: dict[str, Any]) -> int:
+    """The payload's meeting, which must be the one this connection joined at its handshake:
+    a screen acts on its own meeting only (another one, even of the same team, is not_found)."""
     meeting_id = id_field(data, "meeting_id")
     assert meeting_id is not None  # noqa: S101 - required above
+    if room_for(meeting_id) not in rooms(namespace=NAMESPACE):
+        raise NotFound()
     return meeting_id
 
 
