@@ -29,6 +29,7 @@ from teamwork.meetings.live import services as live
 from teamwork.meetings.live.broadcast import NAMESPACE, emit_meeting, listen_for_commits, room_for
 from teamwork.meetings.minutes import services as minutes
 from teamwork.meetings.models import AttendanceStatus, Meeting
+from teamwork.realtime.limits import count_as
 from teamwork.realtime.payloads import Ack, current_actor, guarded, id_field, payload, text_field
 from teamwork.realtime.services import track_connect, track_disconnect
 
@@ -279,6 +280,8 @@ def init_app() -> None:
     """Register the meeting namespace's handlers once (tests create many apps; the handlers
     live on the shared `socketio` object), and the post-commit broadcast of minutes lines."""
     listen_for_commits()
+    # Rate limits (realtime.limits): `sync` apart, every event is one family of meeting actions.
+    count_as(NAMESPACE, {event: "sync" if event == "sync" else "meeting" for event in HANDLERS})
     if any(entry[0] == "start_meeting" and entry[2] == NAMESPACE for entry in socketio.handlers):
         return
     socketio.on_event("connect", on_connect, namespace=NAMESPACE)
