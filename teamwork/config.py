@@ -217,6 +217,10 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         # How often each worker re-checks the sign-in sessions of its open sockets and closes
         # those that ended (expiry, or a disconnect lost while the message queue was down).
         "TEAMWORK_SOCKET_REVALIDATE_SECONDS": _int(env, "SOCKET_REVALIDATE_SECONDS", 30, minimum=1),
+        # Per connection and event family: events a second sustained, and the burst allowed
+        # above that (docs/realtime.md, "Limits").
+        "TEAMWORK_SOCKET_EVENTS_PER_SECOND": _int(env, "SOCKET_EVENTS_PER_SECOND", 10, minimum=1),
+        "TEAMWORK_SOCKET_EVENT_BURST": _int(env, "SOCKET_EVENT_BURST", 30, minimum=1),
         "TEAMWORK_ALLOWED_ORIGINS": [
             origin.strip()
             for origin in (_env(env, "ALLOWED_ORIGINS", "") or "").split(",")

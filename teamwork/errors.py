@@ -8,6 +8,7 @@ written down by whoever registered with `on_access_denied` (the audit trail, at 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -75,6 +76,24 @@ class TeamArchived(Conflict):
 
     code = "team_archived"
     default_message = "This team is archived: it can be read but not changed."
+
+
+class RateLimited(DomainError):
+    """A connection sent more events than its limit (`realtime.limits`); nothing was done."""
+
+    status = 429
+    code = "rate_limited"
+    default_message = "Too many actions at once. Please wait a moment and try again."
+
+    def __init__(self, message: str | None = None, *, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def to_dict(self) -> dict[str, Any]:
+        # Seconds until the next event would be accepted, rounded up to milliseconds.
+        # (round to microseconds first: 0.1 s computed in floats must not become 0.101).
+        milliseconds = math.ceil(round(self.retry_after * 1000, 3))
+        return {**super().to_dict(), "retry_after": milliseconds / 1000}
 
 
 class Busy(DomainError):

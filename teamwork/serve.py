@@ -20,12 +20,29 @@ log = logging.getLogger("teamwork.serve")
 
 class NoDelayHandler(WSGIHandler):
     """Sets TCP_NODELAY on each connection: gevent does not, and Nagle's algorithm then holds
-    back small Socket.IO frames (a vote, a tally) by tens of milliseconds."""
+    back small Socket.IO frames (a vote, a tally) by tens of milliseconds.
+
+    It also ends the connection after a WebSocket. simple-websocket (which Engine.IO uses under
+    gevent) speaks the WebSocket protocol on a duplicate of the connection's socket, and answers
+    the client's close frame from its own reader. When the WebSocket's application returned,
+    gevent took the connection for an HTTP keep-alive and read on from it: it swallowed the
+    client's close frame (logging `Invalid HTTP method: '\x88...'`), so the close was never
+    answered, the duplicate socket stayed open, and every client disconnect waited out its
+    close timeout (3 s in python-socketio's client). A WebSocket is the last thing on its
+    connection: after it, nothing more is read.
+    """
 
     def __init__(self, sock: socket.socket, address: Any, server: Any, *args: Any) -> None:
         with contextlib.suppress(OSError):  # not a TCP socket (a Unix socket, say)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().__init__(sock, address, server, *args)
+
+    def handle_one_response(self) -> None:
+        try:
+            super().handle_one_response()
+        finally:
+            if self.environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+                self.close_connection = True
 
 
 def serve(app: Flask, host: str | None = None, port: int | None = None) -> None:

@@ -71,6 +71,9 @@ def config_for_tests(tmp_path: Path, schema: str | None = None) -> dict[str, Any
         "TEAMWORK_MESSAGE_QUEUE": None,
         "TEAMWORK_ASYNC_MODE": "threading",
         "TEAMWORK_BROADCAST_WINDOW_MS": 0,
+        # Tests send hundreds of events on one connection in a few seconds (generated payloads);
+        # tests/realtime/test_rate_limits.py puts the real limits back with a fake clock.
+        "TEAMWORK_SOCKET_EVENT_BURST": 100_000,
     }
 
 

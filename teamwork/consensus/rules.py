@@ -105,7 +105,12 @@ class RuleError(ConsensusError, ValueError):
 
 
 class InvalidVote(ConsensusError, ValueError):
-    """A ballot is malformed (unknown choice, missing or overlong reason)."""
+    """A ballot is malformed (unknown choice, missing or overlong reason); ``field`` names the
+    part of the ballot at fault ("choice" or "reason")."""
+
+    def __init__(self, message: str, field: str = "reason") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 # --------------------------------------------------------------------------------------
@@ -357,12 +362,12 @@ def validate_ballot(
     trimmed so that a reason of only spaces does not satisfy a "reason required" rule.
     """
     if not isinstance(choice, str):
-        raise InvalidVote("Please choose thumbs up, sideways or down.")
+        raise InvalidVote("Please choose thumbs up, sideways or down.", field="choice")
     try:
         parsed = Choice(choice.strip().lower())
     except ValueError:
         raise InvalidVote(
-            f"{choice!r} is not a valid vote; choose thumbs up, sideways or down."
+            f"{choice!r} is not a valid vote; choose thumbs up, sideways or down.", field="choice"
         ) from None
     if reason is None:
         reason = ""

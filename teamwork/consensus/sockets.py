@@ -27,6 +27,7 @@ from teamwork.errors import (
     is_busy,
 )
 from teamwork.extensions import socketio
+from teamwork.realtime.limits import count_as
 from teamwork.realtime.payloads import Ack, current_actor, guarded, id_field, payload, text_field
 from teamwork.realtime.services import track_connect, track_disconnect
 
@@ -140,7 +141,20 @@ def on_error(exc: Exception) -> Ack:
     return {"ok": False, "error": {"code": "server_error", "message": "Something went wrong."}}
 
 
+# Rate limits (realtime.limits): which family each event counts against.
+FAMILIES = {
+    "sync": "sync",
+    "cast_vote": "votes",
+    "open_round": "moderation",
+    "reveal_round": "moderation",
+    "close_round": "moderation",
+    "withdraw_round": "moderation",
+    "table_proposal": "moderation",
+}
+
+
 def init_app() -> None:
+    count_as("/", FAMILIES)
     # The handlers live on the shared `socketio` object, which replays them onto each app's
     # server: register them once however many apps are created (tests create many).
     if any(entry[0] == "cast_vote" for entry in socketio.handlers):

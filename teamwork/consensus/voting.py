@@ -254,8 +254,7 @@ def _check_ballot(
             rule, choice, reason, max_reason_length=REASON_MAX
         )
     except rules.InvalidVote as exc:
-        field = "choice" if "choice" in exc.message.lower() else "reason"
-        raise InvalidInput(exc.message, field=field) from None
+        raise InvalidInput(exc.message, field=exc.field) from None
     details: dict[str, Any] = {"membership_id": voter_id, "via": str(via)}
     if not rule.anonymous:
         details["choice"] = str(parsed_choice)

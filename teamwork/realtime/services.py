@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from teamwork import retention
 from teamwork.database import utcnow
 from teamwork.extensions import db, socketio
+from teamwork.realtime.limits import limits
 from teamwork.realtime.models import SocketConnection
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,8 @@ def track_connect(
 
 
 def track_disconnect(sid: str) -> None:
-    """Forget a closed connection (commits)."""
+    """Forget a closed connection (commits), and its event buckets (`realtime.limits`)."""
+    limits().forget(sid)
     db.session.execute(sa.delete(SocketConnection).where(SocketConnection.sid == sid))
     db.session.commit()
 

@@ -19,16 +19,17 @@ from typing import Any
 
 from flask import request
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, join_room
+from flask_socketio import ConnectionRefusedError, join_room, rooms
 
 from teamwork.auth.services import current_session_id, two_step_required
-from teamwork.errors import DomainError, InvalidInput
+from teamwork.errors import DomainError, InvalidInput, NotFound
 from teamwork.extensions import db, socketio
 from teamwork.meetings import services
 from teamwork.meetings.live import services as live
 from teamwork.meetings.live.broadcast import NAMESPACE, emit_meeting, listen_for_commits, room_for
 from teamwork.meetings.minutes import services as minutes
 from teamwork.meetings.models import AttendanceStatus, Meeting
+from teamwork.realtime.limits import count_as
 from teamwork.realtime.payloads import Ack, current_actor, guarded, id_field, payload, text_field
 from teamwork.realtime.services import track_connect, track_disconnect
 
@@ -78,8 +79,12 @@ def _status(data: dict[str, Any]) -> AttendanceStatus:
 
 
 def _meeting_id(data: dict[str, Any]) -> int:
+    """The payload's meeting, which must be the one this connection joined at its handshake:
+    a screen acts on its own meeting only (another one, even of the same team, is not_found)."""
     meeting_id = id_field(data, "meeting_id")
     assert meeting_id is not None  # noqa: S101 - required above
+    if room_for(meeting_id) not in rooms(namespace=NAMESPACE):
+        raise NotFound()
     return meeting_id
 
 
@@ -275,6 +280,8 @@ def init_app() -> None:
     """Register the meeting namespace's handlers once (tests create many apps; the handlers
     live on the shared `socketio` object), and the post-commit broadcast of minutes lines."""
     listen_for_commits()
+    # Rate limits (realtime.limits): `sync` apart, every event is one family of meeting actions.
+    count_as(NAMESPACE, {event: "sync" if event == "sync" else "meeting" for event in HANDLERS})
     if any(entry[0] == "start_meeting" and entry[2] == NAMESPACE for entry in socketio.handlers):
         return
     socketio.on_event("connect", on_connect, namespace=NAMESPACE)
