@@ -131,3 +131,36 @@ def test_a_capability_adds_what_it_purges_with_one_registration(
     counts = retention.purge(utcnow(), app.config)
     db.session.commit()
     assert counts["test rows"] == 1 and ids(Invitation) == set()
+
+
+def test_used_or_expired_reset_and_email_links_are_purged(app: Flask, make_user) -> None:
+    from teamwork.auth.models import EmailChange, PasswordReset
+
+    user, now = make_user(), utcnow()
+
+    def link(model, **fields):
+        values = {"expires_at": now + DAY, "created_at": now - 20 * DAY, **fields}
+        row = model(user_id=user.id, token_hash=secrets.token_hex(32), **values)
+        db.session.add(row)
+        return row
+
+    old = [
+        link(PasswordReset, used_at=now - 8 * DAY),
+        link(PasswordReset, expires_at=now - 8 * DAY),
+        link(EmailChange, new_email="a@example.org", confirmed_at=now - 8 * DAY),
+    ]
+    kept = [
+        link(PasswordReset),
+        link(PasswordReset, used_at=now - DAY),
+        link(EmailChange, new_email="b@example.org"),
+    ]
+    db.session.commit()
+    kept_ids = {(type(r), r.id) for r in kept}
+    assert {(type(r), r.id) for r in old}.isdisjoint(kept_ids)
+    result = app.test_cli_runner().invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert "Removed 2 used or expired password reset links." in result.output
+    assert "Removed 1 used or expired email change links." in result.output
+    assert {(PasswordReset, i) for i in ids(PasswordReset)} | {
+        (EmailChange, i) for i in ids(EmailChange)
+    } == kept_ids

@@ -211,3 +211,26 @@ def _sessions_ended(now: datetime, config: Any) -> sa.ColumnElement[bool]:
 
 
 retention.register("ended sign-in sessions", AuthSession, _sessions_ended)
+
+
+def _links_done(model: Any, used: Any) -> Any:
+    """Reset or email-change links used or expired more than TEAMWORK_PURGE_RESET_TOKENS_AFTER
+    ago (the audit trail keeps that they were asked for and used)."""
+
+    def where(now: datetime, config: Any) -> sa.ColumnElement[bool]:
+        before = now - config["TEAMWORK_PURGE_RESET_TOKENS_AFTER"]
+        return sa.or_(used < before, model.expires_at < before)
+
+    return where
+
+
+retention.register(
+    "used or expired password reset links",
+    PasswordReset,
+    _links_done(PasswordReset, PasswordReset.used_at),
+)
+retention.register(
+    "used or expired email change links",
+    EmailChange,
+    _links_done(EmailChange, sa.func.coalesce(EmailChange.confirmed_at, EmailChange.revoked_at)),
+)
