@@ -17,9 +17,9 @@ import sqlalchemy as sa
 
 from teamwork.extensions import db
 
-# Refused attempts are expected to touch these: the audit trail records the attempt, and the
-# live connections table the browser that made it.
-EXPECTED = frozenset({"audit_events", "socket_connections"})
+# Refused attempts are expected to touch these: the audit trail records the attempt (and moves
+# its chain's head), and the live connections table the browser that made it.
+EXPECTED = frozenset({"audit_events", "audit_chains", "socket_connections"})
 
 _WRITE = re.compile(
     r"""^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)

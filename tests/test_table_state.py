@@ -40,5 +40,5 @@ def test_core_updates_and_deletes_are_seen(db, make_team) -> None:
 def test_the_audit_trail_of_a_refusal_is_expected(db) -> None:
     with committed_writes() as expected, committed_writes(frozenset()) as everything:
         record_now("access_denied", details={"path": "/x"})
-    assert everything.tables == {"audit_events"}
+    assert everything.tables == {"audit_events", "audit_chains"}
     assert expected.tables == set()
