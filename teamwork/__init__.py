@@ -85,8 +85,10 @@ def register_extensions(app: Flask) -> None:
         async_mode=app.config["TEAMWORK_ASYNC_MODE"],
         # None means same origin only; a deployment behind a proxy lists its public origins.
         cors_allowed_origins=app.config["TEAMWORK_ALLOWED_ORIGINS"] or None,
-        # The largest message a client sends is a vote with its reason (2,000 characters).
-        max_http_buffer_size=64 * 1024,
+        # The largest message a client may send is a recorder's notes: 20,000 characters, each
+        # a 4-byte character that a client may JSON-escape as a \uXXXX surrogate pair (12
+        # bytes), so 240,000 bytes and the envelope: 256 KiB (docs/realtime.md, "Limits").
+        max_http_buffer_size=256 * 1024,
     )
 
 
