@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
@@ -116,36 +116,49 @@ class Verification:
         return hashlib.sha256(lines.encode()).hexdigest()
 
 
-def _events(connection: sa.Connection) -> Iterator[Any]:
+def _events(connection: sa.Connection) -> sa.CursorResult[Any]:
+    """Every event in id order, fetched in batches (PostgreSQL: a server-side cursor, closed
+    by the caller's `with`)."""
     query = sa.select(_EVENTS).order_by(_EVENTS.c.id).execution_options(yield_per=2000)
-    yield from connection.execute(query)
+    return connection.execute(query)
 
 
 def _where(chain: int) -> str:
     return f"team {chain}'s trail" if chain else "the trail of events outside any team"
 
 
-def verify(connection: sa.Connection) -> Verification:
-    found = Verification()
-    last: dict[int, tuple[int, str, int]] = {}  # chain -> (last event id, its hash, count)
-    for event in _events(connection):
+def _walk(
+    events: Any, found: Verification, last: dict[int, tuple[int, str, int]]
+) -> tuple[str, int] | None:
+    """Follow every chain through `events`; the first break (message, event id), if any."""
+    for event in events:
         values = event._mapping
+        problem = None
         chain = chain_of(event.team_id)
         last_id, last_hash, count = last.get(chain, (0, GENESIS, 0))
         found.events += 1
         what = f"Event {event.id} ({event.action}, {event.occurred_at:%Y-%m-%d %H:%M:%S} UTC)"
         if event_hash(values, event.prev_hash) != event.hash:
-            found.problem = f"{what} does not match its hash: it was changed after it was written."
+            problem = f"{what} does not match its hash: it was changed after it was written."
         elif event.prev_hash != last_hash:
             before = f"event {last_id}" if last_id else "the start of the chain"
-            found.problem = (
+            problem = (
                 f"{what} does not follow {before}, the one before it in {_where(chain)}: an event"
                 " between them was removed, or the events were changed."
             )
-        if found.problem:
-            found.event_id = event.id
-            return found
+        if problem:
+            return problem, event.id
         last[chain] = (event.id, event.hash, count + 1)
+    return None
+
+
+def verify(connection: sa.Connection) -> Verification:
+    found = Verification()
+    last: dict[int, tuple[int, str, int]] = {}  # chain -> (last event id, its hash, count)
+    with _events(connection) as events:
+        if (problem := _walk(events, found, last)) is not None:
+            found.problem, found.event_id = problem
+            return found
     heads = {c: (n, h) for c, n, h in connection.execute(sa.select(_CHAINS))}
     for chain in sorted(heads.keys() | last.keys()):
         last_id, last_hash, count = last.get(chain, (0, GENESIS, 0))

@@ -155,7 +155,8 @@ def test_the_migration_chains_the_events_already_stored(tmp_path: Path, monkeypa
                         {"at": f"2026-01-0{n + 1} 10:00:00.25", "team": team, "details": "{}"},
                     )
             upgrade()
-            found = chain.verify(db.engine.connect())
+            with db.engine.connect() as connection:
+                found = chain.verify(connection)
             assert (found.problem, found.events) == (None, 5)
             assert found.heads.keys() == {0, 7, 8} and found.heads[7][0] == 2
             db.engine.dispose()
