@@ -48,6 +48,28 @@ _EVENTS = AuditEvent.__table__
 _CHAINS = AuditChain.__table__
 
 
+# Built once: they run with every audited commit (every group of votes, every sign-in), and
+# building them each time cost more than running them.
+_TAKE_HEAD = (
+    _CHAINS.update()
+    .where(_CHAINS.c.chain == sa.bindparam("chain_id"))
+    .values(length=_CHAINS.c.length + sa.bindparam("count"))
+    .returning(_CHAINS.c.head_hash)
+)
+_SET_HEAD = (
+    _CHAINS.update()
+    .where(_CHAINS.c.chain == sa.bindparam("chain_id"))
+    .values(head_hash=sa.bindparam("head"))
+)
+_INSERT_EVENTS = _EVENTS.insert()
+_CREATE_HEAD = {
+    name: dialect.insert(_CHAINS)
+    .values(chain=sa.bindparam("chain_id"), length=0, head_hash=GENESIS)
+    .on_conflict_do_nothing(index_elements=["chain"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
 def chain_of(team_id: int | None) -> int:
     return team_id or 0
 
@@ -73,28 +95,17 @@ def append(connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
         for row in group:
             row["prev_hash"] = prev
             row["hash"] = prev = event_hash(row, prev)
-        connection.execute(_EVENTS.insert(), group)
-        connection.execute(_CHAINS.update().where(_CHAINS.c.chain == chain).values(head_hash=prev))
+        connection.execute(_INSERT_EVENTS, group)
+        connection.execute(_SET_HEAD, {"chain_id": chain, "head": prev})
 
 
 def _take_head(connection: sa.Connection, chain: int, count: int) -> str:
     """Lock the chain's head (creating it the first time) and return its hash."""
-    take = (
-        _CHAINS.update()
-        .where(_CHAINS.c.chain == chain)
-        .values(length=_CHAINS.c.length + count)
-        .returning(_CHAINS.c.head_hash)
-    )
-    head = connection.execute(take).scalar()
+    params = {"chain_id": chain, "count": count}
+    head = connection.execute(_TAKE_HEAD, params).scalar()
     if head is None:
-        dialect = {"postgresql": postgresql, "sqlite": sqlite}[connection.dialect.name]
-        create = (
-            dialect.insert(_CHAINS)
-            .values(chain=chain, length=0, head_hash=GENESIS)
-            .on_conflict_do_nothing(index_elements=["chain"])
-        )
-        connection.execute(create)
-        head = connection.execute(take).scalar_one()
+        connection.execute(_CREATE_HEAD[connection.dialect.name], {"chain_id": chain})
+        head = connection.execute(_TAKE_HEAD, params).scalar_one()
     return head
 
 

@@ -88,17 +88,28 @@ def _hasher() -> PasswordHasher:
 # pool also resolves host names, which must not queue behind a burst of sign-ins.
 _hash_pools: dict[int, Any] = {}  # process id -> its gevent ThreadPool (made on first use)
 _T = TypeVar("_T")
-# The hashing threads run at a lower priority, so that when the CPUs are all busy the loop (the
-# live meeting) goes first and sign-ins wait a little longer (docs/performance.md).
+# The hashing threads run at the lowest priority, so that when the CPUs are all busy the loop
+# (the live meeting) goes first and sign-ins wait a little longer (docs/performance.md). On
+# Linux that is SCHED_IDLE: a thread of normal priority that wakes (the loop, on a vote)
+# preempts a hashing thread at once, where nice 19 still leaves it a share and a slice to
+# finish. Elsewhere, or where the policy is refused, nice 19.
 HASH_THREAD_NICENESS = 19
 
 
+def _lower_this_thread() -> None:
+    if sys.platform != "linux":  # there, 0 means this thread only
+        return
+    with contextlib.suppress(OSError):
+        if os.sched_getscheduler(0) != os.SCHED_IDLE:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        return
+    with contextlib.suppress(OSError):
+        if os.getpriority(os.PRIO_PROCESS, 0) < HASH_THREAD_NICENESS:
+            os.setpriority(os.PRIO_PROCESS, 0, HASH_THREAD_NICENESS)
+
+
 def _in_hashing_thread(function: Callable[..., _T], args: tuple[object, ...]) -> _T:
-    if sys.platform == "linux":  # there, PRIO_PROCESS with 0 means this thread only
-        with contextlib.suppress(OSError):
-            current = os.getpriority(os.PRIO_PROCESS, 0)
-            if current < HASH_THREAD_NICENESS:
-                os.setpriority(os.PRIO_PROCESS, 0, HASH_THREAD_NICENESS)
+    _lower_this_thread()
     return function(*args)
 
 
@@ -173,8 +184,11 @@ def add_user(email: str, name: str, password: str, *, is_admin: bool = False) ->
     return user
 
 
+_USER_BY_EMAIL = sa.select(User).where(User.email == sa.bindparam("email"))  # every sign-in
+
+
 def find_user(email: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+    return db.session.scalar(_USER_BY_EMAIL, {"email": normalize_email(email)})
 
 
 def authenticate(email: str, password: str) -> User:
@@ -182,8 +196,10 @@ def authenticate(email: str, password: str) -> User:
     stored = user.password_hash if user is not None else None
     # End the read before the slow check, so the database connection goes back to the pool:
     # a burst of sign-ins waiting for the hashing threads must not hold every connection
-    # while votes wait for one (the user is reloaded, one row by its key, when next used).
-    db.session.commit()
+    # while votes wait for one. `close` rather than `commit`: the user is detached with its
+    # columns as read, not expired, so the rest of the sign-in does not read the row again
+    # (each sign-in's work on the loop delays every live screen on the worker).
+    db.session.close()
     hasher = _hasher()
     if user is None or stored is None:
         # Spend the same time as a real check, so response times do not reveal accounts.
@@ -196,6 +212,7 @@ def authenticate(email: str, password: str) -> User:
     if not user.is_active:
         raise InvalidCredentials()
     if hasher.check_needs_rehash(stored):
+        user = db.session.merge(user, load=False)
         user.password_hash = _off_loop(hasher.hash, password)
         db.session.commit()
     return user
@@ -208,9 +225,16 @@ class NewSession:
 
 
 def start_session(
-    user: User, *, remember: bool, ip_address: str | None, user_agent: str | None
+    user: User,
+    *,
+    remember: bool,
+    ip_address: str | None,
+    user_agent: str | None,
+    details: dict[str, Any] | None = None,
 ) -> NewSession:
-    """Open a server-side session; its token goes into the cookie and nowhere else."""
+    """Open a server-side session; its token goes into the cookie and nowhere else. The
+    `sign_in.succeeded` event (with `details`) is written in the same transaction: one commit
+    per sign-in."""
     config = current_app.config
     now = utcnow()
     lifetime = config["TEAMWORK_REMEMBER"] if remember else config["TEAMWORK_SESSION_ABSOLUTE"]
@@ -226,6 +250,7 @@ def start_session(
         user_agent=(user_agent or "")[:200] or None,
     )
     db.session.add(record)
+    audit.record("sign_in.succeeded", actor=user, details=details)
     db.session.commit()
     return NewSession(token=token, session=record)
 

@@ -61,14 +61,16 @@ def client_address(req: Request) -> str | None:
     return req.remote_addr
 
 
-def sign_in(user: User, *, remember: bool) -> None:
-    """Start a fresh session: nothing from the cookie before sign-in carries over."""
+def sign_in(user: User, *, remember: bool, details: dict[str, Any] | None = None) -> None:
+    """Start a fresh session (audited as `sign_in.succeeded` with `details`): nothing from the
+    cookie before sign-in carries over."""
     session.clear()
     new = services.start_session(
         user,
         remember=remember,
         ip_address=client_address(request),
         user_agent=request.headers.get("User-Agent"),
+        details=details,
     )
     session[SESSION_TOKEN_KEY] = new.token
     session.permanent = remember

@@ -25,6 +25,7 @@ docs/security.md states the policy.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass
 
@@ -69,8 +70,13 @@ def _address_block(address: str | None) -> str:
     return str(parsed)
 
 
-def _limits(setting: str) -> list[RateLimitItem]:
-    return list(parse_many(current_app.config[setting]))
+def _limits(setting: str) -> tuple[RateLimitItem, ...]:
+    return _parsed(current_app.config[setting])
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(text: str) -> tuple[RateLimitItem, ...]:  # parsed once per setting's text
+    return tuple(parse_many(text))
 
 
 def _buckets(attempt: Attempt) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
@@ -83,15 +89,15 @@ def _buckets(attempt: Attempt) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
     ]
 
 
-def _pair_limits() -> list[RateLimitItem]:
+def _pair_limits() -> tuple[RateLimitItem, ...]:
     return _limits("TEAMWORK_LOGIN_LIMIT_ACCOUNT_ADDRESS")
 
 
-def _address_limits() -> list[RateLimitItem]:
+def _address_limits() -> tuple[RateLimitItem, ...]:
     return _limits("TEAMWORK_LOGIN_LIMIT_ADDRESS")
 
 
-def _account_limits() -> list[RateLimitItem]:
+def _account_limits() -> tuple[RateLimitItem, ...]:
     return _limits("TEAMWORK_LOGIN_LIMIT_ACCOUNT")
 
 

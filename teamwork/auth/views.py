@@ -77,7 +77,6 @@ def login() -> BaseResponse | tuple[str, int]:
                 )
                 return redirect(url_for("auth.two_step", next=next_url))
             sign_in(user, remember=bool(form.remember.data))
-            audit.record_now("sign_in.succeeded", actor=user)
             flash(f"Welcome, {user.name}.", "success")
             return redirect(next_url or url_for("teams.dashboard"))
     status = 422 if form.errors or form.form_errors else 200
@@ -107,8 +106,7 @@ def two_step() -> BaseResponse | tuple[str, int]:
             throttle.record_failure(attempt)
         else:
             session.pop(TWO_STEP_KEY, None)
-            sign_in(user, remember=remember)
-            audit.record_now("sign_in.succeeded", actor=user, details={"two_step": True})
+            sign_in(user, remember=remember, details={"two_step": True})
             flash(f"Welcome, {user.name}.", "success")
             if codes_left is not None:
                 flash(

@@ -51,7 +51,9 @@ def test_authenticate_rehashes_when_parameters_change(app) -> None:
     old_hash = user.password_hash
     app.config["TEAMWORK_ARGON2_TIME_COST"] = 2
     assert services.authenticate("dana@example.org", "a fine passphrase").id == user.id
-    assert user.password_hash != old_hash
+    stored = db.session.scalar(sa.select(User.password_hash).where(User.id == user.id))
+    assert stored != old_hash
+    assert services.authenticate("dana@example.org", "a fine passphrase").id == user.id
 
 
 def test_resolve_session_refuses_a_token_of_another_user(app, make_user) -> None:

@@ -20,6 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from teamwork import mail
+from teamwork.audit.models import AuditEvent
 from teamwork.auth.models import User
 from teamwork.auth.services import token_digest
 from teamwork.database import utcnow
@@ -366,6 +367,10 @@ def test_following_the_link_creates_the_account_membership_and_signs_in(
     row = invitation_by_token(token)
     assert row.accepted_at is not None
     assert row.accepted_by_id == user.id
+    (signed_in,) = committed(
+        AuditEvent, AuditEvent.action == "sign_in.succeeded", AuditEvent.actor_id == user.id
+    )
+    assert signed_in.details == {"invitation": True}
 
     welcome = page(client.get(response.headers["Location"]))
     assert "Welcome to Northfield County SOMT, Vic Advocate." in welcome

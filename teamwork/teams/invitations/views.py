@@ -50,7 +50,7 @@ def accept(token: str) -> BaseResponse | tuple[str, int]:
                 raise
             apply_error(form, exc)
         else:
-            sign_in(membership.user, remember=False)
+            sign_in(membership.user, remember=False, details={"invitation": True})
             flash(f"Welcome to {membership.team.name}, {membership.user.name}.", "success")
             return redirect(url_for("teams.show", team_id=membership.team_id))
     if form.errors or form.form_errors:
