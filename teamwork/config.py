@@ -221,6 +221,14 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         # above that (docs/realtime.md, "Limits").
         "TEAMWORK_SOCKET_EVENTS_PER_SECOND": _int(env, "SOCKET_EVENTS_PER_SECOND", 10, minimum=1),
         "TEAMWORK_SOCKET_EVENT_BURST": _int(env, "SOCKET_EVENT_BURST", 30, minimum=1),
+        # Socket.IO handshakes a user may make in a minute, all tabs and workers together.
+        "TEAMWORK_SOCKET_CONNECTS_PER_MINUTE": _int(
+            env, "SOCKET_CONNECTS_PER_MINUTE", 30, minimum=1
+        ),
+        # A connection refused this many events in a row in one family is closed.
+        "TEAMWORK_SOCKET_CLOSE_AFTER_REFUSALS": _int(
+            env, "SOCKET_CLOSE_AFTER_REFUSALS", 60, minimum=1
+        ),
         "TEAMWORK_ALLOWED_ORIGINS": [
             origin.strip()
             for origin in (_env(env, "ALLOWED_ORIGINS", "") or "").split(",")

@@ -74,6 +74,7 @@ def config_for_tests(tmp_path: Path, schema: str | None = None) -> dict[str, Any
         # Tests send hundreds of events on one connection in a few seconds (generated payloads);
         # tests/realtime/test_rate_limits.py puts the real limits back with a fake clock.
         "TEAMWORK_SOCKET_EVENT_BURST": 100_000,
+        "TEAMWORK_SOCKET_CONNECTS_PER_MINUTE": 100_000,
     }
 
 

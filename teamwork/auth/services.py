@@ -7,17 +7,14 @@ own their transaction (they commit). Views, the CLI and tests all call these sam
 from __future__ import annotations
 
 import base64
-import contextlib
 import functools
 import hashlib
-import os
 import secrets
-import sys
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -26,7 +23,7 @@ from flask import current_app, g, has_app_context
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from teamwork.audit import recorder as audit
-from teamwork.auth import encryption, rules, totp
+from teamwork.auth import encryption, hashing, rules, totp
 from teamwork.auth.models import (
     AuthSession,
     EmailChange,
@@ -81,65 +78,24 @@ def _hasher() -> PasswordHasher:
 
 
 # --- Argon2 off the event loop ----------------------------------------------------------------
-# One argon2 hash or check takes ~190 ms of CPU. Under gevent (the server: wsgi.py patches the
-# standard library) that would stall every socket of the worker, so it runs in a small pool of
-# real threads instead; argon2-cffi releases the GIL while it hashes, so the loop keeps serving.
-# Outside gevent (tests, the CLI) it runs plainly. A pool of its own, not the hub's: the hub's
-# pool also resolves host names, which must not queue behind a burst of sign-ins.
-_hash_pools: dict[int, Any] = {}  # process id -> its gevent ThreadPool (made on first use)
-_T = TypeVar("_T")
-# The hashing threads run at the lowest priority, so that when the CPUs are all busy the loop
-# (the live meeting) goes first and sign-ins wait a little longer (docs/performance.md). On
-# Linux that is SCHED_IDLE: a thread of normal priority that wakes (the loop, on a vote)
-# preempts a hashing thread at once, where nice 19 still leaves it a share and a slice to
-# finish. Elsewhere, or where the policy is refused, nice 19.
-HASH_THREAD_NICENESS = 19
+# Under gevent every hash and check runs in the worker's hashing process (auth/hashing.py).
 
 
-def _lower_this_thread() -> None:
-    if sys.platform != "linux":  # there, 0 means this thread only
-        return
-    with contextlib.suppress(OSError):
-        if os.sched_getscheduler(0) != os.SCHED_IDLE:
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        return
-    with contextlib.suppress(OSError):
-        if os.getpriority(os.PRIO_PROCESS, 0) < HASH_THREAD_NICENESS:
-            os.setpriority(os.PRIO_PROCESS, 0, HASH_THREAD_NICENESS)
+def _hash_threads() -> int:
+    return int(current_app.config.get("TEAMWORK_PASSWORD_HASH_THREADS") or 0)
 
 
-def _in_hashing_thread(function: Callable[..., _T], args: tuple[object, ...]) -> _T:
-    _lower_this_thread()
-    return function(*args)
-
-
-def _under_gevent() -> bool:
-    from gevent import monkey
-
-    return bool(monkey.is_module_patched("threading"))
-
-
-def _off_loop(function: Callable[..., _T], *args: object) -> _T:
-    """`function(*args)`, run in the hashing thread pool when serving under gevent."""
-    if not _under_gevent():
-        return function(*args)
-    pool = _hash_pools.get(os.getpid())
-    if pool is None:
-        from gevent.threadpool import ThreadPool
-
-        size = current_app.config.get("TEAMWORK_PASSWORD_HASH_THREADS") or os.cpu_count() or 1
-        pool = _hash_pools[os.getpid()] = ThreadPool(maxsize=size)
-    result: _T = pool.apply(_in_hashing_thread, (function, args))
-    return result
+def _hash_with(hasher: PasswordHasher, password: str) -> str:
+    return hashing.hash_password(hasher, password, threads=_hash_threads())
 
 
 def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
     """argon2's check, off the loop; raises VerificationError or InvalidHashError as it does."""
-    return _off_loop(hasher.verify, password_hash, password)
+    return hashing.verify_password(hasher, password_hash, password, threads=_hash_threads())
 
 
 def hash_password(password: str) -> str:
-    return _off_loop(_hasher().hash, password)
+    return _hash_with(_hasher(), password)
 
 
 @functools.lru_cache(maxsize=1)
@@ -203,7 +159,7 @@ def authenticate(email: str, password: str) -> User:
     hasher = _hasher()
     if user is None or stored is None:
         # Spend the same time as a real check, so response times do not reveal accounts.
-        _off_loop(hasher.hash, password)
+        _hash_with(hasher, password)
         raise InvalidCredentials()
     try:
         _verify(hasher, stored, password)
@@ -213,7 +169,7 @@ def authenticate(email: str, password: str) -> User:
         raise InvalidCredentials()
     if hasher.check_needs_rehash(stored):
         user = db.session.merge(user, load=False)
-        user.password_hash = _off_loop(hasher.hash, password)
+        user.password_hash = _hash_with(hasher, password)
         db.session.commit()
     return user
 

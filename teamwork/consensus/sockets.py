@@ -27,7 +27,7 @@ from teamwork.errors import (
     is_busy,
 )
 from teamwork.extensions import socketio
-from teamwork.realtime.limits import count_as
+from teamwork.realtime.limits import admit_connection, count_as
 from teamwork.realtime.payloads import Ack, current_actor, guarded, id_field, payload, text_field
 from teamwork.realtime.services import track_connect, track_disconnect
 
@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 def on_connect(auth: Any = None) -> None:
     if not current_user.is_authenticated:
         raise ConnectionRefusedError("unauthenticated")
+    if not admit_connection(current_user.id):
+        raise ConnectionRefusedError("rate_limited")
     if two_step_required(current_actor()):
         raise ConnectionRefusedError("two_step_required")
     raw = request.args.get("proposal", "")

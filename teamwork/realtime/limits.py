@@ -11,25 +11,42 @@ one worker from its handshake to its disconnect, and no other worker ever needs 
 nothing is shared through the database or the message queue. They are kept per app (in
 `app.extensions`, tests create many apps) and forgotten on disconnect (`forget`).
 
-Imports: the standard library and Flask only (infrastructure: it knows no capability).
+Checked in `extensions.socketio`'s gate (`refuse_beyond_limit`, installed by
+`realtime.services.init_app`), before Flask-SocketIO pushes a request context: a refused event
+opens no cookie session and loads no user, so a flood costs the worker little.
+
+A client that goes on sending after TEAMWORK_SOCKET_CLOSE_AFTER_REFUSALS refusals in a row in
+one family has its connection closed: reading and answering each of a flood's queued events
+would still cost the worker more than the events of everyone else.
+
+Imports: the standard library, Flask, `teamwork.errors` and `teamwork.extensions` only
+(infrastructure: it knows no capability).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import Flask, current_app
+from limits import parse
+
+from teamwork.errors import RateLimited, socket_error
+from teamwork.extensions import limiter, socketio
 
 EXTENSION = "teamwork_socket_limits"
+log = logging.getLogger("teamwork.realtime")
 
 
 @dataclass
 class Bucket:
     tokens: float
     updated: float
+    refused: int = 0  # events refused since the last one let through
 
 
 @dataclass
@@ -58,8 +75,15 @@ class EventLimits:
                 bucket.updated = now
             if bucket.tokens >= 1.0:
                 bucket.tokens -= 1.0
+                bucket.refused = 0
                 return 0.0
+            bucket.refused += 1
             return (1.0 - bucket.tokens) / self.rate
+
+    def refused_in_a_row(self, sid: str, family: str) -> int:
+        """How many of (sid, family)'s events were refused since the last one let through."""
+        bucket = self.buckets.get((sid, family))
+        return bucket.refused if bucket is not None else 0
 
     def forget(self, sid: str) -> None:
         """Drop every bucket of a connection that ended."""
@@ -95,3 +119,42 @@ def count_as(namespace: str, families: dict[str, str]) -> None:
 
 def family_of(namespace: str, event: str) -> str:
     return _families.get((namespace, event), f"{namespace}:{event}")
+
+
+def refuse_beyond_limit(app: Flask, namespace: str, event: str, sid: str) -> dict[str, Any] | None:
+    """The `rate_limited` acknowledgement for an event beyond its connection's limit, else None
+    (a token taken). `extensions.socketio` asks this before the event gets a request context,
+    the cookie session or the user, so a refused event costs next to nothing."""
+    buckets, family = limits(app), family_of(namespace, event)
+    wait = buckets.take(sid, family)
+    if not wait:
+        return None
+    if buckets.refused_in_a_row(sid, family) >= app.config["TEAMWORK_SOCKET_CLOSE_AFTER_REFUSALS"]:
+        _close_flooding(sid, namespace, family)
+    return socket_error(RateLimited(retry_after=wait))
+
+
+def _close_flooding(sid: str, namespace: str, family: str) -> None:
+    """End the whole connection of a client that goes on sending after being refused: the
+    events it has already queued are dropped with the WebSocket instead of each being read and
+    answered (a reconnect costs the client a handshake; a browser's page does it by itself)."""
+    log.warning(
+        "Closing Socket.IO connection %s: it kept sending %s events past its limit", sid, family
+    )
+    server = socketio.server
+    eio_sid = server.manager.eio_sid_from_sid(sid, namespace)
+    server.disconnect(sid, namespace=namespace)  # the disconnect handlers run, as for any close
+    if eio_sid is not None:
+        server.eio.disconnect(eio_sid)  # and the transport: its queued frames are never read
+
+
+def admit_connection(user_id: int) -> bool:
+    """Take one of the user's connection handshakes for this minute
+    (TEAMWORK_SOCKET_CONNECTS_PER_MINUTE, counted in Flask-Limiter's storage: Redis when several
+    workers run, since a client closed for flooding may come back to any of them). False when
+    none is left: a client that reconnects as soon as it is closed cannot make each handshake's
+    snapshot the new flood. A person's tabs and a phone's reconnects stay far below it."""
+    if not (limiter.enabled and limiter.initialized):
+        return True
+    item = parse(f"{current_app.config['TEAMWORK_SOCKET_CONNECTS_PER_MINUTE']}/minute")
+    return bool(limiter.limiter.hit(item, "socket-connect", str(user_id)))

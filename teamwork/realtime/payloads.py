@@ -4,11 +4,11 @@ handlers (consensus and meetings sockets).
 A payload is refused before any service sees it when it is not an object, carries a key the
 event does not take, or a value of the wrong type or size, or when the event carries more than
 one argument: `InvalidInput`, answered by `guarded` as an error acknowledgement, with the
-session rolled back so nothing is half-applied. Before even that, `guarded` takes a token from
-the connection's bucket for the event's family (`realtime.limits`): an event beyond the limit
-answers `rate_limited` and does nothing else.
+session rolled back so nothing is half-applied. Before even that, before the event has a request
+context, a token is taken from the connection's bucket for the event's family
+(`realtime.limits`): an event beyond the limit answers `rate_limited` and does nothing else.
 
-Imports: Flask, Flask-Login, `teamwork.errors`, the extensions and `realtime.limits` only; no
+Imports: Flask, Flask-Login, `teamwork.errors` and the extensions only; no
 capability (this is infrastructure, below all of them).
 """
 
@@ -17,12 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal, overload
 
-from flask import request
 from flask_login import current_user
 
-from teamwork.errors import DomainError, InvalidInput, RateLimited, Unauthenticated, socket_error
+from teamwork.errors import DomainError, InvalidInput, Unauthenticated, socket_error
 from teamwork.extensions import db
-from teamwork.realtime import limits
 
 Ack = dict[str, Any]
 
@@ -78,17 +76,11 @@ def current_actor() -> Any:
 
 
 def guarded(handler: Callable[[Any], Ack]) -> Callable[..., Ack]:
-    """Refuse an event beyond the connection's rate limit or with more than one argument, and
-    turn DomainErrors into error acknowledgements; nothing is half-applied (services commit
-    last, and the session is rolled back here)."""
+    """Refuse an event with more than one argument, and turn DomainErrors into error
+    acknowledgements; nothing is half-applied (services commit last, and the session is rolled
+    back here). The rate limit was checked before (`limits.refuse_beyond_limit`)."""
 
     def wrapper(data: Any = None, *extra: Any) -> Ack:
-        wait = limits.limits().take(
-            request.sid,  # type: ignore[attr-defined]
-            limits.family_of(request.namespace, request.event["message"]),  # type: ignore[attr-defined]
-        )
-        if wait:
-            return socket_error(RateLimited(retry_after=wait))
         try:
             if extra:
                 raise InvalidInput("Send one object as the message, nothing after it.")

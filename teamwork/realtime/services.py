@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 from teamwork import retention
 from teamwork.database import utcnow
 from teamwork.extensions import db, socketio
-from teamwork.realtime.limits import limits
+from teamwork.realtime.limits import limits, refuse_beyond_limit
 from teamwork.realtime.models import SocketConnection
 
 log = logging.getLogger(__name__)
@@ -259,3 +259,4 @@ def init_app(app: Any) -> None:
         sa.event.listen(Session, "after_commit", _after_commit)
         sa.event.listen(Session, "after_soft_rollback", lambda s, _t: _after_rollback(s))
     app.after_request(close_revoked_connections)
+    socketio.gate = refuse_beyond_limit  # events beyond a connection's limit, refused first

@@ -126,3 +126,76 @@ def test_meeting_actions_share_one_bucket_and_a_refused_one_does_nothing(
     sid = sock.inner.eio_sid if hasattr(sock.inner, "eio_sid") else None
     sock.disconnect()
     assert not [key for key in app.extensions[EXTENSION].buckets if key[1] == "meeting"], sid
+
+
+def test_a_refused_event_gets_no_request_context_no_session_and_no_user(
+    app, clock, meeting, signed_in, socket_client, monkeypatch
+) -> None:
+    m = meeting()
+    sock = socket_client(signed_in(m.members[0].user), m.proposal.id)
+    for _ in range(30):
+        assert sock.emit("sync", {"proposal_id": m.proposal.id})["ok"]
+    opened: list[object] = []
+    original = app.session_interface.open_session
+
+    def counting(*args: object) -> object:
+        opened.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(app.session_interface, "open_session", counting)
+    ack = sock.emit("sync", {"proposal_id": m.proposal.id})
+    assert ack["error"]["code"] == "rate_limited", ack
+    assert opened == []  # refused before Flask-SocketIO pushed a request context
+    clock.now += 0.1
+    assert sock.emit("sync", {"proposal_id": m.proposal.id})["ok"]
+    assert len(opened) == 1  # an event let through has its context as before
+
+
+def test_a_connection_that_keeps_sending_past_its_limit_is_closed(
+    app, clock, meeting, signed_in, socket_client
+) -> None:
+    app.config["TEAMWORK_SOCKET_CLOSE_AFTER_REFUSALS"] = 5
+    m = meeting()
+    round_ = services.open_round(m.moderator.user, m.proposal.id)
+    flood = socket_client(signed_in(m.members[0].user), m.proposal.id)
+    calm = socket_client(signed_in(m.members[1].user), m.proposal.id)
+    ballot = {"round_id": round_.id, "choice": "up"}
+    assert calm.emit("sync", {"proposal_id": m.proposal.id})["ok"]
+    answers = [flood.emit("cast_vote", {**ballot, "request_id": f"f{n}"}) for n in range(34)]
+    assert all(ack["ok"] for ack in answers[:30])
+    assert [ack["error"]["code"] for ack in answers[30:]] == ["rate_limited"] * 4
+    assert flood.is_connected()  # four refusals in a row: still below the five that close it
+    assert len({sid for sid, _family in app.extensions[EXTENSION].buckets}) == 2
+    last = flood.emit("cast_vote", {**ballot, "request_id": "f34"})
+    assert last is None or last["error"]["code"] == "rate_limited"
+    assert not flood.is_connected()
+    assert calm.is_connected()
+    assert calm.emit("cast_vote", {**ballot, "request_id": "c1"})["ok"]
+    # The closed connection's buckets went with it, as on any disconnect: calm's alone are left.
+    assert len({sid for sid, _family in app.extensions[EXTENSION].buckets}) == 1
+
+
+def test_socket_handshakes_beyond_the_users_minute_are_refused_on_both_namespaces(
+    app, meeting, signed_in, socket_client, live_meeting, meeting_socket
+) -> None:
+    app.config["TEAMWORK_SOCKET_CONNECTS_PER_MINUTE"] = 3
+    m = meeting()
+    browser = signed_in(m.members[0].user)
+    socks = [socket_client(browser, m.proposal.id) for _ in range(3)]
+    assert all(sock.is_connected() for sock in socks)
+    assert not socket_client(browser, m.proposal.id).is_connected()
+    # Another member's handshakes are counted apart.
+    assert socket_client(signed_in(m.members[1].user), m.proposal.id).is_connected()
+    lm = live_meeting()
+    live.start_meeting(lm.moderator.user, lm.meeting.id)
+    member = signed_in(lm.members[0].user)
+    assert all(meeting_socket(member, lm.meeting.id).is_connected() for _ in range(3))
+    assert not meeting_socket(member, lm.meeting.id).is_connected()
+
+
+def test_connection_limits_default_to_thirty_a_minute_and_closing_after_sixty_refusals(
+    tmp_path,
+) -> None:
+    defaults = load_config(tmp_path, {})
+    assert defaults["TEAMWORK_SOCKET_CONNECTS_PER_MINUTE"] == 30
+    assert defaults["TEAMWORK_SOCKET_CLOSE_AFTER_REFUSALS"] == 60

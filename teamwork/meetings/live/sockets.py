@@ -29,7 +29,7 @@ from teamwork.meetings.live import services as live
 from teamwork.meetings.live.broadcast import NAMESPACE, emit_meeting, listen_for_commits, room_for
 from teamwork.meetings.minutes import services as minutes
 from teamwork.meetings.models import AttendanceStatus, Meeting
-from teamwork.realtime.limits import count_as
+from teamwork.realtime.limits import admit_connection, count_as
 from teamwork.realtime.payloads import Ack, current_actor, guarded, id_field, payload, text_field
 from teamwork.realtime.services import track_connect, track_disconnect
 
@@ -103,6 +103,8 @@ def _changed(meeting_id: int, **extra: Any) -> Ack:
 def on_connect(auth: Any = None) -> None:
     if not current_user.is_authenticated:
         raise ConnectionRefusedError("unauthenticated")
+    if not admit_connection(current_user.id):
+        raise ConnectionRefusedError("rate_limited")
     if two_step_required(current_actor()):
         raise ConnectionRefusedError("two_step_required")
     meeting_id = auth.get("meeting_id") if isinstance(auth, dict) else None
