@@ -4,6 +4,7 @@ only a hash is kept, throttled, ending every session, audited."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 from email.message import EmailMessage
 
@@ -11,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from teamwork import mail
 from teamwork.audit.models import AuditEvent
 from teamwork.auth import services
 from teamwork.auth.models import AuthSession, PasswordReset, User
@@ -191,3 +193,27 @@ def test_a_deactivated_users_link_stops_working(make_user, outbox) -> None:
     services.deactivate_user(db.session.get(User, user.id))
     with pytest.raises(Gone):
         services.reset_password(token, NEW_PASSWORD)
+
+
+def test_the_answer_does_not_wait_for_the_mail_server(
+    app: Flask, client, make_user, monkeypatch
+) -> None:
+    """The reset email goes out off the request's path, so how long the answer takes does not
+    tell whether the address has an account, and a stuck SMTP server holds nothing."""
+    user = make_user()
+    app.config["TEAMWORK_SMTP_HOST"] = "smtp.invalid"
+    release, delivered = threading.Event(), []
+
+    def stuck(message: EmailMessage) -> None:
+        release.wait(30)  # the mail server does not answer until the test says so
+        delivered.append(message["To"])
+
+    monkeypatch.setattr(mail, "_deliver", stuck)
+    answered = ask(client, user.email)
+    assert answered.status_code in (200, 302)
+    assert delivered == []  # answered while the mail server was still stuck
+    assert ask(client, "nobody@example.org").status_code == answered.status_code
+    release.set()
+    for thread in [t for t in threading.enumerate() if t.name == "teamwork-mail"]:
+        thread.join(10)
+    assert delivered == [user.email]  # and the one known address got its link after all
