@@ -6,7 +6,7 @@ with the production argon2 settings (each hash or check ~190 ms of CPU here): on
 BENCH_MEMBERS (50) members and a moderator, all signed in and connected over WebSocket. Then
 rounds alternate: a quiet one (members vote one after another, as in `make bench`'s sequential
 round) and a loaded one, the same while BENCH_SIGNINS (30) sign-ins are kept in flight over
-HTTP (each finished one is followed by the next). BENCH_SIGNIN_ROUNDS (3) of each. A vote's
+HTTP (each finished one is followed by the next). BENCH_SIGNIN_ROUNDS (6) of each. A vote's
 latency is from its emit until every client has seen it counted (bench/run.py's Tracker).
 
 BENCH_HASH_ON_LOOP=1 runs the same server with argon2 back on the gevent loop (as before the
@@ -150,7 +150,7 @@ async def _sign_in_load(base: str, concurrent: int) -> None:
 def bench(settings: Settings, children: Children, workdir: Path) -> dict[str, Any]:
     members = settings.members
     signins = env_int("BENCH_SIGNINS", 30)
-    rounds = env_int("BENCH_SIGNIN_ROUNDS", 3)
+    rounds = env_int("BENCH_SIGNIN_ROUNDS", 6)
     on_loop = os.environ.get("BENCH_HASH_ON_LOOP", "") not in ("", "0")
     python = sys.executable
     instance = workdir / "instance"
