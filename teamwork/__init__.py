@@ -37,6 +37,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         level=os.environ.get("TEAMWORK_LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from teamwork.database import quiet_pipeline_aftermath
+
+    quiet_pipeline_aftermath()
     register_extensions(app)
     register_proxy_handling(app)
     register_url_converters(app)
