@@ -37,6 +37,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         level=os.environ.get("TEAMWORK_LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from teamwork.database import quiet_pipeline_aftermath
+
+    quiet_pipeline_aftermath()
     register_extensions(app)
     register_proxy_handling(app)
     register_url_converters(app)
@@ -101,18 +104,32 @@ def _message_queue_options(app: Flask) -> dict[str, Any]:
     connections" and python-socketio drops that broadcast after one retry. For a Redis URL we
     therefore build the manager ourselves with `max_connections` (TEAMWORK_REDIS_MAX_CONNECTIONS)
     and the configured channel (TEAMWORK_MESSAGE_QUEUE_CHANNEL); other queues go through
-    Flask-SocketIO as-is.
+    Flask-SocketIO as-is. The manager is python-socketio's with a listener that is deaf for a
+    few seconds at most after losing Redis, and then has the worker's screens resync
+    (`teamwork.realtime.queue`).
     """
     url = app.config["TEAMWORK_MESSAGE_QUEUE"]
     channel = app.config["TEAMWORK_MESSAGE_QUEUE_CHANNEL"]
     if not url or not url.startswith(("redis://", "rediss://")):
         return {"message_queue": url, "channel": channel}
-    import socketio as python_socketio
+    from teamwork.realtime.queue import HealingRedisManager
+    from teamwork.realtime.services import announce_versions_soon
 
-    manager = python_socketio.RedisManager(
+    manager = HealingRedisManager(
         url,
         channel=channel,
-        redis_options={"max_connections": app.config["TEAMWORK_REDIS_MAX_CONNECTIONS"]},
+        redis_options={
+            "max_connections": app.config["TEAMWORK_REDIS_MAX_CONNECTIONS"],
+            # A publish to a Redis that stopped answering gives up after this (python-socketio
+            # then drops that broadcast; the version beacon repairs the screens), instead of
+            # holding the vote's request forever.
+            "socket_timeout": 5,
+            "socket_connect_timeout": 3,
+        },
+        retry_max=app.config["TEAMWORK_QUEUE_RETRY_MAX_SECONDS"],
+        # Whatever was published while the listener was deaf is lost: once it listens again,
+        # this worker's clients are told every room's version and resync if behind.
+        on_subscribed=lambda: announce_versions_soon(app),
     )
     return {"client_manager": manager}
 

@@ -41,6 +41,19 @@ def _int(environ: Mapping[str, str], name: str, default: int, *, minimum: int = 
     return value
 
 
+def _socket_heartbeat(environ: Mapping[str, str]) -> int:
+    return _int(environ, "SOCKET_HEARTBEAT_SECONDS", 30, minimum=1)
+
+
+def _socket_expiry(environ: Mapping[str, str]) -> int:
+    expiry = _int(environ, "SOCKET_EXPIRY_SECONDS", 120, minimum=2)
+    if expiry <= _socket_heartbeat(environ):
+        raise ConfigError(
+            "TEAMWORK_SOCKET_EXPIRY_SECONDS must be longer than TEAMWORK_SOCKET_HEARTBEAT_SECONDS."
+        )
+    return expiry
+
+
 def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raw = _env(environ, name)
     if raw is None:
@@ -217,6 +230,19 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         # How often each worker re-checks the sign-in sessions of its open sockets and closes
         # those that ended (expiry, or a disconnect lost while the message queue was down).
         "TEAMWORK_SOCKET_REVALIDATE_SECONDS": _int(env, "SOCKET_REVALIDATE_SECONDS", 30, minimum=1),
+        # Screens that heal themselves (docs/realtime.md, "Lost messages"): how often each worker
+        # tells the rooms it serves their current version, so that a screen which missed a
+        # broadcast notices and resyncs; and the longest the message queue's listener waits
+        # between attempts to subscribe again after losing Redis.
+        "TEAMWORK_LIVE_BEACON_SECONDS": _int(env, "LIVE_BEACON_SECONDS", 5, minimum=1),
+        "TEAMWORK_QUEUE_RETRY_MAX_SECONDS": _int(env, "QUEUE_RETRY_MAX_SECONDS", 2, minimum=1),
+        # Connection rows: each worker marks those of its open sockets seen this often, and any
+        # worker deletes rows not seen for the expiry (a worker that died holding them).
+        "TEAMWORK_SOCKET_HEARTBEAT_SECONDS": _socket_heartbeat(env),
+        "TEAMWORK_SOCKET_EXPIRY_SECONDS": _socket_expiry(env),
+        # The name this worker records on its connection rows (default: host name and PORT):
+        # a worker started again under its name deletes the rows its dead predecessor left.
+        "TEAMWORK_WORKER_NAME": _env(env, "WORKER_NAME"),
         # Per connection and event family: events a second sustained, and the burst allowed
         # above that (docs/realtime.md, "Limits").
         "TEAMWORK_SOCKET_EVENTS_PER_SECOND": _int(env, "SOCKET_EVENTS_PER_SECOND", 10, minimum=1),

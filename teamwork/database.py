@@ -6,6 +6,7 @@ SQLite (batch mode) and PostgreSQL alike. Part of the foundation: imports nothin
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -92,3 +93,23 @@ def include_in_migrations(name: str | None, type_: str, _parent_names: Any) -> b
     """Alembic's `include_name`: leave out what the models do not describe on purpose (what
     `exclude_from_migrations` registered, such as the full-text search index)."""
     return not any(predicate(name, type_) for predicate in _NOT_MIGRATED)
+
+
+class PipelineAftermath(logging.Filter):
+    """Drops psycopg's "error ignored terminating <psycopg.Pipeline [INERROR]>: pipeline
+    aborted" warning. psycopg runs `executemany` in pipeline mode; when a statement of it fails
+    (a retried vote's duplicate request id, which `consensus.voting` handles), the pipeline's
+    exit logs this second error while the first one propagates. Only that pairing is dropped: a
+    pipeline aborted on its own still raises, and every other warning is kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("error ignored terminating"):
+            return True
+        return "pipeline aborted" not in record.getMessage().lower()
+
+
+def quiet_pipeline_aftermath() -> None:
+    """Install `PipelineAftermath` on psycopg's logger once (create_app calls it)."""
+    psycopg_log = logging.getLogger("psycopg")
+    if not any(isinstance(f, PipelineAftermath) for f in psycopg_log.filters):
+        psycopg_log.addFilter(PipelineAftermath())

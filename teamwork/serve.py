@@ -49,6 +49,13 @@ def serve(app: Flask, host: str | None = None, port: int | None = None) -> None:
     host = host or os.environ.get("HOST", "127.0.0.1")
     port = port or int(os.environ.get("PORT", "5000"))
     server = WSGIServer((host, port), app, handler_class=NoDelayHandler, log=None)
+    # One worker per port: the host and port name this worker on its connection rows, so that
+    # the worker started again after a crash deletes the rows its predecessor left.
+    if not app.config.get("TEAMWORK_WORKER_NAME"):
+        app.config["TEAMWORK_WORKER_NAME"] = f"{socket.gethostname()}:{port}"
+    # What the app runs once it serves (the realtime worker tasks, teamwork/realtime).
+    for start in app.extensions.get("teamwork.serving", []):
+        start(app)
     # Only compares: which address to print when the server listens on all of them.
     shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104  # nosec B104
     log.info("Teamwork is serving on http://%s:%s/ (Ctrl+C stops it)", shown, port)

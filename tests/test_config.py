@@ -136,3 +136,17 @@ def test_encryption_key_is_generated_once_or_taken_from_the_environment(tmp_path
     assert load_config(tmp_path, environ)["TEAMWORK_SECRET_ENCRYPTION_KEYS"] == keys
     with pytest.raises(ConfigError, match="TEAMWORK_SECRET_ENCRYPTION_KEY"):
         load_config(tmp_path, {"TEAMWORK_SECRET_ENCRYPTION_KEY": "not-a-key"})
+
+
+def test_connection_rows_must_outlive_the_heartbeat_that_keeps_them(tmp_path: Path) -> None:
+    environ = {"TEAMWORK_SOCKET_HEARTBEAT_SECONDS": "60", "TEAMWORK_SOCKET_EXPIRY_SECONDS": "60"}
+    with pytest.raises(ConfigError, match="TEAMWORK_SOCKET_EXPIRY_SECONDS must be longer"):
+        load_config(tmp_path, environ)
+    defaults = load_config(tmp_path, {})
+    assert (
+        defaults["TEAMWORK_SOCKET_HEARTBEAT_SECONDS"],
+        defaults["TEAMWORK_SOCKET_EXPIRY_SECONDS"],
+    ) == (
+        30,
+        120,
+    )

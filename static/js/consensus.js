@@ -342,6 +342,13 @@
     snapshotSeen = true;
     applyPayload(payload, true);
   });
+  // Any other missed broadcast (round_closed, proposal_changed, ...): the server's version
+  // beacon, or the page becoming visible again, brings a snapshot (static/js/live-round.js).
+  window.TeamworkRound.heal(socket, {
+    matches: (p) => Number(p.proposal_id) === PROPOSAL_ID,
+    version: () => version,
+    sync: requestSync,
+  });
 
   function signedOut(message) {
     setConnection("refused", "Signed out. Reload the page to sign in again.");

@@ -9,6 +9,9 @@
  * `vote_cast` still teaches who voted, though its counts are not used. A screen that knows
  * fewer voters than the latest count has missed a message: `incomplete` says so, and the
  * screen asks for a snapshot if the gap outlives a short wait.
+ *
+ * `heal` is the other half: a screen that missed a broadcast of any kind learns it from the
+ * server's periodic `version_announced`, and from the page becoming visible again.
  */
 (() => {
   "use strict";
@@ -42,5 +45,40 @@
     return Boolean(round && round.status === "open" && Array.isArray(round.voters) && round.voters.length < Number(round.voted));
   }
 
-  window.TeamworkRound = Object.freeze({ applyVote, incomplete, GAP_WAIT_MS: 1500 });
+  const GAP_WAIT_MS = 1500;
+
+  /**
+   * Screens that heal themselves (docs/realtime.md, "Lost messages"). Every few seconds each
+   * server worker sends the rooms it serves `version_announced` with the room's current
+   * version. A screen showing an older one missed a broadcast: it waits GAP_WAIT_MS (a
+   * broadcast on its way has arrived by then) and asks for a snapshot if it is still behind.
+   * A page that becomes visible again asks for one too (a device that slept may have missed
+   * messages). `matches(payload)` says whether an announcement is for this screen's room,
+   * `version()` is the version shown, `sync()` asks for a snapshot. Returns a function that
+   * stops listening to the page's visibility (for a socket that is replaced).
+   */
+  function heal(socket, { matches, version, sync }) {
+    let announced = -Infinity;
+    let timer = null;
+    socket.on("version_announced", (payload) => {
+      if (!payload || typeof payload !== "object" || !matches(payload)) return;
+      const v = Number(payload.version);
+      if (!Number.isFinite(v) || v <= version()) return;
+      announced = Math.max(announced, v);
+      if (timer !== null) return;
+      // Up to half a second more at random: a room's screens behind together do not all ask
+      // at the same moment (after a Redis outage, every screen of a worker may be behind).
+      timer = setTimeout(() => {
+        timer = null;
+        if (announced > version() && socket.connected) sync();
+      }, GAP_WAIT_MS + Math.random() * 500);
+    });
+    const onVisible = () => {
+      if (document.visibilityState === "visible" && socket.connected) sync();
+    };
+    document.addEventListener("visibilitychange", onVisible);
+    return () => document.removeEventListener("visibilitychange", onVisible);
+  }
+
+  window.TeamworkRound = Object.freeze({ applyVote, incomplete, heal, GAP_WAIT_MS });
 })();

@@ -513,6 +513,15 @@
     for (const event of ["round_opened", "round_revealed", "round_closed", "proposal_changed"]) s.on(event, (p) => take(p, false));
     // Only the new voters come with a vote (static/js/live-round.js).
     const sync = () => s.emit("sync", { proposal_id: id }, (ack) => ack && ack.ok && take(ack, true));
+    // A missed broadcast of any kind: the version beacon brings a snapshot.
+    const stopHealing = window.TeamworkRound.heal(s, {
+      matches: (p) => Number(p.proposal_id) === id,
+      version: () => (proposalFeed.id === id ? proposalFeed.version : Infinity),
+      sync,
+    });
+    s.on("disconnect", (reason) => {
+      if (reason === "io client disconnect") stopHealing(); // replaced by another proposal's feed
+    });
     let gapTimer = null;
     s.on("vote_cast", (p) => {
       if (!p || !p.round || !proposalFeed.state || proposalFeed.id !== id) return;
@@ -633,9 +642,18 @@
     if (Number(v) > version) setTimeout(() => Number(v) > version && requestSync(), 1500);
   }
 
+  // Every connect brings a `meeting_snapshot`; if none came soon after (the server's send
+  // failed), the screen asks for one.
+  let snapshotSeen = false;
+  let snapshotTimer = null;
   socket.on("connect", () => {
     const wasReconnect = ui.everConnected;
     ui.everConnected = true;
+    snapshotSeen = false;
+    clearTimeout(snapshotTimer);
+    snapshotTimer = setTimeout(() => {
+      if (!snapshotSeen) requestSync();
+    }, window.TeamworkRound.GAP_WAIT_MS);
     setConnection("live");
     if (wasReconnect) announce("Connection restored. The screen is up to date.");
     if (notes.dirty) scheduleSave(0);
@@ -655,8 +673,18 @@
       showAlert("You can no longer see this meeting (you may have been removed from the team). Reload the page.");
     }
   });
-  socket.on("meeting_snapshot", (payload) => apply(payload, true));
+  socket.on("meeting_snapshot", (payload) => {
+    snapshotSeen = true;
+    apply(payload, true);
+  });
   socket.on("meeting_changed", (payload) => apply(payload, false));
+  // A missed `meeting_changed`: the server's version beacon, or the page becoming visible
+  // again, brings a snapshot (static/js/live-round.js).
+  window.TeamworkRound.heal(socket, {
+    matches: (p) => Number(p.meeting_id) === MEETING_ID,
+    version: () => version,
+    sync: () => requestSync(),
+  });
 
   function signedOut(message) {
     setConnection("refused", "Signed out. Reload the page to sign in again.");

@@ -228,6 +228,14 @@ def bump_live_version(proposal_id: int) -> int:
     return int(core(_BUMP, {"pid": proposal_id}).scalar_one())
 
 
+def live_versions(proposal_ids: list[int]) -> dict[int, int]:
+    """The current live version of each of these proposals (the version beacon's read)."""
+    rows = db.session.execute(
+        sa.select(Proposal.id, Proposal.live_version).where(Proposal.id.in_(proposal_ids))
+    )
+    return {int(pid): int(version) for pid, version in rows}
+
+
 def _fresh(model: type[Any], ident: int) -> Any:
     """Re-read a row after taking the lock, ignoring what the session cached before it."""
     return db.session.get(model, ident, populate_existing=True)

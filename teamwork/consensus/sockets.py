@@ -29,7 +29,7 @@ from teamwork.errors import (
 from teamwork.extensions import socketio
 from teamwork.realtime.limits import admit_connection, count_as
 from teamwork.realtime.payloads import Ack, current_actor, guarded, id_field, payload, text_field
-from teamwork.realtime.services import track_connect, track_disconnect
+from teamwork.realtime.services import announce_versions_of, track_connect, track_disconnect
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +157,9 @@ FAMILIES = {
 
 def init_app() -> None:
     count_as("/", FAMILIES)
+    # The version beacon (docs/realtime.md, "Lost messages"): each worker tells the proposal
+    # rooms it serves their live version.
+    announce_versions_of("/", "proposal:", "proposal_id", services.live_versions)
     # The handlers live on the shared `socketio` object, which replays them onto each app's
     # server: register them once however many apps are created (tests create many).
     if any(entry[0] == "cast_vote" for entry in socketio.handlers):

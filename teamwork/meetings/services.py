@@ -676,6 +676,14 @@ def carry_forward(actor: User, team_id: int, meeting_id: int) -> list[AgendaItem
 # --- The live version ----------------------------------------------------------------------
 
 
+def live_versions(meeting_ids: list[int]) -> dict[int, int]:
+    """The current live version of each of these meetings (the version beacon's read)."""
+    rows = db.session.execute(
+        sa.select(Meeting.id, Meeting.live_version).where(Meeting.id.in_(meeting_ids))
+    )
+    return {int(mid): int(version) for mid, version in rows}
+
+
 def bump_live_version(meeting_id: int) -> int:
     """Take the meeting's write lock and return its new live version. Called inside the
     transaction of every change the live screens show (it does not commit)."""

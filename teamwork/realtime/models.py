@@ -1,5 +1,9 @@
 """The open Socket.IO connections, kept in the database (not in process memory) so that any
-worker can find and close the connections of a user whose access, or sign-in, just ended."""
+worker can find and close the connections of a user whose access, or sign-in, just ended.
+
+The worker holding a connection marks its row seen every TEAMWORK_SOCKET_HEARTBEAT_SECONDS;
+a row not seen for TEAMWORK_SOCKET_EXPIRY_SECONDS belonged to a worker that died, and any
+worker deletes it (`realtime.services.refresh_connections`)."""
 
 from __future__ import annotations
 
@@ -27,3 +31,6 @@ class SocketConnection(db.Model):
         sa.ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True
     )
     connected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The worker holding the connection (TEAMWORK_WORKER_NAME), and when it last said so.
+    worker: Mapped[str | None] = mapped_column(sa.String(255))
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

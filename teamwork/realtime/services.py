@@ -22,7 +22,19 @@ asking auth which sessions have ended through `session_validity(fn)`.
 
 A connection's row is deleted by the worker that holds it (its disconnect handler, or its sweep),
 not by the one asking for the disconnect: if the request was lost, the row is what lets the
-holder's sweep find the connection. Rows a dead worker left behind go after STALE_AFTER.
+holder's sweep find the connection. Rows a dead worker left behind: the holder marks its rows
+seen every TEAMWORK_SOCKET_HEARTBEAT_SECONDS (`refresh_connections`), and any worker deletes
+rows not seen for TEAMWORK_SOCKET_EXPIRY_SECONDS; a worker started again under the same name
+(TEAMWORK_WORKER_NAME) deletes its predecessor's rows at once (`forget_dead_predecessor`).
+
+Screens that heal themselves: a broadcast lost on its way (the message queue down, a worker's
+listener deaf, a worker killed before it sent what it had coalesced) would leave a screen
+showing an old state until the next event. So each worker sends every live room it serves the
+room's current version every TEAMWORK_LIVE_BEACON_SECONDS, to its own clients only
+(`announce_versions`: one query per kind of room, one small frame per connection), and at once
+when its message-queue listener subscribes again (`realtime.queue`). A client showing an older
+version asks for a snapshot (docs/realtime.md, "Lost messages"). Which rooms there are, and how
+to read their versions, is told by the capabilities that own them (`announce_versions_of`).
 
 Infrastructure: imports only the foundation and `teamwork.realtime`, never a capability.
 """
@@ -30,9 +42,12 @@ Infrastructure: imports only the foundation and `teamwork.realtime`, never a cap
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable, Collection, Iterable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,12 +67,20 @@ STALE_AFTER = timedelta(days=2)
 retention.register(
     "stale connection rows",
     SocketConnection,
-    lambda now, _config: SocketConnection.connected_at < now - STALE_AFTER,
+    lambda now, config: sa.or_(
+        SocketConnection.connected_at < now - STALE_AFTER,
+        SocketConnection.last_seen_at
+        < now - timedelta(seconds=config.get("TEAMWORK_SOCKET_EXPIRY_SECONDS", 120)),
+    ),
 )
 _PENDING = "teamwork.realtime.revoked"
 _ENDED = "teamwork.realtime.ended_sessions"
 _SWEEPER = "teamwork.realtime.sweeper"
+_TASKS = "teamwork.realtime.tasks"
 _SWEEPER_LOCK = threading.Lock()
+# When this process started: rows under this worker's name from before then are a dead
+# predecessor's.
+_PROCESS_STARTED = utcnow()
 
 
 def track_connect(
@@ -74,6 +97,7 @@ def track_connect(
             user_id=user_id,
             team_id=team_id,
             auth_session_id=auth_session_id,
+            worker=worker_name(),
         )
     )
     db.session.commit()
@@ -182,6 +206,9 @@ def start_sweeper(app: Flask) -> None:
 
 
 def _sweep_forever(app: Flask, seconds: int) -> None:
+    # A server started otherwise than by `teamwork.serve` starts the heartbeat and the beacon
+    # here, with the sweep, at its first connection.
+    start_live_tasks(app)
     while True:
         socketio.sleep(seconds)
         try:
@@ -190,6 +217,235 @@ def _sweep_forever(app: Flask, seconds: int) -> None:
                     log.info("Closed %d socket(s) whose sign-in ended", closed)
         except Exception:  # the next sweep tries again; the loop must not die
             log.exception("Socket sweep failed")
+
+
+# --- Connection rows of dead workers -----------------------------------------------------------
+
+
+def worker_name() -> str:
+    """This worker's name on its connection rows: TEAMWORK_WORKER_NAME (`teamwork.serve` sets
+    it to the host name and the port it serves, one worker per port), else the host name and
+    the process id (a server started otherwise: several processes may share a port)."""
+    configured = current_app.config.get("TEAMWORK_WORKER_NAME") if has_app_context() else None
+    if configured:
+        return str(configured)[:255]
+    return f"{socket.gethostname()}:pid{os.getpid()}"[:255]
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def refresh_connections(now: datetime | None = None) -> tuple[int, int]:
+    """Mark the rows of this worker's open connections seen, and delete every row not seen for
+    TEAMWORK_SOCKET_EXPIRY_SECONDS (its worker died); returns (marked, deleted) and commits.
+
+    A connection this worker holds whose row is gone (deleted while this worker could not
+    reach the database for longer than the expiry) would escape the sweep and every
+    disconnect: it is closed at the next heartbeat that still finds it without a row, and its
+    client reconnects, authorized and recorded afresh."""
+    now = now or utcnow()
+    expiry = timedelta(seconds=current_app.config.get("TEAMWORK_SOCKET_EXPIRY_SECONDS", 120))
+    local = _local_sids()
+    marked = 0
+    without_row: set[str] = set()
+    for chunk in _chunks(sorted(local)):
+        result = db.session.execute(
+            sa.update(SocketConnection)
+            .where(SocketConnection.sid.in_(chunk))
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        marked += result.rowcount or 0
+        if (result.rowcount or 0) < len(chunk):
+            present = set(
+                db.session.scalars(
+                    sa.select(SocketConnection.sid).where(SocketConnection.sid.in_(chunk))
+                )
+            )
+            without_row.update(sid for sid in chunk if sid not in present)
+    deleted = db.session.execute(
+        sa.delete(SocketConnection)
+        .where(SocketConnection.last_seen_at < now - expiry)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    # A connection being accepted right now has no row yet: only one still without a row at
+    # the next heartbeat is closed.
+    missing = current_app.extensions.setdefault(_MISSING, set())
+    closing = sorted(without_row & missing)
+    missing.clear()
+    missing.update(without_row - set(closing))
+    for sid in closing:
+        try:
+            socketio.server.disconnect(sid, namespace=local[sid], ignore_queue=True)
+        except Exception:  # one connection's failure must not stop the others
+            log.exception("Could not close socket %s", sid)
+    return marked, int(deleted or 0)
+
+
+_MISSING = "teamwork.realtime.without_row"
+
+
+def forget_dead_predecessor() -> int:
+    """Delete the connection rows recorded under this worker's name before this process
+    started (a worker killed and started again: its connections died with it), and the rows
+    expired meanwhile; returns how many, and commits."""
+    expiry = timedelta(seconds=current_app.config.get("TEAMWORK_SOCKET_EXPIRY_SECONDS", 120))
+    deleted = db.session.execute(
+        sa.delete(SocketConnection)
+        .where(
+            sa.or_(
+                sa.and_(
+                    SocketConnection.worker == worker_name(),
+                    SocketConnection.connected_at < _PROCESS_STARTED,
+                ),
+                SocketConnection.last_seen_at < utcnow() - expiry,
+            )
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return int(deleted or 0)
+
+
+# --- Version beacons -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionSource:
+    """Rooms named `<prefix><id>` on `namespace`, whose versions `versions(ids)` reads
+    ({id: version}); announced as `version_announced` {`key`: id, "version": version}."""
+
+    namespace: str
+    prefix: str
+    key: str
+    versions: Callable[[list[int]], dict[int, int]]
+
+
+_SOURCES: dict[tuple[str, str], VersionSource] = {}
+
+
+def announce_versions_of(
+    namespace: str, prefix: str, key: str, versions: Callable[[list[int]], dict[int, int]]
+) -> None:
+    """Tell realtime about a kind of live room whose version its clients compare (the
+    capabilities owning the rooms call this at start-up: consensus, meetings)."""
+    _SOURCES[(namespace, prefix)] = VersionSource(namespace, prefix, key, versions)
+
+
+def _local_rooms(namespace: str, prefix: str) -> list[int]:
+    """The ids of the `<prefix><id>` rooms on `namespace` this worker has clients in."""
+    rooms = socketio.server.manager.rooms.get(namespace, {}) if socketio.server else {}
+    ids = []
+    for name, members in list(rooms.items()):
+        if isinstance(name, str) and name.startswith(prefix) and members:
+            raw = name[len(prefix) :]
+            if raw.isdigit():
+                ids.append(int(raw))
+    return sorted(ids)
+
+
+def announce_versions() -> int:
+    """Send every live room this worker has clients in its current version, to this worker's
+    clients only (`version_announced`); returns how many rooms. One query per kind of room."""
+    announced = 0
+    for source in list(_SOURCES.values()):
+        ids = _local_rooms(source.namespace, source.prefix)
+        if not ids:
+            continue
+        versions = source.versions(ids)
+        db.session.rollback()  # end the read: nothing is held while sending
+        for room_id, version in sorted(versions.items()):
+            socketio.emit(
+                "version_announced",
+                {source.key: room_id, "version": int(version)},
+                to=f"{source.prefix}{room_id}",
+                namespace=source.namespace,
+                ignore_queue=True,
+            )
+            announced += 1
+    return announced
+
+
+def announce_versions_soon(app: Flask) -> None:
+    """Announce the versions from a task of its own (the message queue's listener calls this
+    when it subscribes again, and must not wait for the database). Not when testing."""
+    if not app.testing:
+        socketio.start_background_task(_announce_once, app)
+
+
+def _announce_once(app: Flask) -> None:
+    try:
+        with app.app_context():
+            try:
+                announce_versions()
+            finally:
+                db.session.remove()
+    except Exception:  # the next beacon tries again
+        log.exception("Announcing live versions failed")
+
+
+# --- The worker's background tasks ----------------------------------------------------------------
+
+
+def start_worker_tasks(app: Flask) -> None:
+    """Start this worker's background tasks once per app: the session sweep, the connection
+    heartbeat (which first deletes a dead predecessor's rows) and the version beacon. Run when
+    the server starts serving (`teamwork.serve`); a server started otherwise starts them with
+    the sweep, at its first accepted connection. None of them runs when testing (tests call
+    them)."""
+    start_sweeper(app)
+    start_live_tasks(app)
+
+
+def start_live_tasks(app: Flask) -> None:
+    """The heartbeat and the beacon, once per app (see `start_worker_tasks`)."""
+    if app.testing or _TASKS in app.extensions:
+        return
+    with _SWEEPER_LOCK:
+        if _TASKS in app.extensions:
+            return
+        app.extensions[_TASKS] = [
+            socketio.start_background_task(
+                _every,
+                app,
+                app.config.get("TEAMWORK_SOCKET_HEARTBEAT_SECONDS", 30),
+                _heartbeat,
+                forget_dead_predecessor,
+            ),
+            socketio.start_background_task(
+                _every, app, app.config.get("TEAMWORK_LIVE_BEACON_SECONDS", 5), announce_versions
+            ),
+        ]
+
+
+def _heartbeat() -> None:
+    marked, deleted = refresh_connections()
+    if deleted:
+        log.info("Deleted %d connection row(s) not seen for the expiry", deleted)
+
+
+def _every(
+    app: Flask, seconds: int, work: Callable[[], Any], first: Callable[[], Any] | None = None
+) -> None:
+    if first is not None:
+        _run_in_context(app, first)
+    while True:
+        socketio.sleep(seconds)
+        _run_in_context(app, work)
+
+
+def _run_in_context(app: Flask, work: Callable[[], Any]) -> None:
+    try:
+        with app.app_context():
+            try:
+                work()
+            finally:
+                db.session.remove()
+    except Exception:  # the next round tries again; the loop must not die
+        log.exception("Background task %s failed", getattr(work, "__name__", work))
 
 
 # --- Noticing access changes -----------------------------------------------------------------
@@ -254,6 +510,9 @@ def close_revoked_connections(response: Any = None) -> Any:
 
 
 def init_app(app: Any) -> None:
+    # Started by `teamwork.serve` when the server starts serving (foundation: it cannot import
+    # realtime, so it runs what the app lists here).
+    app.extensions.setdefault("teamwork.serving", []).append(start_worker_tasks)
     if not sa.event.contains(Session, "after_flush", _after_flush):
         sa.event.listen(Session, "after_flush", _after_flush)
         sa.event.listen(Session, "after_commit", _after_commit)

@@ -100,6 +100,7 @@ def _flask(env: dict[str, str], *args: str) -> None:
 class LiveServer:
     url: str
     log: Path
+    env: dict[str, str] = field(default_factory=dict)  # the server's, for a script of a test's
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -149,7 +150,7 @@ def live_server_process(demo_instance: Path) -> Iterator[LiveServer]:
                             + log_path.read_text(errors="replace")
                         )
                     time.sleep(0.1)
-                yield LiveServer(url=f"http://127.0.0.1:{port}", log=log_path)
+                yield LiveServer(url=f"http://127.0.0.1:{port}", log=log_path, env=env)
             finally:
                 stop(process)  # before its database schema is dropped
     finally:

@@ -8,12 +8,14 @@ Nothing is ever reloaded once a live screen is open: every change must arrive ov
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import PHONE, TEAM, Screen, Screens, chromium_missing_reason
+from tests.e2e.conftest import PHONE, REPO, TEAM, Screen, Screens, chromium_missing_reason
 
 pytest.importorskip("playwright.sync_api", reason="needs Playwright for Python")
 from playwright.sync_api import Page, expect  # noqa: E402
@@ -326,4 +328,56 @@ def test_keyboard_only_voting_works(
     expect(moderator.page.locator("#cs-tally .cs-tally-down .cs-tally-count")).to_have_text("1")
     expect(moderator.page.locator("#cs-progress-text")).to_have_text("1 of 11 have voted")
     screenshot(page, "voting-screen-phone-keyboard")
+    screens.assert_no_browser_errors()
+
+
+# Closes the proposal's open round in a process of its own, as the services do: committed, and
+# no broadcast at all (this process has no socket and no message queue). A lost message.
+CLOSE_WITHOUT_BROADCAST = """
+import sys
+import sqlalchemy as sa
+from teamwork import create_app
+from teamwork.auth.models import User
+from teamwork.consensus import services
+from teamwork.consensus.models import Round
+from teamwork.extensions import db
+app = create_app()
+with app.app_context():
+    moderator = db.session.scalar(sa.select(User).where(User.email == sys.argv[1]))
+    round_id = db.session.scalar(
+        sa.select(sa.func.max(Round.id)).where(Round.proposal_id == int(sys.argv[2])))
+    services.close_round(moderator, round_id)
+"""
+
+
+def test_a_round_closed_without_a_broadcast_reaches_every_open_screen_by_itself(
+    screens: Screens,
+) -> None:
+    member = screens.open("member8@example.org", device=PHONE)
+    team = team_path(member.page)
+    member.page.goto(f"{team}/proposals")
+    member.page.get_by_role("textbox", name="Title").fill("Share the relapse plan with housing")
+    member.page.get_by_role("textbox", name="Proposal").fill(
+        "The treatment provider shares the relapse prevention plan with the housing officer."
+    )
+    member.page.get_by_role("button", name="Create proposal").click()
+    expect(member.page).to_have_url(re.compile(rf"{team}/proposals/\d+$"))
+    proposal = member.page.url.removeprefix(screens.base_url)
+    moderator = screens.open("moderator@example.org", path=f"{proposal}/console")
+    expect_live(moderator, member)
+    moderator.page.get_by_role("button", name="Open round 1").click()
+    expect_round_line([member], "Round 1 — open")
+
+    subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", CLOSE_WITHOUT_BROADCAST, "moderator@example.org",
+         proposal.rsplit("/", 1)[1]],
+        cwd=REPO, env=screens.server.env, check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+
+    # No event will come: the version beacon (every 5 s) tells the screens they are behind,
+    # and they resync (docs/realtime.md, "Lost messages").
+    for screen in (member, moderator):
+        expect(screen.page.locator("#cs-round-line")).to_have_text(
+            re.compile(r"^Round 1 — closed"), timeout=15_000
+        )
     screens.assert_no_browser_errors()

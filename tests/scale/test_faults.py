@@ -110,7 +110,11 @@ class Workers:
 
 
 @contextlib.contextmanager
-def running_cluster(queue_url: str) -> Iterator[tuple[Workers, dict[str, Any]]]:
+def running_cluster(
+    queue_url: str, settings: dict[str, str] | None = None, seed_script: str = SEED
+) -> Iterator[tuple[Workers, dict[str, Any]]]:
+    """Two workers on a fresh schema, seeded by `seed_script` (its last line: JSON), with
+    extra TEAMWORK_* `settings`."""
     instance = Path(tempfile.mkdtemp(prefix="teamwork-faults-"))
     workers: Workers | None = None
     try:
@@ -129,8 +133,9 @@ def running_cluster(queue_url: str) -> Iterator[tuple[Workers, dict[str, Any]]]:
                 TEAMWORK_LOG_LEVEL="WARNING",
                 PYTHONUNBUFFERED="1",
             )
+            env.update(settings or {})
             _run(env, "-m", "flask", "--app", "wsgi", "db", "upgrade")
-            seed = json.loads(_run(env, "-c", SEED, str(MEMBERS), PASSWORD).splitlines()[-1])
+            seed = json.loads(_run(env, "-c", seed_script, str(MEMBERS), PASSWORD).splitlines()[-1])
             seed["database_url"] = env["TEAMWORK_DATABASE_URL"]
             workers = Workers(env, instance, [free_port(), free_port()])
             try:

@@ -31,7 +31,7 @@ from teamwork.meetings.minutes import services as minutes
 from teamwork.meetings.models import AttendanceStatus, Meeting
 from teamwork.realtime.limits import admit_connection, count_as
 from teamwork.realtime.payloads import Ack, current_actor, guarded, id_field, payload, text_field
-from teamwork.realtime.services import track_connect, track_disconnect
+from teamwork.realtime.services import announce_versions_of, track_connect, track_disconnect
 
 # The services' limits: longer text is refused before it reaches them.
 NOTES_MAX = minutes.NOTES_MAX
@@ -282,6 +282,9 @@ def init_app() -> None:
     """Register the meeting namespace's handlers once (tests create many apps; the handlers
     live on the shared `socketio` object), and the post-commit broadcast of minutes lines."""
     listen_for_commits()
+    # The version beacon (docs/realtime.md, "Lost messages"): each worker tells the meeting
+    # rooms it serves their live version.
+    announce_versions_of(NAMESPACE, "meeting:", "meeting_id", services.live_versions)
     # Rate limits (realtime.limits): `sync` apart, every event is one family of meeting actions.
     count_as(NAMESPACE, {event: "sync" if event == "sync" else "meeting" for event in HANDLERS})
     if any(entry[0] == "start_meeting" and entry[2] == NAMESPACE for entry in socketio.handlers):
