@@ -299,6 +299,10 @@
       setConnection("reconnecting", "Can't reach the server. Trying again…");
     } else if (code === "unauthenticated") {
       signedOut();
+    } else if (code === "rate_limited") {
+      // Too many handshakes this minute (docs/realtime.md, "Limits"): try again after it.
+      setConnection("reconnecting", "Too many connections this minute. Trying again shortly…");
+      setTimeout(() => socket.connect(), 30000 + Math.random() * 30000);
     } else if (code === "not_found" || code === "forbidden") {
       setConnection("refused", "You can no longer see this proposal. Reload the page.");
       showAlert("You can no longer see this proposal (you may have been removed from the team). Reload the page.", true);

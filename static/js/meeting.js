@@ -668,7 +668,11 @@
     const code = err && err.message ? String(err.message) : "";
     if (socket.active) setConnection("reconnecting", "Can't reach the server. Trying again…");
     else if (code === "unauthenticated") signedOut();
-    else {
+    else if (code === "rate_limited") {
+      // Too many handshakes this minute (docs/realtime.md, "Limits"): try again after it.
+      setConnection("reconnecting", "Too many connections this minute. Trying again shortly…");
+      setTimeout(() => socket.connect(), 30000 + Math.random() * 30000);
+    } else {
       setConnection("refused", "You can no longer see this meeting. Reload the page.");
       showAlert("You can no longer see this meeting (you may have been removed from the team). Reload the page.");
     }
