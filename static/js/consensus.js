@@ -367,7 +367,7 @@
     if (!el) return;
     const text = {
       connecting: "Connecting…",
-      live: "Live",
+      live: "Connected",
       reconnecting: "Reconnecting…",
       refused: "Not connected",
     }[kind];

@@ -700,7 +700,7 @@
     ui.connection = kind;
     const el = $("mt-connection");
     if (!el) return;
-    const text = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", refused: "Not connected" }[kind];
+    const text = { connecting: "Connecting…", live: "Connected", reconnecting: "Reconnecting…", refused: "Not connected" }[kind];
     el.dataset.state = kind;
     setText(el.querySelector(".mt-connection-icon"), { connecting: "…", live: "●", reconnecting: "↻", refused: "✖" }[kind]);
     setText(el.querySelector(".mt-connection-text"), detail ? `${text} — ${detail}` : text);

@@ -66,7 +66,10 @@ def proposal_path(page: Page, team: str, title: str) -> str:
 
 def expect_live(*screens: Screen) -> None:
     for screen in screens:
-        expect(screen.page.locator("#cs-connection")).to_have_attribute("data-state", "live")
+        badge = screen.page.locator("#cs-connection")
+        expect(badge).to_have_attribute("data-state", "live")
+        # It says the screen is connected, not that a meeting or a round is "live".
+        expect(badge).to_contain_text("Connected")
 
 
 def expect_round_line(screens: list[Screen], text: str) -> None:
