@@ -537,8 +537,15 @@ def describe_rule(rule: DecisionRule) -> str:
     if rule.fallback_after_rounds and rule.fallback.value != "keep_looping":
         action = "tabled" if rule.fallback.value == "table" else "escalated to the parent team"
         lines.append(
-            f"After {rule.fallback_after_rounds} rounds without consensus the proposal is {action}."
+            f"After {rounds_text(rule.fallback_after_rounds)} without consensus the proposal is"
+            f" {action}."
         )
     else:
         lines.append("Rounds continue until consensus.")
     return "\n".join(lines)
+
+
+def rounds_text(count: int) -> str:
+    """"1 round", "2 rounds": a count of rounds as people write it."""
+    return f"{count} round" if count == 1 else f"{count} rounds"
+

@@ -442,7 +442,10 @@ def _apply_fallback(actor: User, proposal: Proposal, rule: DecisionRule, team: T
                 number=1,
                 title=version.title,
                 text=version.text,
-                note=f"Escalated from {team.name} after {failed} rounds without consensus.",
+                note=(
+                    f"Escalated from {team.name} after {rules.rounds_text(failed)}"
+                    " without consensus."
+                ),
                 author_id=actor.id,
             )
         )

@@ -661,3 +661,11 @@ def test_the_default_rule_in_words() -> None:
         "Votes are named.",
         "Rounds continue until consensus.",
     ]
+
+
+def test_a_rule_counts_its_rounds_in_words_one_round_or_several() -> None:
+    one = rules.DecisionRule(fallback_after_rounds=1, fallback=rules.Fallback.TABLE)
+    three = rules.DecisionRule(fallback_after_rounds=3, fallback=rules.Fallback.TABLE)
+    assert "After 1 round without consensus the proposal is tabled." in rules.describe_rule(one)
+    assert "After 3 rounds without consensus" in rules.describe_rule(three)
+    assert [rules.rounds_text(n) for n in (1, 2)] == ["1 round", "2 rounds"]
