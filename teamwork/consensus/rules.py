@@ -546,6 +546,5 @@ def describe_rule(rule: DecisionRule) -> str:
 
 
 def rounds_text(count: int) -> str:
-    """"1 round", "2 rounds": a count of rounds as people write it."""
+    """ "1 round", "2 rounds": a count of rounds as people write it."""
     return f"{count} round" if count == 1 else f"{count} rounds"
-
