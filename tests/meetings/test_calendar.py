@@ -377,3 +377,28 @@ def test_my_calendar_pages_need_a_sign_in(client) -> None:
         assert response.status_code == 302, path
         assert response.headers["Location"].startswith("/login"), path
     assert db.session.query(CalendarFeed).count() == 0
+
+
+def test_my_calendar_page_lists_my_teams_coming_meetings_soonest_first(
+    people, make_meeting, signed_in
+) -> None:
+    north, housing, south, dana, _stranger = people
+    later = make_meeting(north, "Quarterly review", starts_at=SOON + timedelta(days=30))
+    sooner = make_meeting(housing, "Housing review", starts_at=SOON)
+    running = make_meeting(north, "Running now", starts_at=utcnow() - timedelta(minutes=30))
+    running.status = MeetingStatus.IN_PROGRESS
+    make_meeting(north, "Called off", status=MeetingStatus.CANCELLED)
+    make_meeting(north, "Long past", starts_at=utcnow() - timedelta(days=3))
+    make_meeting(south, "Their meeting")
+    db.session.commit()
+
+    shown = text(signed_in(dana.user).get("/calendar"))
+    coming = shown[shown.index("Coming up") : shown.index("Subscribe in your calendar app")]
+    assert coming.index("Running now") < coming.index("Housing review")
+    assert coming.index("Housing review") < coming.index("Quarterly review")
+    assert "in progress" in coming
+    for absent in ("Called off", "Long past", "Their meeting"):
+        assert absent not in coming
+    html = page(signed_in(dana.user).get("/calendar"))
+    assert f"/teams/{north.id}/meetings/{later.id}" in html
+    assert f"/teams/{housing.id}/meetings/{sooner.id}" in html

@@ -36,6 +36,7 @@ from teamwork.auth.models import User
 from teamwork.errors import NotFound
 from teamwork.extensions import db
 from teamwork.meetings.models import AgendaItem, CalendarFeed, Meeting, MeetingStatus
+from teamwork.meetings.rules import DURATION_MAX
 from teamwork.teams.models import Membership, Team
 from teamwork.teams.services import TeamAccess, team_access
 
@@ -141,6 +142,47 @@ def my_teams(actor: User) -> list[Team]:
             .order_by(Team.name, Team.id)
         )
     )
+
+
+UPCOMING_LIMIT = 20
+
+
+def upcoming_meetings(actor: User, now: datetime, limit: int = UPCOMING_LIMIT) -> list[Meeting]:
+    """The next meetings of the teams the actor belongs to now, soonest first: one in progress,
+    then those scheduled that are not over yet; cancelled ones and archived teams' left out."""
+    # A meeting lasts at most DURATION_MAX minutes: scheduled ones that started longer ago are
+    # over; the rest are checked against their own end below.
+    longest = timedelta(minutes=DURATION_MAX)
+    found = (
+        db.session.scalars(
+            sa.select(Meeting)
+            .join(
+                Membership,
+                sa.and_(
+                    Membership.team_id == Meeting.team_id,
+                    Membership.user_id == actor.id,
+                    Membership.removed_at.is_(None),
+                ),
+            )
+            .join(Team, Team.id == Meeting.team_id)
+            .where(
+                Team.archived_at.is_(None),
+                sa.or_(
+                    Meeting.status == MeetingStatus.IN_PROGRESS,
+                    sa.and_(
+                        Meeting.status == MeetingStatus.SCHEDULED,
+                        Meeting.starts_at >= now - longest,
+                    ),
+                ),
+            )
+            .order_by(Meeting.starts_at, Meeting.id)
+            .options(joinedload(Meeting.team))
+            .limit(limit * 2)
+        )
+        .unique()
+        .all()
+    )
+    return [m for m in found if m.status is MeetingStatus.IN_PROGRESS or m.ends_at >= now][:limit]
 
 
 # --- Fetching a feed (no sign-in: the token is the credential) ---------------------------

@@ -47,6 +47,7 @@ def mine() -> str:
         info=info,
         urls=feed_urls(info),
         teams=calendar.my_teams(current_user),
+        upcoming=calendar.upcoming_meetings(current_user, utcnow()),
         form=EmptyForm(),
     )
 
