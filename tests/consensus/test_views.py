@@ -169,3 +169,22 @@ def test_moderator_console_lists_who_has_not_voted(meeting, signed_in) -> None:
     )
     assert "Not voted yet" in html
     assert all(v.user.name in html for v in m.voters)
+
+
+def test_the_decision_log_shows_the_start_of_a_long_decision_and_links_the_whole(
+    meeting, signed_in
+) -> None:
+    m = meeting()
+    long_text = "The team adopts these minutes. " + "Every case was reviewed in turn. " * 60
+    version = m.proposal.versions[-1]
+    version.text = long_text + "THE LAST SENTENCE."
+    db.session.commit()
+    decide(m)
+    browser = signed_in(m.members[0].user)
+    log = browser.get(f"/teams/{m.team.id}/decisions").get_data(as_text=True)
+    decision_id = db.session.scalar(sa.text("select id from decisions"))
+    assert "The team adopts these minutes." in log
+    assert "THE LAST SENTENCE." not in log and "…" in log
+    assert f'href="/teams/{m.team.id}/decisions/{decision_id}">Read the whole decision' in log
+    whole = browser.get(f"/teams/{m.team.id}/decisions/{decision_id}").get_data(as_text=True)
+    assert "THE LAST SENTENCE." in whole
