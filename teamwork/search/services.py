@@ -83,6 +83,18 @@ def _search(actor: User, query: str, *, team_id: int | None) -> SearchResults:
         rows = _postgresql_rows(actor, websearch_text(terms), team_id)
     else:
         rows = _sqlite_rows(actor, fts5_expression(terms), team_id)
+    # A decided proposal is found once, as its decision (which links to the proposal), not
+    # twice with the same words.
+    decided = {
+        entry.proposal_id
+        for entry, *_rest in rows
+        if entry.kind is SearchKind.DECISION and entry.proposal_id is not None
+    }
+    rows = [
+        row
+        for row in rows
+        if not (row[0].kind is SearchKind.PROPOSAL and row[0].object_id in decided)
+    ]
     results = [
         SearchResult(
             kind=entry.kind,
