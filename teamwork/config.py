@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
 
@@ -64,6 +65,17 @@ def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
     if lowered in {"0", "false", "no", "off"}:
         return False
     raise ConfigError(f"TEAMWORK_{name} must be true or false, not {raw!r}.")
+
+
+def _zone_name(environ: Mapping[str, str], name: str, default: str) -> str:
+    value = (_env(environ, name, default) or default).strip()
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"TEAMWORK_{name} must be a time zone name such as America/Chicago, not {value!r}."
+        ) from None
+    return value
 
 
 def _secret_key(instance_path: Path, environ: Mapping[str, str]) -> str:
@@ -209,6 +221,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
             days=_int(env, "PURGE_RESET_TOKENS_DAYS", 7)
         ),
         "TEAMWORK_BASE_URL": _env(env, "BASE_URL"),
+        # Times on pages for readers who chose no zone of their own (an IANA name).
+        "TEAMWORK_DEFAULT_TIMEZONE": _zone_name(env, "DEFAULT_TIMEZONE", "UTC"),
         "TEAMWORK_TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
         "TEAMWORK_SMTP_HOST": _env(env, "SMTP_HOST"),
         "TEAMWORK_SMTP_PORT": _int(env, "SMTP_PORT", 587, minimum=1),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask, has_request_context
+from flask import Flask, current_app, has_app_context, has_request_context
 from flask_login import current_user
 
 from teamwork.markdown import render_markdown
@@ -15,20 +15,26 @@ UTC_FORMAT = "%d %b %Y, %H:%M UTC"
 
 
 def reader_zone() -> ZoneInfo | None:
-    """The time zone the signed-in reader chose on their account page (`User.timezone`), or
-    None: the deployment's (UTC). Read through Flask-Login, so the foundation knows no model."""
-    if not has_request_context() or not current_user.is_authenticated:
+    """The time zone the signed-in reader chose on their account page (`User.timezone`), else
+    the deployment's (TEAMWORK_DEFAULT_TIMEZONE); None for UTC. Read through Flask-Login, so
+    the foundation knows no model."""
+    name = ""
+    if has_request_context() and current_user.is_authenticated:
+        name = getattr(current_user, "timezone", "") or ""
+    if not name and has_app_context():
+        name = current_app.config.get("TEAMWORK_DEFAULT_TIMEZONE") or ""
+    if not name or name == "UTC":
         return None
-    name = getattr(current_user, "timezone", "") or ""
     try:
-        return ZoneInfo(name) if name else None
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None
 
 
 def format_datetime(value: datetime | None, fmt: str | None = None) -> str:
-    """A timestamp for people: in the reader's own time zone when they chose one (with its
-    abbreviation), else in UTC. An explicit `fmt` (the audit trail's) stays in UTC."""
+    """A timestamp for people: in the reader's own time zone when they chose one, else the
+    deployment's, with the zone's abbreviation (UTC when neither is set). An explicit `fmt`
+    (the audit trail's) stays in UTC."""
     if not value:
         return ""
     if fmt is not None:

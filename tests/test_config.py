@@ -150,3 +150,11 @@ def test_connection_rows_must_outlive_the_heartbeat_that_keeps_them(tmp_path: Pa
         30,
         120,
     )
+
+
+def test_the_default_time_zone_is_utc_and_must_be_a_real_zone(tmp_path) -> None:
+    assert load_config(tmp_path, {})["TEAMWORK_DEFAULT_TIMEZONE"] == "UTC"
+    chosen = load_config(tmp_path, {"TEAMWORK_DEFAULT_TIMEZONE": "America/Los_Angeles"})
+    assert chosen["TEAMWORK_DEFAULT_TIMEZONE"] == "America/Los_Angeles"
+    with pytest.raises(ConfigError, match="TEAMWORK_DEFAULT_TIMEZONE"):
+        load_config(tmp_path, {"TEAMWORK_DEFAULT_TIMEZONE": "Mars/Olympus_Mons"})

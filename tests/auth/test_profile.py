@@ -277,3 +277,15 @@ def test_time_zone_choices_put_the_common_ones_first_then_every_other() -> None:
     names = [name for name, _label in choices]
     assert len(names) == len(set(names)) and "Europe/Berlin" in names
     assert rules.is_timezone("Asia/Tokyo") and not rules.is_timezone("Mars/Olympus_Mons")
+
+
+def test_without_a_zone_of_their_own_a_reader_sees_the_deployments(
+    app, make_user, signed_in
+) -> None:
+    app.config["TEAMWORK_DEFAULT_TIMEZONE"] = "America/Chicago"
+    user = make_user()
+    browser = signed_in(user)
+    page = browser.get("/account").get_data(as_text=True)
+    assert " CST</span>" in page or " CDT</span>" in page
+    browser.post("/account", data={"form": "timezone", "zone-timezone": "Asia/Tokyo"})
+    assert " JST</span>" in browser.get("/account").get_data(as_text=True)  # their own wins
