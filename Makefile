@@ -30,6 +30,8 @@ $(VENV)/.installed-bench: setup.cfg pyproject.toml requirements/bench.txt | $(BI
 	$(call INSTALL_LOCKED,requirements/bench.txt)
 	touch $@ $(VENV)/.installed
 
+# The demo jurisdiction meets in Pacific time: its pages show times there (override as you like).
+run: export TEAMWORK_DEFAULT_TIMEZONE ?= America/Los_Angeles
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) demo
