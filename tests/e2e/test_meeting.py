@@ -194,11 +194,15 @@ def test_a_meeting_reaches_consensus_on_a_decision_item_and_records_it(
     expect_meeting_live(dropped)
     expect_current([dropped], re.compile(r"^4\. "))
 
-    # The decision log has the amended minutes, and they are the approved record.
+    # The decision log lists the decision (its start, decided in round 2); the whole decision,
+    # a click away, has the amended minutes: they are the approved record.
     members[0].page.goto(f"{team}/decisions")
-    entry = members[0].page.locator("article", has_text="Approve the minutes of")
-    expect(entry.first).to_contain_text("Correction: the police liaison changes in January.")
-    expect(entry.first).to_contain_text("in round 2")
+    entry = members[0].page.locator("article", has_text="Approve the minutes of").first
+    expect(entry).to_contain_text("in round 2")
+    entry.get_by_role("link", name=re.compile("^Read the whole decision")).click()
+    expect(members[0].page.locator("main")).to_contain_text(
+        "Correction: the police liaison changes in January."
+    )
     screens.assert_no_browser_errors(ignore=_offline_noise)
 
 
