@@ -22,11 +22,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import signal
 import sys
-import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
@@ -49,6 +46,7 @@ from bench.run import (
     open_round,
     p50,
     p99,
+    run_bench,
     run_step,
     sign_in,
     tail,
@@ -293,36 +291,7 @@ def main() -> int:
         timeout=env_int("BENCH_TIMEOUT", 300),
         vote_timeout=env_int("BENCH_VOTE_TIMEOUT", 30),
     )
-    children = Children()
-    workdir = Path(tempfile.mkdtemp(prefix="teamwork-bench-flood-"))
-
-    def clean_up() -> None:
-        children.stop_all(grace=3)
-        shutil.rmtree(workdir, ignore_errors=True)
-
-    def backstop() -> None:
-        log(f"still running after {settings.timeout + 30:.0f} s; stopping")
-        clean_up()
-        os._exit(124)
-
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: os.kill(os.getpid(), signal.SIGINT))
-    watchdog = threading.Timer(settings.timeout + 30, backstop)
-    watchdog.daemon = True
-    watchdog.start()
-    try:
-        result = bench(settings, children, workdir)
-    except (Exception, TimeoutError) as exc:
-        log(f"FAILED: {type(exc).__name__}: {exc or 'out of time'}")
-        return 1
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        log("interrupted")
-        return 130
-    finally:
-        watchdog.cancel()
-        clean_up()
-    print(json.dumps(result), flush=True)
-    return 0
+    return run_bench(bench, settings, "teamwork-bench-flood-")
 
 
 if __name__ == "__main__":

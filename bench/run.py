@@ -673,14 +673,13 @@ def bench(settings: Settings, children: Children, workdir: Path) -> dict[str, An
     }
 
 
-def main() -> int:
-    settings = Settings(
-        members=env_int("BENCH_MEMBERS", 200),
-        timeout=env_int("BENCH_TIMEOUT", 240),
-        vote_timeout=env_int("BENCH_VOTE_TIMEOUT", 30),
-    )
+def run_bench(
+    bench: Callable[[Settings, Children, Path], dict[str, Any]], settings: Settings, prefix: str
+) -> int:
+    """Run `bench` with its children, a work folder and a watchdog, as every `make bench*`
+    does: prints its result as the last line (one JSON object); 1 when it failed."""
     children = Children()
-    workdir = Path(tempfile.mkdtemp(prefix="teamwork-bench-"))
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
 
     def clean_up() -> None:
         children.stop_all(grace=3)
@@ -716,6 +715,15 @@ def main() -> int:
         clean_up()
     print(json.dumps(result), flush=True)
     return 0
+
+
+def main() -> int:
+    settings = Settings(
+        members=env_int("BENCH_MEMBERS", 200),
+        timeout=env_int("BENCH_TIMEOUT", 240),
+        vote_timeout=env_int("BENCH_VOTE_TIMEOUT", 30),
+    )
+    return run_bench(bench, settings, "teamwork-bench-")
 
 
 if __name__ == "__main__":
