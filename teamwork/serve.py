@@ -12,10 +12,34 @@ import os
 import socket
 from typing import Any
 
+import gevent
 from flask import Flask
+from gevent import monkey
 from gevent.pywsgi import WSGIHandler, WSGIServer
 
 log = logging.getLogger("teamwork.serve")
+
+# How long work that can wait (a sign-in) waits at most for the loop to be idle.
+DEFER_LIMIT_SECONDS = 0.05
+
+
+def yield_to_live_work(limit: float = DEFER_LIMIT_SECONDS) -> None:
+    """Wait until the gevent loop has nothing else to do (at most `limit` seconds), so that work
+    no one is watching happen does not run in the middle of a vote's fan-out.
+
+    One gevent worker serves HTTP and every live socket on one loop; a greenlet runs until it
+    waits. A sign-in's own stretches (form and CSRF, reading the user, writing the session,
+    rendering) are milliseconds each, and each one that starts while a vote is being delivered
+    delays every screen in the meeting by that much. A person signing in cannot tell 50 ms from
+    nothing (the password check alone takes ~190 ms), so those stretches wait for an idle loop
+    (libev's idle watchers run only when no other event is pending). The limit keeps a
+    worker that is never idle from holding sign-ins back. Outside gevent (tests, the CLI) it
+    returns at once.
+    """
+    if not monkey.is_module_patched("threading"):
+        return
+    with gevent.Timeout(limit, False):
+        gevent.idle()
 
 
 class NoDelayHandler(WSGIHandler):

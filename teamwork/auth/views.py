@@ -39,6 +39,7 @@ from teamwork.auth.sessions import current_token, sign_in, sign_out
 from teamwork.errors import DomainError
 from teamwork.extensions import limiter
 from teamwork.forms import EmptyForm, apply_error
+from teamwork.serve import yield_to_live_work
 
 bp = Blueprint("auth", __name__)
 TWO_STEP_KEY = "two_step"  # the signed cookie's slot for a sign-in waiting for its code
@@ -57,6 +58,7 @@ def login() -> BaseResponse | tuple[str, int]:
     next_url = _safe_next(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or url_for("teams.dashboard"))
+    yield_to_live_work()  # a sign-in can wait a few ms; a meeting's votes cannot (serve.py)
     form = LoginForm()
     if form.validate_on_submit():
         # Throttled before the password is checked (teamwork/auth/throttle.py); only failures count.
@@ -76,6 +78,7 @@ def login() -> BaseResponse | tuple[str, int]:
                     user, remember=bool(form.remember.data)
                 )
                 return redirect(url_for("auth.two_step", next=next_url))
+            yield_to_live_work()  # between the password check and writing the session
             sign_in(user, remember=bool(form.remember.data))
             flash(f"Welcome, {user.name}.", "success")
             return redirect(next_url or url_for("teams.dashboard"))
@@ -93,6 +96,7 @@ def two_step() -> BaseResponse | tuple[str, int]:
         session.pop(TWO_STEP_KEY, None)
         flash(exc.message, "error")
         return redirect(url_for("auth.login", next=next_url))
+    yield_to_live_work()
     form = SignInCodeForm()
     if form.validate_on_submit():
         attempt = throttle.Attempt.of(throttle.CODE, user.email, request.remote_addr)
