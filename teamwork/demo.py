@@ -15,6 +15,7 @@ from teamwork.auth.models import User
 from teamwork.auth.services import hash_password
 from teamwork.database import utcnow
 from teamwork.extensions import db
+from teamwork.meetings.demo import ZONE as DEMO_ZONE
 from teamwork.moderation.models import ModeratorTerm
 from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Discipline, Role, TeamLevel
@@ -149,6 +150,7 @@ def seed_demo(password: str) -> list[DemoAccount] | None:
             level=level,
             description=description,
             parent=teams[parent] if parent else None,
+            timezone=DEMO_ZONE,  # the demo's meetings are in Pacific time (meetings/demo.py)
         )
     db.session.add_all(teams.values())
 

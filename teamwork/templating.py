@@ -3,6 +3,7 @@ globals itself (the teams capability adds `Action`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,18 +12,34 @@ from flask_login import current_user
 
 from teamwork.markdown import render_markdown
 
-UTC_FORMAT = "%d %b %Y, %H:%M UTC"
+PAGE_ZONE_KEY = "teamwork.page_zone"  # app.extensions: the lookup a capability registers
+
+
+def set_page_zone(app: Flask, lookup: Callable[[], str]) -> None:
+    """Register how to tell the zone of the page being rendered ("" when it has none): the
+    teams capability answers with the zone of the team in the URL. The foundation knows no
+    model, so it asks."""
+    app.extensions[PAGE_ZONE_KEY] = lookup
+
+
+def _zone_name() -> str:
+    if not has_app_context():
+        return ""
+    if has_request_context():
+        if current_user.is_authenticated and (own := getattr(current_user, "timezone", "")):
+            return str(own)
+        lookup = current_app.extensions.get(PAGE_ZONE_KEY)
+        if lookup is not None and (page := lookup()):
+            return str(page)
+    return current_app.config.get("TEAMWORK_DEFAULT_TIMEZONE") or ""
 
 
 def reader_zone() -> ZoneInfo | None:
-    """The time zone the signed-in reader chose on their account page (`User.timezone`), else
-    the deployment's (TEAMWORK_DEFAULT_TIMEZONE); None for UTC. Read through Flask-Login, so
-    the foundation knows no model."""
-    name = ""
-    if has_request_context() and current_user.is_authenticated:
-        name = getattr(current_user, "timezone", "") or ""
-    if not name and has_app_context():
-        name = current_app.config.get("TEAMWORK_DEFAULT_TIMEZONE") or ""
+    """The zone to show times in: the one the signed-in reader chose on their account page
+    (`User.timezone`), else the team's whose page this is (`Team.timezone`), else the
+    deployment's (TEAMWORK_DEFAULT_TIMEZONE); None for UTC. Read through Flask-Login and a
+    registered lookup, so the foundation knows no model."""
+    name = _zone_name()
     if not name or name == "UTC":
         return None
     try:
@@ -31,18 +48,16 @@ def reader_zone() -> ZoneInfo | None:
         return None
 
 
-def format_datetime(value: datetime | None, fmt: str | None = None) -> str:
-    """A timestamp for people: in the reader's own time zone when they chose one, else the
-    deployment's, with the zone's abbreviation (UTC when neither is set). An explicit `fmt`
-    (the audit trail's) stays in UTC."""
+def format_datetime(value: datetime | None, *, seconds: bool = False) -> str:
+    """A timestamp for people, in `reader_zone` with the zone's abbreviation named (UTC when
+    there is none); `seconds` for the audit trail."""
     if not value:
         return ""
-    if fmt is not None:
-        return value.strftime(fmt)
+    time = "%H:%M:%S" if seconds else "%H:%M"
     zone = reader_zone()
     if zone is None or value.tzinfo is None:
-        return value.strftime(UTC_FORMAT)
-    return value.astimezone(zone).strftime("%d %b %Y, %H:%M %Z")
+        return value.strftime(f"%d %b %Y, {time} UTC")
+    return value.astimezone(zone).strftime(f"%d %b %Y, {time} %Z")
 
 
 def format_date(value: datetime | None) -> str:

@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from teamwork.auth.rules import timezone_choices
 from teamwork.meetings import rules
 from teamwork.meetings.minutes.services import ACTION_MAX, AMENDMENT_MAX, NOTES_MAX
 from teamwork.meetings.models import ITEM_KIND_LABELS, ItemStatus
@@ -56,10 +57,11 @@ class MeetingForm(FlaskForm):
         validators=[InputRequired(message="Give the time the meeting starts.")],
         description="Hours and minutes in the meeting's time zone, for example 09:30.",
     )
+    # Any IANA zone, checked again by the rules; the team's zone is the default (the view).
     timezone = SelectField(
         "Time zone",
-        choices=[SelectChoice(name, label) for name, label in rules.TIMEZONES],
-        default="America/Denver",
+        choices=[SelectChoice(name, label) for name, label in timezone_choices()],
+        default="UTC",
         validators=[DataRequired()],
     )
     duration_minutes = IntegerField(

@@ -159,7 +159,7 @@ class Meeting(db.Model):
 
     @property
     def timezone_label(self) -> str:
-        return dict(TIMEZONES).get(self.timezone, self.timezone)
+        return dict(TIMEZONES).get(self.timezone, self.timezone.replace("_", " "))
 
     def __repr__(self) -> str:
         return f"<Meeting {self.id} team={self.team_id} {self.starts_at:%Y-%m-%d %H:%M}>"

@@ -14,19 +14,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-# The zones a team picks from: the common US zones plus UTC (IANA names, with labels people
-# recognise). Stored as the IANA name, so daylight saving time is applied date by date.
-TIMEZONES: list[tuple[str, str]] = [
-    ("America/New_York", "Eastern (New York)"),
-    ("America/Chicago", "Central (Chicago)"),
-    ("America/Denver", "Mountain (Denver)"),
-    ("America/Phoenix", "Arizona (Phoenix, no daylight saving)"),
-    ("America/Los_Angeles", "Pacific (Los Angeles)"),
-    ("America/Anchorage", "Alaska (Anchorage)"),
-    ("Pacific/Honolulu", "Hawaii (Honolulu)"),
-    ("UTC", "UTC"),
-]
-TIMEZONE_NAMES = frozenset(name for name, _label in TIMEZONES)
+from teamwork.auth.rules import COMMON_TIMEZONES, is_timezone
+
+# Any IANA zone (the same list a person and a team choose from, `teamwork.auth.rules`), stored
+# as its name, so daylight saving time is applied date by date.
+TIMEZONES = COMMON_TIMEZONES  # (name, label) of the common ones, for labels people recognise
 
 REPEAT_MAX = 12
 DURATION_MIN, DURATION_MAX = 15, 8 * 60
@@ -40,7 +32,7 @@ class RuleError(ValueError):
 
 
 def zone(name: str) -> ZoneInfo:
-    if name not in TIMEZONE_NAMES:
+    if not is_timezone(name):
         raise RuleError("Choose a time zone from the list.")
     try:
         return ZoneInfo(name)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -93,6 +93,10 @@ def schedule(team_id: int) -> Page:
     access = team_access(current_user, team_id, Action.EDIT_AGENDA)
     form = ScheduleForm()
     norms = services.team_norms(access)
+    if request.method == "GET":
+        # In the team's zone unless the scheduler picks another.
+        default_zone = current_app.config.get("TEAMWORK_DEFAULT_TIMEZONE") or "UTC"
+        form.timezone.data = access.team.timezone or default_zone
     if request.method == "GET" and norms is not None:
         if norms.meeting_time:
             form.start_time.data = norms.meeting_time

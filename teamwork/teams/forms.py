@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 from teamwork.auth.forms import NewPasswordMixin
+from teamwork.auth.rules import timezone_choices
 from teamwork.teams.rules import Discipline, Role, TeamLevel
 from teamwork.teams.services import AGENCY_MAX, DESCRIPTION_MAX, NAME_MAX
 
@@ -33,6 +35,18 @@ class TeamForm(FlaskForm):
         "This team focuses on juveniles",
         description="Its recommended composition then includes schools and social services.",
     )
+    # Checked again by the service; the select offers only known zones.
+    timezone = SelectField(
+        "Time zone",
+        validate_choice=False,
+        description="The team's pages show times in this zone; a member who chose their own"
+        " zone on their account page sees theirs.",
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        default = current_app.config.get("TEAMWORK_DEFAULT_TIMEZONE") or "UTC"
+        self.timezone.choices = [("", f"The deployment's ({default})"), *timezone_choices()]
 
 
 class NewTeamForm(TeamForm):

@@ -42,6 +42,9 @@ class Team(db.Model):
     # An archived team is read only (`team_access` refuses every write) and off the dashboard;
     # a lead can bring it back.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The IANA zone the team's pages show times in ("" for the deployment's,
+    # TEAMWORK_DEFAULT_TIMEZONE); a reader who chose their own zone sees theirs.
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
 
     parent: Mapped[Team | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Team]] = relationship(back_populates="parent")

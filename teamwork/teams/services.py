@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from teamwork.audit import recorder as audit
+from teamwork.auth import rules as account_rules
 from teamwork.auth.models import User
 from teamwork.auth.services import add_user, normalize_email, token_digest
 from teamwork.auth.signals import two_step_expected
@@ -430,11 +431,12 @@ def create_team(
     parent_id: int | None = None,
     agency: str,
     discipline: Discipline,
+    timezone: str | None = None,
 ) -> Team:
     """Create a team with the actor as its first lead.
 
     Top-level teams are created by administrators; a subteam (subcommittee, working group, core
-    team) by a lead of its parent.
+    team) by a lead of its parent. A subteam shows times in its parent's zone unless given one.
     """
     if parent_id is None:
         if not actor.is_admin:
@@ -447,6 +449,7 @@ def create_team(
         level=TeamLevel(level),
         description=_clean_description(description),
         parent=parent,
+        timezone=_clean_timezone(timezone) if timezone is not None else _inherited_zone(parent),
     )
     db.session.add(team)
     db.session.add(
@@ -462,6 +465,26 @@ def create_team(
     return team
 
 
+def _clean_timezone(name: str) -> str:
+    name = (name or "").strip()
+    if name and not account_rules.is_timezone(name):
+        raise InvalidInput("Choose a time zone from the list.", field="timezone")
+    return name
+
+
+def _inherited_zone(parent: Team | None) -> str:
+    return parent.timezone if parent is not None else ""
+
+
+_TEAM_ZONE = sa.select(Team.timezone).where(Team.id == sa.bindparam("team_id"))
+
+
+def team_timezone(team_id: int) -> str:
+    """The zone a team's pages show times in ("" for the deployment's, or for no such team:
+    only formatting asks, and the page itself checks access)."""
+    return db.session.scalar(_TEAM_ZONE, {"team_id": team_id}) or ""
+
+
 def update_team(
     actor: User,
     team_id: int,
@@ -470,13 +493,16 @@ def update_team(
     level: TeamLevel,
     description: str,
     juvenile_focus: bool | None = None,
+    timezone: str | None = None,
 ) -> Team:
     team = team_access(actor, team_id, Action.EDIT_TEAM).team
+    zone = _clean_timezone(timezone) if timezone is not None else team.timezone
     team.name = _clean_name(name)
     team.level = TeamLevel(level)
     team.description = _clean_description(description)
     if juvenile_focus is not None:
         team.juvenile_focus = juvenile_focus
+    team.timezone = zone
     db.session.commit()
     return team
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -13,10 +13,22 @@ from teamwork.teams.forms import InviteForm, MembershipForm, NewTeamForm, TeamFo
 from teamwork.teams.notifications import send_invitation
 from teamwork.teams.panels import panels
 from teamwork.teams.rules import Action, Discipline, Role, TeamLevel
+from teamwork.templating import set_page_zone
 
 bp = Blueprint("teams", __name__)
 # Every template checks permissions with `access.can(Action.X)`.
 bp.add_app_template_global(Action, "Action")
+
+
+def _page_zone() -> str:
+    """The zone of the team in the URL being rendered, read once per request."""
+    if "teamwork_page_zone" not in g:
+        team_id = (request.view_args or {}).get("team_id")
+        g.teamwork_page_zone = services.team_timezone(team_id) if isinstance(team_id, int) else ""
+    return str(g.teamwork_page_zone)
+
+
+bp.record_once(lambda state: set_page_zone(state.app, _page_zone))
 
 Page = Response | str | tuple[str, int]
 
@@ -48,6 +60,7 @@ def create() -> Page:
         abort(404)
     form = NewTeamForm()
     if request.method == "GET" and parent_access is not None:
+        form.timezone.data = parent_access.team.timezone
         form.agency.data = parent_access.membership.agency
         form.discipline.data = parent_access.membership.discipline.value
     if form.validate_on_submit():
@@ -60,6 +73,7 @@ def create() -> Page:
                 parent_id=parent_id,
                 agency=form.agency.data or "",
                 discipline=Discipline(form.discipline.data),
+                timezone=form.timezone.data or "",
             )
         except DomainError as exc:
             if exc.field is None:
@@ -118,6 +132,7 @@ def edit(team_id: int) -> Page:
                 level=TeamLevel(form.level.data),
                 description=form.description.data or "",
                 juvenile_focus=bool(form.juvenile_focus.data),
+                timezone=form.timezone.data or "",
             )
         except DomainError as exc:
             if exc.field is None:

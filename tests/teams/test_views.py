@@ -556,6 +556,58 @@ def test_edit_team_details(world: Any, signed_in: Callable[[User], FlaskClient])
     assert snapshot() == before
 
 
+def test_a_team_shows_times_in_its_own_zone_unless_the_reader_chose_one(
+    app: Flask, world: Any, signed_in: Callable[[User], FlaskClient]
+) -> None:
+    app.config["TEAMWORK_DEFAULT_TIMEZONE"] = "UTC"
+    browser = signed_in(world.lead.user)
+    audit = f"/teams/{world.team.id}/audit"
+    assert " UTC</td>" in browser.get(audit).get_data(as_text=True)
+    saved = browser.post(
+        f"/teams/{world.team.id}/edit",
+        data={"name": "Northfield County SOMT", "level": "local_policy", "timezone": "Asia/Tokyo"},
+    )
+    assert saved.status_code == 302
+    assert committed_row(Team, world.team.id).timezone == "Asia/Tokyo"
+    assert " JST</td>" in browser.get(audit).get_data(as_text=True)
+    schedule = page(browser.get(f"/teams/{world.team.id}/meetings/new"))
+    assert '<option selected value="Asia/Tokyo">' in schedule  # meetings default to it
+    # A page of no team (the account page) keeps the deployment's zone.
+    assert " UTC</span>" in browser.get("/account").get_data(as_text=True)
+    # A reader's own zone wins on every page.
+    browser.post("/account", data={"form": "timezone", "zone-timezone": "America/Chicago"})
+    shown = browser.get(audit).get_data(as_text=True)
+    assert " CST</td>" in shown or " CDT</td>" in shown
+
+
+def test_an_unknown_team_zone_is_refused_and_nothing_changes(
+    world: Any, signed_in: Callable[[User], FlaskClient]
+) -> None:
+    browser = signed_in(world.lead.user)
+    before = snapshot()
+    bad = browser.post(
+        f"/teams/{world.team.id}/edit",
+        data={"name": "Renamed", "level": "local_policy", "timezone": "Mars/Olympus_Mons"},
+    )
+    assert bad.status_code == 422
+    assert "Choose a time zone from the list." in field_error(bad, "timezone")
+    assert snapshot() == before
+
+
+def test_a_subteam_takes_its_parents_zone(world: Any) -> None:
+    world.team.timezone = "America/Phoenix"
+    services.db.session.commit()
+    sub = services.create_team(
+        world.lead.user,
+        name="Housing working group",
+        level=TeamLevel.OTHER,
+        parent_id=world.team.id,
+        agency="Northfield County Probation Department",
+        discipline=Discipline.PROBATION_PAROLE,
+    )
+    assert committed_row(Team, sub.id).timezone == "America/Phoenix"
+
+
 # --- Moderator ---------------------------------------------------------------------------
 
 
