@@ -558,3 +558,24 @@ def team_decision(access: TeamAccess | OversightAccess, decision_id: int) -> Dec
     if decision is None or decision.team_id != access.team.id:
         raise NotFound()
     return decision
+
+
+# --- Names for the audit trail (teams.audit_trail asks through its registry) ----------------
+
+
+def proposal_titles(team_id: int, ids: set[int]) -> dict[int, str]:
+    rows = db.session.execute(
+        sa.select(Proposal.id, Proposal.title).where(
+            Proposal.id.in_(ids), Proposal.team_id == team_id
+        )
+    )
+    return {proposal_id: f"“{title}”" for proposal_id, title in rows}
+
+
+def round_names(team_id: int, ids: set[int]) -> dict[int, str]:
+    rows = db.session.execute(
+        sa.select(Round.id, Round.number, Proposal.title)
+        .join(Proposal, Proposal.id == Round.proposal_id)
+        .where(Round.id.in_(ids), Proposal.team_id == team_id)
+    )
+    return {round_id: f"“{title}”, round {number}" for round_id, number, title in rows}

@@ -14,10 +14,13 @@ from teamwork.consensus.models import ProposalStatus
 from teamwork.consensus.signals import designees_may_vote
 from teamwork.errors import Conflict, InvalidInput
 from teamwork.forms import EmptyForm, apply_error
+from teamwork.teams.audit_trail.services import register_subjects
 from teamwork.teams.rules import Action
 from teamwork.teams.services import oversight_access, team_access
 
 bp = Blueprint("consensus", __name__, url_prefix="/teams/<int:team_id>")
+register_subjects("proposal", services.proposal_titles)
+register_subjects("round", services.round_names)
 
 Page = Response | str | tuple[str, int]
 

@@ -654,3 +654,13 @@ def team_dashboard(
         latest=history[-1] if history else None,
         history=history,
     )
+
+
+# --- Names for the audit trail (teams.audit_trail asks through its registry) ----------------
+
+
+def measure_names(team_id: int, ids: set[int]) -> dict[int, str]:
+    rows = db.session.execute(
+        sa.select(Measure.id, Measure.name).where(Measure.id.in_(ids), Measure.team_id == team_id)
+    )
+    return {measure_id: f"“{name}”" for measure_id, name in rows}

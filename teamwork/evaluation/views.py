@@ -23,11 +23,13 @@ from teamwork.evaluation.rules import (
     median_label,
 )
 from teamwork.forms import EmptyForm, apply_error
+from teamwork.teams.audit_trail.services import register_subjects
 from teamwork.teams.panels import register_panel
 from teamwork.teams.rules import Action
 from teamwork.teams.services import TeamAccess, team_access
 
 bp = Blueprint("evaluation", __name__, url_prefix="/teams/<int:team_id>")
+register_subjects("measure", services.measure_names)
 register_panel(
     "measures",
     "evaluation/_team_summary.html",

@@ -853,3 +853,13 @@ def attendance_rows(meeting: Meeting) -> list[tuple[Membership, Attendance | Non
         members.setdefault(row.membership_id, row.membership)
     ordered = sorted(members.values(), key=lambda m: (m.agency.lower(), m.user.name.lower()))
     return [(m, recorded.get(m.id)) for m in ordered]
+
+
+# --- Names for the audit trail (teams.audit_trail asks through its registry) ----------------
+
+
+def meeting_names(team_id: int, ids: set[int]) -> dict[int, str]:
+    meetings = db.session.scalars(
+        sa.select(Meeting).where(Meeting.id.in_(ids), Meeting.team_id == team_id)
+    )
+    return {m.id: f"“{m.title}” of {m.local_starts_at:%d %b %Y}" for m in meetings}

@@ -42,11 +42,13 @@ from teamwork.meetings.minutes import export
 from teamwork.meetings.minutes import services as minutes_services
 from teamwork.meetings.models import AttendanceStatus, Meeting, MeetingStatus, MinutesStatus
 from teamwork.meetings.signals import action_item_activities
+from teamwork.teams.audit_trail.services import register_subjects
 from teamwork.teams.panels import register_panel
 from teamwork.teams.rules import Action
 from teamwork.teams.services import TeamAccess, current_members, team_access
 
 bp = Blueprint("meetings", __name__, url_prefix="/teams/<int:team_id>")
+register_subjects("meeting", services.meeting_names)
 register_panel(
     "next_meeting",
     "meetings/_team_panel.html",

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 
 from teamwork.audit import services
 from teamwork.errors import InvalidInput
+from teamwork.teams.audit_trail.services import describe_events
 from teamwork.teams.rules import Action
 from teamwork.teams.services import team_access
 
@@ -40,7 +41,7 @@ def index(team_id: int) -> tuple[str, int] | str:
         "audit/index.html",
         access=access,
         team=access.team,
-        events=events,
+        lines=describe_events(team_id, events),
         more=more,
         page=number,
         chosen=chosen,
