@@ -9,6 +9,8 @@
  *
  * meeting.js calls `create(feed, hooks)` once and `render()` whenever the proposal's state or
  * the meeting's snapshot changes. Server text only ever goes in as text (static/js/dom.js).
+ * The thumbs are `.tw-thumb` icons (vendored SVGs, teamwork.css), never emoji: a room PC may
+ * have no emoji font.
  */
 (() => {
   "use strict";
@@ -17,9 +19,9 @@
   const ACK_TIMEOUT_MS = 5000;
   const REASON_MAX = 2000;
   const CHOICES = {
-    up: { icon: "👍", word: "Thumbs up", phrase: "thumbs up", short: "Up" },
-    sideways: { icon: "👍", word: "Sideways", phrase: "sideways vote", short: "Sideways" },
-    down: { icon: "👎", word: "Thumbs down", phrase: "thumbs down", short: "Down" },
+    up: { word: "Thumbs up", phrase: "thumbs up", short: "Up" },
+    sideways: { word: "Sideways", phrase: "sideways vote", short: "Sideways" },
+    down: { word: "Thumbs down", phrase: "thumbs down", short: "Down" },
   };
   const ATTENDS = new Set(["present", "remote", "designee"]);
 
@@ -92,8 +94,21 @@
 
     /** What the consensus snapshot says of this member's vote, unless an ack said more since. */
     function adopt(you, r) {
-      if (!r || (mine && mine.round_id === r.id && mine.fromAck)) return;
-      mine = you && you.my_vote ? { round_id: r.id, choice: you.my_vote.choice, reason: you.my_vote.reason || "" } : null;
+      if (!r || !you || feed.youRoundId !== r.id || (mine && mine.round_id === r.id && mine.fromAck)) return;
+      mine = you.my_vote ? { round_id: r.id, choice: you.my_vote.choice, reason: you.my_vote.reason || "" } : null;
+    }
+
+    // When someone else (the moderator entering a raised hand, or this member on another
+    // device) recorded this member's vote, the broadcast lists them among the voters but
+    // cannot say how they voted: ask for a snapshot, once per count.
+    let fetchedFor = null;
+    function maybeFetchMyVote(r) {
+      const me = feed.you ? feed.you.membership_id : null;
+      if (!r || r.status !== "open" || !Array.isArray(r.voters) || me == null) return;
+      if (!r.voters.includes(me) || myVote() || pending.has("me")) return;
+      if (fetchedFor === `${r.id}:${r.voted}`) return;
+      fetchedFor = `${r.id}:${r.voted}`;
+      hooks.sync();
     }
 
     function myVote() {
@@ -242,6 +257,7 @@
         ui.confirm = null;
       }
       adopt(feed.you, r);
+      if (canVote) maybeFetchMyVote(r);
       setText($("mt-vp-title"), s.proposal.title);
       setText($("mt-vp-status"), roundStatus(r));
       setText($("mt-vp-count"), roundCount(r));
@@ -250,7 +266,7 @@
       section.dataset.round = r ? (open ? "open" : r.outcome || "closed") : "none";
 
       const tally = r && r.tally_visible && r.tally;
-      setText($("mt-vp-tally"), tally ? `👍 ${tally.up} thumbs up · ${tally.sideways} sideways · 👎 ${tally.down} thumbs down` : r && open ? "Votes are hidden until everyone has voted or the moderator reveals them." : "");
+      setText($("mt-vp-tally"), tally ? `${tally.up} thumbs up · ${tally.sideways} sideways · ${tally.down} thumbs down` : r && open ? "Votes are hidden until everyone has voted or the moderator reveals them." : "");
       show($("mt-vp-tally"), Boolean(r));
       const concerns = r && Array.isArray(r.concerns) ? r.concerns : [];
       $("mt-vp-concerns").replaceChildren(
@@ -338,7 +354,7 @@
               "span",
               { class: "mt-vp-hand-buttons" },
               Object.entries(CHOICES).map(([choice, meta]) =>
-                h("button", { type: "button", class: "secondary outline", dataset: { hand: choice, member: String(m.id) } }, h("span", { "aria-hidden": "true" }, `${meta.icon} `), meta.short, h("span", { class: "visually-hidden" }, ` for ${m.name}`)),
+                h("button", { type: "button", class: "secondary outline", dataset: { hand: choice, member: String(m.id) } }, h("span", { class: `tw-thumb tw-thumb-${choice}`, "aria-hidden": "true" }), " ", meta.short, h("span", { class: "visually-hidden" }, ` for ${m.name}`)),
               ),
             ),
           );

@@ -241,7 +241,7 @@
     for (const [btn, status, words, arrow] of [[resolved, "resolved", "Dealt with", "→"], [carried, "carried", "Carry forward", "↪"]]) {
       show(btn, running && Boolean(item));
       btn.dataset.action = last ? "end_meeting" : "next_item";
-      btn.className = status === preferred ? "" : "secondary";
+      btn.className = status === preferred ? "" : "secondary outline";
       const label = `${words} — ${then}`;
       if (btn.dataset.label !== label) {
         btn.dataset.label = label;
@@ -287,17 +287,17 @@
     const called = current ? current.called : [];
     const lastCalled = called.length ? called[called.length - 1] : null;
     if (lastCalled && lastCalled.membership_id === you.membership_id && snap.meeting.status === "in_progress") {
-      shown.push(banner("floor", "✋ You have the floor: the moderator called on you."));
+      shown.push(banner("floor", "You have the floor: the moderator called on you."));
     }
     const r = roundOfItem();
     if (r && r.status === "open") {
       const mine = votePanel ? votePanel.myVote() : null;
-      let text = `🗳 Round ${r.number} is open on this item.`;
+      let text = `Round ${r.number} is open on this item.`;
       if (you.can_vote) text += mine ? " Your vote is recorded; you can change it until the round closes." : " Vote below.";
       shown.push(banner("round", text, you.can_vote && !mine ? { href: "#mt-vote", text: "Go to the vote" } : null));
     } else if (r) {
       const outcome = window.TeamworkVotePanel ? window.TeamworkVotePanel.roundStatus(r) : `Round ${r.number} closed`;
-      shown.push(banner(r.outcome === "consensus" ? "consensus" : "closed", `${r.outcome === "consensus" ? "✔" : "■"} ${outcome}.`));
+      shown.push(banner(r.outcome === "consensus" ? "consensus" : "closed", `${outcome}.`));
     }
     const key = shown.map((p) => p.textContent).join("|");
     if (region.dataset.key !== key) {
@@ -605,7 +605,11 @@
     const take = (payload, isSnapshot) => {
       if (!payload || !payload.state || proposalFeed.id !== id) return;
       // Snapshots carry this member's own vote and the team's voting members.
-      if (payload.you) proposalFeed.you = payload.you;
+      if (payload.you) {
+        proposalFeed.you = payload.you;
+        // `my_vote` is this member's vote in the round of that snapshot, no other.
+        proposalFeed.youRoundId = payload.state.round ? payload.state.round.id : null;
+      }
       if (Array.isArray(payload.members)) proposalFeed.members = payload.members;
       const v = Number(payload.version);
       if (isSnapshot ? v < proposalFeed.version : v <= proposalFeed.version) {
