@@ -59,10 +59,11 @@
     return `${r.voted} of ${r.eligible} have voted${needed}`;
   }
 
-  function notVotedYet(r, members, attendance) {
+  function notVotedYet(r, members, attendance, designeesVote) {
     if (!r || !Array.isArray(r.voters)) return [];
     const recorded = attendance.filter((p) => p.status);
-    const attends = new Set(recorded.filter((p) => ATTENDS.has(p.status)).map((p) => p.membership_id));
+    const counts = (p) => ATTENDS.has(p.status) && (p.status !== "designee" || designeesVote);
+    const attends = new Set(recorded.filter(counts).map((p) => p.membership_id));
     const voted = new Set(r.voters);
     return members.filter((m) => !voted.has(m.id) && (recorded.length === 0 || attends.has(m.id)));
   }
@@ -168,7 +169,11 @@
     function roundAction(action) {
       const socket = feed.socket;
       const r = round();
-      if (ui.busy || !socket || !socket.connected || !state()) return;
+      if (ui.busy || !state()) return;
+      if (!socket || !socket.connected) {
+        alert("Not connected to the vote yet. Wait a moment, then try again.");
+        return;
+      }
       const payload = action === "open_round" ? { proposal_id: state().proposal.id } : { round_id: r && r.id };
       ui.busy = action;
       alert("");
@@ -325,12 +330,14 @@
       setText(buttons.open_round, ui.busy === "open_round" ? busy.open_round : `Open round ${r ? r.number + 1 : 1}`);
       setText(buttons.reveal_round, ui.busy === "reveal_round" ? busy.reveal_round : "Reveal votes");
       setText(buttons.close_round, ui.busy === "close_round" ? busy.close_round : "Close round");
+      // aria-disabled (not disabled) keeps a focused button focused while we wait.
+      const connected = Boolean(feed.socket && feed.socket.connected);
       for (const btn of Object.values(buttons)) {
-        if (ui.busy) btn.setAttribute("aria-disabled", "true");
+        if (ui.busy || !connected) btn.setAttribute("aria-disabled", "true");
         else btn.removeAttribute("aria-disabled");
       }
 
-      const waiting = open ? notVotedYet(r, feed.members, hooks.attendance()) : [];
+      const waiting = open ? notVotedYet(r, feed.members, hooks.attendance(), hooks.designeesVote()) : [];
       const anonymous = open && !Array.isArray(r.voters);
       show($("mt-vp-waiting-heading"), open);
       show($("mt-vp-waiting-note"), open);

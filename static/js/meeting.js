@@ -623,6 +623,9 @@
       renderProposal();
     };
     s.on("snapshot", (p) => take(p, true));
+    // The vote panel's round controls wait for this connection.
+    s.on("connect", () => proposalFeed.id === id && renderProposal());
+    s.on("disconnect", () => proposalFeed.id === id && renderProposal());
     for (const event of ["round_opened", "round_revealed", "round_closed", "proposal_changed"]) s.on(event, (p) => take(p, false));
     // Only the new voters come with a vote (static/js/live-round.js).
     const sync = () => s.emit("sync", { proposal_id: id }, (ack) => ack && ack.ok && take(ack, true));
@@ -670,6 +673,7 @@
           announce,
           sync: () => proposalFeed.sync && proposalFeed.sync(),
           attendance: () => snap.attendance || [],
+          designeesVote: () => Boolean(snap.quorum && snap.quorum.designees_vote),
         });
       }
       if (votePanel) votePanel.render();

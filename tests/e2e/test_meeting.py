@@ -159,7 +159,9 @@ def test_a_meeting_run_from_the_live_screen_settles_every_item_and_records_the_d
     # Round 1, opened and run from the live screen. One member blocks, with a reason; the
     # moderator enters the raised hand of the recorder (as for someone without a device).
     voters = [recorder, *members]
-    moderator.page.get_by_role("button", name="Open round 1").click()
+    open_round = moderator.page.get_by_role("button", name="Open round 1")
+    expect(open_round).not_to_have_attribute("aria-disabled", "true")  # connected to the vote
+    open_round.click()
     expect_round(everyone, "Round 1 — open")
     for member in members:
         expect(member.page.locator("#mt-banners")).to_contain_text("Round 1 is open on this item")
