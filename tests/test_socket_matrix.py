@@ -196,6 +196,7 @@ def payload(world: SocketWorld, namespace: str, event: str, ids: dict[str, Any])
         return {"round_id": ids["round_id"]}
     mid = side.meeting.id
     return {
+        "next_item": {"meeting_id": mid, "item_status": "resolved"},
         "go_to_item": {"meeting_id": mid, "item_id": side.items[1].id},
         "call_speaker": {"meeting_id": mid, "request_id": ids.get("request_id")},
         "mark_item": {"meeting_id": mid, "item_id": side.items[0].id, "resolved": True},

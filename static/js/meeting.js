@@ -186,8 +186,7 @@
     const current = snap.current;
     setText($("mt-status"), m.status_label);
     show($("mt-start"), m.status === "scheduled");
-    show($("mt-next"), m.status === "in_progress");
-    show($("mt-end"), m.status === "in_progress");
+    renderMoveOn();
 
     let title = "The meeting has not started";
     if (item) title = `${item.position}. ${item.title}`;
@@ -201,12 +200,11 @@
     renderTimer();
 
     const proposalState = current && current.proposal ? current.proposal : null;
-    const voteLink = $("mt-vote-link");
-    if (voteLink && proposalState) {
-      const base = root.dataset.voteUrl || "";
-      voteLink.href = base.replace(/\/0$/, `/${proposalState.proposal.id}`);
+    if (proposalState) {
+      for (const [link, base] of [[$("mt-vote-link"), root.dataset.voteUrl], [$("mt-console-link"), root.dataset.consoleUrl]]) {
+        if (link && base) link.href = base.replace(/\/0(\/[a-z]+)?$/, (_m, tail) => `/${proposalState.proposal.id}${tail || ""}`);
+      }
     }
-    show($("mt-vote-wrap"), Boolean(proposalState));
     setSanitizedHTML($("mt-description"), current ? current.description_html : "");
 
     renderQueue(current);
@@ -215,7 +213,105 @@
     renderActions();
     renderAgenda();
     renderAttendance();
-    if (MODE === "room") renderProposal();
+    renderProposal();
+  }
+
+  /*
+   * Moving on settles the item being left (docs/realtime.md, `next_item`). The usual choice is
+   * the primary button: dealt with, unless the item's proposal is still undecided (then it
+   * comes back next time). On the last item the same pair ends the meeting.
+   */
+  function moveOnDefault(item, current) {
+    const ps = current && current.proposal ? current.proposal.proposal : null;
+    if (!item || item.status === "resolved") return "resolved";
+    if (item.status === "carried") return "carried";
+    if (ps && ps.status !== "consensus") return "carried";
+    return "resolved";
+  }
+
+  function renderMoveOn() {
+    const resolved = $("mt-next-resolved");
+    if (!resolved) return;
+    const carried = $("mt-next-carried");
+    const running = snap.meeting.status === "in_progress";
+    const item = currentItem(snap);
+    const last = Boolean(item) && snap.items[snap.items.length - 1].id === item.id;
+    const then = last ? "end the meeting" : "next item";
+    const preferred = moveOnDefault(item, snap.current);
+    for (const [btn, status, words, arrow] of [[resolved, "resolved", "Dealt with", "→"], [carried, "carried", "Carry forward", "↪"]]) {
+      show(btn, running && Boolean(item));
+      btn.dataset.action = last ? "end_meeting" : "next_item";
+      btn.className = status === preferred ? "" : "secondary outline";
+      const label = `${words} — ${then}`;
+      if (btn.dataset.label !== label) {
+        btn.dataset.label = label;
+        btn.replaceChildren(label, " ", h("span", { "aria-hidden": "true" }, arrow));
+      }
+    }
+    // The plain end button ends early; on the last item the pair above ends the meeting.
+    show($("mt-end"), running && !last);
+    const note = $("mt-next-note");
+    show(note, running && Boolean(item));
+    if (item) {
+      const ps = snap.current && snap.current.proposal ? snap.current.proposal.proposal : null;
+      let why = "";
+      if (ps && ps.status === "consensus") why = " Its proposal reached consensus.";
+      else if (ps) why = " Its proposal has no decision yet: carrying it forward brings it back next meeting.";
+      const words = preferred === "resolved" ? "dealt with" : "carried forward";
+      setText(note, `Moving on marks “${item.title}” ${words} unless you choose the other button.${why}`);
+    }
+  }
+
+  // ---- What is shown, not only announced (the live screen) -------------------------------------
+
+  function roundOfItem() {
+    const current = snap.current;
+    if (!current || !current.proposal || proposalFeed.id !== current.proposal.proposal.id) return null;
+    return proposalFeed.state ? proposalFeed.state.round : null;
+  }
+
+  function banner(kind, text, link) {
+    return h(
+      "p",
+      { class: `mt-banner mt-banner-${kind}`, dataset: { kind } },
+      h("strong", null, text),
+      link ? h("a", { href: link.href, class: "mt-banner-link" }, link.text) : null,
+    );
+  }
+
+  function renderBanners() {
+    const region = $("mt-banners");
+    if (!region || !you) return;
+    const shown = [];
+    const current = snap.current;
+    const called = current ? current.called : [];
+    const lastCalled = called.length ? called[called.length - 1] : null;
+    if (lastCalled && lastCalled.membership_id === you.membership_id && snap.meeting.status === "in_progress") {
+      shown.push(banner("floor", "You have the floor: the moderator called on you."));
+    }
+    const r = roundOfItem();
+    if (r && r.status === "open") {
+      const mine = votePanel ? votePanel.myVote() : null;
+      let text = `Round ${r.number} is open on this item.`;
+      if (you.can_vote) text += mine ? " Your vote is recorded; you can change it until the round closes." : " Vote below.";
+      shown.push(banner("round", text, you.can_vote && !mine ? { href: "#mt-vote", text: "Go to the vote" } : null));
+    } else if (r) {
+      const outcome = window.TeamworkVotePanel ? window.TeamworkVotePanel.roundStatus(r) : `Round ${r.number} closed`;
+      shown.push(banner(r.outcome === "consensus" ? "consensus" : "closed", `${outcome}.`));
+    }
+    const key = shown.map((p) => p.textContent).join("|");
+    if (region.dataset.key !== key) {
+      region.dataset.key = key;
+      region.replaceChildren(...shown);
+    }
+  }
+
+  function announceRound(prev, next) {
+    const a = prev ? prev.round : null;
+    const b = next ? next.round : null;
+    if (!b || !window.TeamworkVotePanel) return;
+    if (b.status === "open" && (!a || a.id !== b.id)) announce(`Round ${b.number} is open on this item.${you && you.can_vote ? " Vote on this screen." : ""}`);
+    else if (b.status !== "open" && a && a.id === b.id && a.status === "open") announce(`${window.TeamworkVotePanel.roundStatus(b)}.`);
   }
 
   function renderTimer() {
@@ -321,7 +417,7 @@
           canMove && !isCurrent
             ? h("button", { type: "button", class: "secondary outline", dataset: { action: "go_to_item", itemId: String(item.id), focusKey: `go-${item.id}` } }, h("span", { class: "visually-hidden" }, `${item.title}: `), "Go to this item")
             : null,
-          canMark && item.status !== "carried"
+          canMark && (item.status !== "carried" || running)
             ? h(
                 "button",
                 {
@@ -485,7 +581,10 @@
 
   // ---- The room display: the decision item's proposal, live from the consensus namespace ---------
 
-  const proposalFeed = { id: null, socket: null, version: -1, state: null };
+  // The current decision item's proposal on the consensus namespace: the room display shows
+  // its tally; the live screen also votes and runs the round there (static/js/meeting-vote.js).
+  const proposalFeed = { id: null, socket: null, version: -1, state: null, you: null, members: [] };
+  let votePanel = null;
 
   function followProposal() {
     const current = snap.current;
@@ -501,18 +600,36 @@
     proposalFeed.id = id;
     if (!id || typeof window.io !== "function") return;
     const s = window.io({ query: { proposal: String(id) }, transports: ["websocket", "polling"], forceNew: true });
+    proposalFeed.you = null;
+    proposalFeed.members = [];
     const take = (payload, isSnapshot) => {
       if (!payload || !payload.state || proposalFeed.id !== id) return;
+      // Snapshots carry this member's own vote and the team's voting members.
+      if (payload.you) {
+        proposalFeed.you = payload.you;
+        // `my_vote` is this member's vote in the round of that snapshot, no other.
+        proposalFeed.youRoundId = payload.state.round ? payload.state.round.id : null;
+      }
+      if (Array.isArray(payload.members)) proposalFeed.members = payload.members;
       const v = Number(payload.version);
-      if (isSnapshot ? v < proposalFeed.version : v <= proposalFeed.version) return;
+      if (isSnapshot ? v < proposalFeed.version : v <= proposalFeed.version) {
+        if (isSnapshot) renderProposal();
+        return;
+      }
+      const prev = proposalFeed.state;
       proposalFeed.version = v;
       proposalFeed.state = payload.state;
+      announceRound(prev, payload.state);
       renderProposal();
     };
     s.on("snapshot", (p) => take(p, true));
+    // The vote panel's round controls wait for this connection.
+    s.on("connect", () => proposalFeed.id === id && renderProposal());
+    s.on("disconnect", () => proposalFeed.id === id && renderProposal());
     for (const event of ["round_opened", "round_revealed", "round_closed", "proposal_changed"]) s.on(event, (p) => take(p, false));
     // Only the new voters come with a vote (static/js/live-round.js).
     const sync = () => s.emit("sync", { proposal_id: id }, (ack) => ack && ack.ok && take(ack, true));
+    proposalFeed.sync = sync;
     // A missed broadcast of any kind: the version beacon brings a snapshot.
     const stopHealing = window.TeamworkRound.heal(s, {
       matches: (p) => Number(p.proposal_id) === id,
@@ -550,6 +667,20 @@
 
   function renderProposal() {
     followProposal();
+    if (MODE !== "room") {
+      if (!votePanel && window.TeamworkVotePanel) {
+        votePanel = window.TeamworkVotePanel.create(proposalFeed, {
+          announce,
+          sync: () => proposalFeed.sync && proposalFeed.sync(),
+          attendance: () => snap.attendance || [],
+          designeesVote: () => Boolean(snap.quorum && snap.quorum.designees_vote),
+        });
+      }
+      if (votePanel) votePanel.render();
+      else show($("mt-vote"), false);
+      renderBanners();
+      return;
+    }
     const state = proposalFeed.state;
     show($("mt-proposal"), Boolean(state && proposalFeed.id));
     if (!state) return;
@@ -713,9 +844,14 @@
       const button = event.target.closest("button[data-action]");
       if (!button || !root.contains(button)) return;
       const action = button.dataset.action;
-      if (action === "start_meeting" || action === "next_item") send(action, {});
+      const itemStatus = button.dataset.itemStatus || null;
+      if (action === "start_meeting") send(action, {});
+      else if (action === "next_item") send(action, { item_status: itemStatus });
       else if (action === "end_meeting") {
-        if (window.confirm("End the meeting? Items not marked dealt with are carried forward to the next meeting.")) send(action, {});
+        const current = currentItem(snap);
+        const others = snap.items.filter((i) => i.status === "open" && !(itemStatus && current && i.id === current.id));
+        const carried = others.length ? ` ${others.length === 1 ? "One item not dealt with is" : `${others.length} items not dealt with are`} carried forward to the next meeting: ${others.map((i) => `“${i.title}”`).join(", ")}.` : "";
+        if (window.confirm(`End the meeting?${carried}`)) send(action, itemStatus ? { item_status: itemStatus } : {});
       } else if (action === "go_to_item") send(action, { item_id: Number(button.dataset.itemId) });
       else if (action === "mark_item") send(action, { item_id: Number(button.dataset.itemId), resolved: button.dataset.resolved === "true" });
       else if (action === "call_speaker") send(action, { request_id: Number(button.dataset.requestId) });

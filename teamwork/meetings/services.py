@@ -744,7 +744,9 @@ def mark_item(actor: User, team_id: int, meeting_id: int, item_id: int, status: 
     if wanted not in {ItemStatus.OPEN, ItemStatus.RESOLVED}:
         raise InvalidInput("Mark the item resolved or open.", field="status")
     require_draft_minutes(meeting)
-    if item.status is ItemStatus.CARRIED:
+    # Carried forward while the meeting still runs (no copy waits on the next agenda yet):
+    # the moderator may change their mind until it ends.
+    if item.status is ItemStatus.CARRIED and meeting.status is not MeetingStatus.IN_PROGRESS:
         raise Conflict("This item was carried forward to the next meeting: resolve it there.")
     bump_live_version(meeting.id)
     item.status = wanted

@@ -169,7 +169,7 @@ def test_the_live_meeting_announces_the_current_item_in_words(screens: Screens) 
     moderator.page.keyboard.press("Enter")
     expect(announcements).to_contain_text("The meeting has started.")
     expect(announcements).to_contain_text(re.compile(r"Now on item 1: .+ minutes allotted\."))
-    tab_to(moderator.page, "Next item")
+    tab_to(moderator.page, "Dealt with — next item")
     moderator.page.keyboard.press("Enter")
     expect(announcements).to_contain_text("Now on item 2:")
     expect(member.page.locator("#mt-agenda li[aria-current=step]")).to_contain_text(

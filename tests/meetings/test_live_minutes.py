@@ -260,7 +260,7 @@ def test_ending_the_meeting_stops_the_clock_and_carries_open_items(
     statuses = [db.session.get(AgendaItem, i.id).status for i in lm.items]
     assert statuses == [ItemStatus.RESOLVED, ItemStatus.CARRIED, ItemStatus.CARRIED]
     # Nothing moves once it has ended.
-    again = moderator.emit("next_item", {"meeting_id": lm.meeting.id})
+    again = moderator.emit("next_item", {"meeting_id": lm.meeting.id, "item_status": "resolved"})
     assert again["ok"] is False and again["error"]["code"] == "conflict"
 
 

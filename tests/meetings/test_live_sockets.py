@@ -114,7 +114,7 @@ def test_moderator_starts_and_advances_and_every_screen_follows(
         screen.received()
 
     started = start(moderator, lm.meeting.id)
-    advanced = moderator.emit("next_item", {"meeting_id": lm.meeting.id})
+    advanced = moderator.emit("next_item", {"meeting_id": lm.meeting.id, "item_status": "resolved"})
     assert advanced["ok"], advanced
     assert advanced["version"] > started["version"]
 
@@ -149,13 +149,77 @@ def test_moderator_can_jump_to_any_item(live_meeting, signed_in, meeting_socket)
     )
 
 
+def test_moving_on_settles_the_item_left_as_dealt_with_or_carried_forward(
+    live_meeting, signed_in, meeting_socket
+) -> None:
+    lm = live_meeting()
+    moderator = meeting_socket(signed_in(lm.moderator.user), lm.meeting.id)
+    member = meeting_socket(signed_in(lm.members[0].user), lm.meeting.id)
+    start(moderator, lm.meeting.id)
+    member.received()
+    dealt = moderator.emit("next_item", {"meeting_id": lm.meeting.id, "item_status": "resolved"})
+    carried = moderator.emit("next_item", {"meeting_id": lm.meeting.id, "item_status": "carried"})
+    assert dealt["ok"] and carried["ok"], (dealt, carried)
+    # One change each: the item's new status and the new current item arrive together.
+    changes = member.events("meeting_changed")
+    assert [
+        ([i["status"] for i in c["items"]], c["meeting"]["current_item_id"]) for c in changes
+    ] == [
+        (["resolved", "open", "open"], lm.items[1].id),
+        (["resolved", "carried", "open"], lm.items[2].id),
+    ]
+    # Carried while the meeting runs, the item may still be called dealt with after all.
+    ack = moderator.emit(
+        "mark_item", {"meeting_id": lm.meeting.id, "item_id": lm.items[1].id, "resolved": True}
+    )
+    assert ack["ok"], ack
+    assert db.session.get(AgendaItem, lm.items[1].id).status is ItemStatus.RESOLVED
+
+
+@pytest.mark.parametrize("item_status", [None, "open", "", ["resolved"], True])
+def test_next_item_needs_to_be_told_what_becomes_of_the_item(
+    live_meeting, signed_in, meeting_socket, item_status
+) -> None:
+    lm = live_meeting()
+    moderator = meeting_socket(signed_in(lm.moderator.user), lm.meeting.id)
+    start(moderator, lm.meeting.id)
+    version = fresh(lm.meeting.id).live_version
+    data = {"meeting_id": lm.meeting.id}
+    if item_status is not None:
+        data["item_status"] = item_status
+    ack = moderator.emit("next_item", data)
+    assert ack["ok"] is False and ack["error"]["field"] == "item_status", ack
+    meeting = fresh(lm.meeting.id)
+    assert meeting.current_item_id == lm.items[0].id
+    assert meeting.live_version == version
+    assert db.session.get(AgendaItem, lm.items[0].id).status is ItemStatus.OPEN
+
+
+def test_ending_the_meeting_settles_the_last_item_as_told(
+    live_meeting, signed_in, meeting_socket
+) -> None:
+    lm = live_meeting()
+    moderator = meeting_socket(signed_in(lm.moderator.user), lm.meeting.id)
+    start(moderator, lm.meeting.id)
+    moderator.emit("go_to_item", {"meeting_id": lm.meeting.id, "item_id": lm.items[2].id})
+    ack = moderator.emit("end_meeting", {"meeting_id": lm.meeting.id, "item_status": "resolved"})
+    assert ack["ok"], ack
+    db.session.expire_all()
+    # The last item was dealt with; the two never settled are carried forward.
+    assert [db.session.get(AgendaItem, i.id).status for i in lm.items] == [
+        ItemStatus.CARRIED,
+        ItemStatus.CARRIED,
+        ItemStatus.RESOLVED,
+    ]
+
+
 def test_the_last_item_cannot_be_advanced_past(live_meeting, signed_in, meeting_socket) -> None:
     lm = live_meeting()
     moderator = meeting_socket(signed_in(lm.moderator.user), lm.meeting.id)
     start(moderator, lm.meeting.id)
     moderator.emit("go_to_item", {"meeting_id": lm.meeting.id, "item_id": lm.items[2].id})
     version = fresh(lm.meeting.id).live_version
-    ack = moderator.emit("next_item", {"meeting_id": lm.meeting.id})
+    ack = moderator.emit("next_item", {"meeting_id": lm.meeting.id, "item_status": "resolved"})
     assert ack["ok"] is False and ack["error"]["code"] == "conflict"
     assert fresh(lm.meeting.id).live_version == version
 
@@ -177,7 +241,7 @@ def test_only_the_moderator_or_a_lead_moves_the_agenda(
     version, current = before.live_version, before.current_item_id
     moderator.received()
     for event, payload in [
-        ("next_item", {"meeting_id": lm.meeting.id}),
+        ("next_item", {"meeting_id": lm.meeting.id, "item_status": "resolved"}),
         ("go_to_item", {"meeting_id": lm.meeting.id, "item_id": lm.items[2].id}),
         ("end_meeting", {"meeting_id": lm.meeting.id}),
     ]:
@@ -200,7 +264,7 @@ def test_a_lead_runs_the_meeting_only_when_recorded_as_standing_in_for_the_moder
     assert refused["ok"] is False and refused["error"]["code"] == "forbidden"
     moderation.record_stand_in(lm.lead.user, lm.team.id, stand_in_membership_id=lm.lead.id)
     start(lead, lm.meeting.id)
-    assert lead.emit("next_item", {"meeting_id": lm.meeting.id})["ok"]
+    assert lead.emit("next_item", {"meeting_id": lm.meeting.id, "item_status": "resolved"})["ok"]
 
 
 def test_an_item_of_another_meeting_is_not_found_and_changes_nothing(
@@ -237,7 +301,7 @@ def test_a_meeting_cannot_be_started_twice(live_meeting, signed_in, meeting_sock
 def test_moving_needs_a_meeting_in_progress(live_meeting, signed_in, meeting_socket) -> None:
     lm = live_meeting()
     moderator = meeting_socket(signed_in(lm.moderator.user), lm.meeting.id)
-    ack = moderator.emit("next_item", {"meeting_id": lm.meeting.id})
+    ack = moderator.emit("next_item", {"meeting_id": lm.meeting.id, "item_status": "resolved"})
     assert ack["ok"] is False and ack["error"]["code"] == "conflict"
     assert fresh(lm.meeting.id).live_version == 0
 
@@ -268,7 +332,7 @@ def test_time_used_accumulates_per_item_across_visits(
     member = meeting_socket(signed_in(lm.members[0].user), lm.meeting.id)
     start(moderator, lm.meeting.id)
     clock.advance(125)
-    moderator.emit("next_item", {"meeting_id": lm.meeting.id})
+    moderator.emit("next_item", {"meeting_id": lm.meeting.id, "item_status": "resolved"})
     clock.advance(60)
     moderator.emit("go_to_item", {"meeting_id": lm.meeting.id, "item_id": lm.items[0].id})
     clock.advance(30)
@@ -360,7 +424,7 @@ def test_each_item_starts_with_an_empty_queue_and_everyone_yet_to_speak(
     hand = member.emit("raise_hand", {"meeting_id": lm.meeting.id})
     moderator.emit("call_speaker", {"meeting_id": lm.meeting.id, "request_id": hand["request_id"]})
     member.emit("raise_hand", {"meeting_id": lm.meeting.id})
-    moderator.emit("next_item", {"meeting_id": lm.meeting.id})
+    moderator.emit("next_item", {"meeting_id": lm.meeting.id, "item_status": "resolved"})
     current = moderator.emit("sync", {"meeting_id": lm.meeting.id})["current"]
     assert current["queue"] == [] and current["called"] == []
     assert len(current["not_spoken"]) == len(lm.voters)
@@ -374,7 +438,7 @@ def test_the_moderator_cannot_call_a_hand_raised_on_another_item(
     member = meeting_socket(signed_in(lm.members[0].user), lm.meeting.id)
     start(moderator, lm.meeting.id)
     hand = member.emit("raise_hand", {"meeting_id": lm.meeting.id})
-    moderator.emit("next_item", {"meeting_id": lm.meeting.id})
+    moderator.emit("next_item", {"meeting_id": lm.meeting.id, "item_status": "resolved"})
     ack = moderator.emit(
         "call_speaker", {"meeting_id": lm.meeting.id, "request_id": hand["request_id"]}
     )

@@ -4,6 +4,7 @@ them at all."""
 from __future__ import annotations
 
 from teamwork.meetings.live import services as live
+from teamwork.meetings.models import ItemStatus
 from tests.pages import text
 
 
@@ -20,7 +21,8 @@ def test_the_live_page_shows_the_current_item_and_the_moderators_controls(
     assert response.status_code == 200
     body = text(response)
     assert "1. Welcome and updates" in body
-    assert "Next item" in body and "End the meeting" in body
+    assert "Dealt with — next item" in body and "Carry forward — next item" in body
+    assert "End the meeting early" in body
     html = response.get_data(as_text=True)
     assert 'aria-current="step"' in html
     assert 'aria-live="polite"' in html
@@ -47,7 +49,7 @@ def test_the_recorder_gets_the_notes_editor_and_no_agenda_controls(live_meeting,
 def test_a_decision_item_links_to_the_voting_screen(live_meeting, signed_in) -> None:
     lm = live_meeting()
     live.start_meeting(lm.moderator.user, lm.meeting.id)
-    live.next_item(lm.moderator.user, lm.meeting.id)
+    live.next_item(lm.moderator.user, lm.meeting.id, ItemStatus.RESOLVED)
     html = page(lm, signed_in(lm.observer.user)).get_data(as_text=True)
     assert f"/teams/{lm.team.id}/proposals/{lm.proposal.id}" in html
     assert "Vote on this proposal" in html
@@ -71,7 +73,7 @@ def test_user_text_in_the_snapshot_cannot_break_out_of_its_script_block(
 def test_the_room_display_shows_the_proposal_of_a_decision_item(live_meeting, signed_in) -> None:
     lm = live_meeting()
     live.start_meeting(lm.moderator.user, lm.meeting.id)
-    live.next_item(lm.moderator.user, lm.meeting.id)
+    live.next_item(lm.moderator.user, lm.meeting.id, ItemStatus.RESOLVED)
     response = page(lm, signed_in(lm.observer.user), "room")
     assert response.status_code == 200
     body = text(response)

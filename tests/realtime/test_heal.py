@@ -14,6 +14,7 @@ from teamwork.consensus import services as consensus
 from teamwork.database import utcnow
 from teamwork.extensions import db
 from teamwork.meetings.live import services as live
+from teamwork.meetings.models import ItemStatus
 from teamwork.realtime import services as realtime
 from teamwork.realtime.models import SocketConnection
 
@@ -154,7 +155,7 @@ def test_the_meeting_beacon_follows_the_agenda(live_meeting, signed_in, meeting_
     screen = meeting_socket(signed_in(lm.members[0].user), lm.meeting.id)
     live.start_meeting(lm.moderator.user, lm.meeting.id)
     db.session.commit()
-    live.next_item(lm.moderator.user, lm.meeting.id)
+    live.next_item(lm.moderator.user, lm.meeting.id, ItemStatus.RESOLVED)
     db.session.commit()
     screen.received()
 

@@ -31,7 +31,7 @@ from teamwork.consensus.signals import (
     round_closed,
 )
 from teamwork.database import utcnow
-from teamwork.errors import Conflict, NotFound
+from teamwork.errors import Conflict, InvalidInput, NotFound
 from teamwork.extensions import core, db
 from teamwork.markdown import render_markdown
 from teamwork.meetings.models import (
@@ -39,6 +39,7 @@ from teamwork.meetings.models import (
     AgendaItem,
     Attendance,
     AttendanceStatus,
+    ItemStatus,
     Meeting,
     MeetingStatus,
     Minutes,
@@ -52,6 +53,7 @@ from teamwork.meetings.services import (
     meeting_access,
     meeting_item,
     ordered_items,
+    require_draft_minutes,
 )
 from teamwork.teams.models import Membership
 from teamwork.teams.rules import Action, Role
@@ -137,8 +139,31 @@ def go_to_item(actor: User, meeting_id: int, item_id: int) -> Meeting:
     return meeting
 
 
-def next_item(actor: User, meeting_id: int) -> Meeting:
-    """Move on to the item after the current one."""
+# What moving on may make of the item being left: the moderator always says which, so no
+# item ends "carried forward" only because the meeting moved on (docs/realtime.md).
+SETTLED = (ItemStatus.RESOLVED, ItemStatus.CARRIED)
+
+
+def _settle_current(meeting: Meeting, item_status: ItemStatus | None) -> None:
+    """Mark the current item dealt with or carried forward, in the caller's transaction."""
+    if item_status is None or meeting.current_item is None:
+        return
+    if item_status not in SETTLED:
+        db.session.rollback()
+        raise InvalidInput(
+            "Say whether the item was dealt with or is carried forward.", field="item_status"
+        )
+    try:
+        require_draft_minutes(meeting)
+    except Conflict:
+        db.session.rollback()
+        raise
+    meeting.current_item.status = item_status
+
+
+def next_item(actor: User, meeting_id: int, item_status: ItemStatus) -> Meeting:
+    """Settle the current item (dealt with, or carried forward to the next meeting) and move
+    on to the item after it, in one transaction: every screen sees both at once."""
     _access, meeting = _locked(actor, meeting_id, Action.MODERATE)
     _require_running(meeting)
     items = ordered_items(meeting)
@@ -150,16 +175,19 @@ def next_item(actor: User, meeting_id: int) -> Meeting:
     if not following:
         db.session.rollback()
         raise Conflict("This is the last item on the agenda. End the meeting when you are done.")
+    _settle_current(meeting, item_status)
     _make_current(meeting, following[0], utcnow())
     db.session.commit()
     return meeting
 
 
-def end_meeting(actor: User, meeting_id: int) -> Meeting:
-    """Close the meeting: stop the clock, drop the raised hands, carry unresolved items
-    forward to the next meeting."""
+def end_meeting(actor: User, meeting_id: int, item_status: ItemStatus | None = None) -> Meeting:
+    """Close the meeting: settle the current item when told how (dealt with / carried), stop
+    the clock, drop the raised hands, carry the other unresolved items forward to the next
+    meeting."""
     _access, meeting = _locked(actor, meeting_id, Action.MODERATE)
     _require_running(meeting)
+    _settle_current(meeting, item_status)
     now = utcnow()
     _make_current(meeting, None, now)
     meeting.status = MeetingStatus.ENDED

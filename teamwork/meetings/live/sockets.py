@@ -28,7 +28,7 @@ from teamwork.meetings import services
 from teamwork.meetings.live import services as live
 from teamwork.meetings.live.broadcast import NAMESPACE, emit_meeting, listen_for_commits, room_for
 from teamwork.meetings.minutes import services as minutes
-from teamwork.meetings.models import AttendanceStatus, Meeting
+from teamwork.meetings.models import AttendanceStatus, ItemStatus, Meeting
 from teamwork.realtime.limits import admit_connection, count_as
 from teamwork.realtime.payloads import Ack, current_actor, guarded, id_field, payload, text_field
 from teamwork.realtime.services import announce_versions_of, track_connect, track_disconnect
@@ -76,6 +76,19 @@ def _status(data: dict[str, Any]) -> AttendanceStatus:
         raise InvalidInput(
             "status must be present, remote, designee or absent.", field="status"
         ) from None
+
+
+def _item_status(data: dict[str, Any], *, required: bool) -> ItemStatus | None:
+    """What becomes of the item being left: "resolved" (dealt with) or "carried" (forward)."""
+    value = data.get("item_status")
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or value not in {status.value for status in live.SETTLED}:
+        raise InvalidInput(
+            "item_status must be resolved (dealt with) or carried (carried forward).",
+            field="item_status",
+        )
+    return ItemStatus(value)
 
 
 def _meeting_id(data: dict[str, Any]) -> int:
@@ -159,6 +172,22 @@ def _meeting_event(action: Callable[[Any, int], Any]) -> Callable[..., Ack]:
 
     handler.__name__ = f"on_{action.__name__}"
     return handler
+
+
+@guarded
+def on_next_item(data: Any) -> Ack:
+    data = payload(data, {"meeting_id", "item_status"})
+    meeting_id = _meeting_id(data)
+    live.next_item(current_actor(), meeting_id, _item_status(data, required=True))  # type: ignore[arg-type]
+    return _changed(meeting_id)
+
+
+@guarded
+def on_end_meeting(data: Any) -> Ack:
+    data = payload(data, {"meeting_id", "item_status"})
+    meeting_id = _meeting_id(data)
+    live.end_meeting(current_actor(), meeting_id, _item_status(data, required=False))
+    return _changed(meeting_id)
 
 
 @guarded
@@ -265,8 +294,8 @@ def on_add_action_item(data: Any) -> Ack:
 HANDLERS: dict[str, Callable[..., Any]] = {
     "sync": on_sync,
     "start_meeting": _meeting_event(live.start_meeting),
-    "next_item": _meeting_event(live.next_item),
-    "end_meeting": _meeting_event(live.end_meeting),
+    "next_item": on_next_item,
+    "end_meeting": on_end_meeting,
     "go_to_item": on_go_to_item,
     "mark_item": on_mark_item,
     "raise_hand": on_raise_hand,
