@@ -307,6 +307,13 @@ def test_the_projector_mode_fits_the_screen_and_follows_the_agenda(
         assert fits_the_screen(page) == [], size
         screenshot(page, f"room-display-projector-{size}-round-open")
     assert serious_axe_violations(rooms[0]) == []
+    # The proposal's own room display (linked from its voting screen and console) fits too.
+    single = screens.open("member4@example.org", device=PROJECTORS["1366x768"], path=f"{proposal}/room")
+    expect(single.page.locator("#cs-connection")).to_have_attribute("data-state", "live")
+    expect(single.page.locator("#cs-tally")).to_contain_text("2")
+    assert single.page.locator(".site-header, nav[aria-label=Breadcrumb]").count() == 0
+    assert fits_the_screen(single.page) == []
+    screenshot(single.page, "room-display-proposal-projector-1366x768-round-open")
 
     # The round closes: the outcome takes the place of "not voted yet", and still fits.
     moderator.page.get_by_role("button", name="Close round").click()
