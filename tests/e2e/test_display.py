@@ -206,12 +206,15 @@ _OVERFLOW = """
     if (el.closest(".visually-hidden, script, noscript")) continue;
     const style = getComputedStyle(el);
     const box = el.getBoundingClientRect();
-    if (style.display === "none" || style.visibility === "hidden" || box.width * box.height === 0) continue;
+    if (style.display === "none" || style.visibility === "hidden") continue;
+    if (box.width * box.height === 0) continue;
     const card = el.parentElement && el.parentElement.closest(".pj-card");
     const room = card ? card.getBoundingClientRect() : { left: 0, top: 0, right: w, bottom: h };
-    const outside = (r, b) => b.left < r.left - 1 || b.top < r.top - 1 || b.right > r.right + 1 || b.bottom > r.bottom + 1;
+    const outside = (r, b) =>
+      b.left < r.left - 1 || b.top < r.top - 1 || b.right > r.right + 1 || b.bottom > r.bottom + 1;
     if (outside({ left: 0, top: 0, right: w, bottom: h }, box) || outside(room, box)) {
-      out.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className}: ${Math.round(box.right)}x${Math.round(box.bottom)}`);
+      const corner = `${Math.round(box.right)}x${Math.round(box.bottom)}`;
+      out.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className}: ${corner}`);
     }
   }
   return { width: page.scrollWidth, height: page.scrollHeight, w, h, out };
@@ -234,7 +237,8 @@ def serious_axe_violations(page: Page) -> list[str]:
     page.evaluate(f"() => {{ {AXE.read_text()}\n}}")
     found = page.evaluate(
         """async () => (await axe.run(document, {
-             runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
+             runOnly: { type: "tag",
+                        values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
              resultTypes: ["violations"] })).violations
            .filter((v) => v.impact === "serious" || v.impact === "critical")
            .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)"""
@@ -298,7 +302,9 @@ def test_the_projector_mode_fits_the_screen_and_follows_the_agenda(
     for page in rooms:
         expect(page.locator("#mt-round-line")).to_contain_text("open")
         expect(page.locator("#mt-tally-up")).to_have_text("2")
-        expect(page.locator("#mt-progress-text")).to_contain_text(re.compile(r"^2 of \d+ have voted"))
+        expect(page.locator("#mt-progress-text")).to_contain_text(
+            re.compile(r"^2 of \d+ have voted")
+        )
         not_voted = page.locator("#mt-not-voted")
         expect(not_voted).to_contain_text(NAMES["member3@example.org"])
         expect(not_voted).not_to_contain_text(NAMES["member1@example.org"])
@@ -308,7 +314,9 @@ def test_the_projector_mode_fits_the_screen_and_follows_the_agenda(
         screenshot(page, f"room-display-projector-{size}-round-open")
     assert serious_axe_violations(rooms[0]) == []
     # The proposal's own room display (linked from its voting screen and console) fits too.
-    single = screens.open("member4@example.org", device=PROJECTORS["1366x768"], path=f"{proposal}/room")
+    single = screens.open(
+        "member4@example.org", device=PROJECTORS["1366x768"], path=f"{proposal}/room"
+    )
     expect(single.page.locator("#cs-connection")).to_have_attribute("data-state", "live")
     expect(single.page.locator("#cs-tally")).to_contain_text("2")
     assert single.page.locator(".site-header, nav[aria-label=Breadcrumb]").count() == 0
