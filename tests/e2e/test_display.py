@@ -265,6 +265,13 @@ def test_the_projector_mode_fits_the_screen_and_follows_the_agenda(
         assert page.locator(".site-header, .site-nav, nav[aria-label=Breadcrumb]").count() == 0
         expect(page.locator(".pj-bar")).to_contain_text(TEAM)
         expect(page.get_by_role("button", name="Full screen")).to_be_visible()
+    # One key (F) toggles full screen, and the button says which it is.
+    button = rooms[0].locator("#pj-fullscreen")
+    rooms[0].keyboard.press("f")
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(button).to_contain_text("Leave full screen")
+    rooms[0].keyboard.press("f")
+    expect(button).to_have_attribute("aria-pressed", "false")
 
     # The moderator moves on to the decision item (an earlier test may have started the
     # meeting); the room display follows by itself, and shows the item's proposal.
