@@ -12,8 +12,9 @@
  *   text nodes: a second line of defence behind the server's sanitizer.
  * - The item timer runs here: time used = seconds_used + (now − item_started_at), with "now"
  *   corrected by the offset between this device's clock and the server's.
- * - The room display also follows the current decision item's proposal on the consensus
- *   namespace, for the live tally and who has voted.
+ * - The room display (the projector mode, templates/meetings/live_room.html) also follows the
+ *   current decision item's proposal on the consensus namespace, for the round's live tally,
+ *   who has not voted yet (by name unless the round is anonymous) and the outcome.
  *
  * Needs the vendored socket.io client (global `io`), static/js/dom.js and static/js/live-round.js,
  * loaded before this file.
@@ -125,12 +126,6 @@
   function currentItem(s) {
     const id = s.meeting.current_item_id;
     return id ? s.items.find((item) => item.id === id) || null : null;
-  }
-
-  function names() {
-    const map = new Map();
-    for (const person of snap.attendance || []) map.set(person.membership_id, person.name);
-    return map;
   }
 
   // ---- Announcements (one polite live region) -------------------------------------------
