@@ -9,6 +9,8 @@
 # - copies the few files the app and tests use, each with its licence:
 #     static/vendor/pico/       pico.min.css            (served)
 #     static/vendor/socket.io/  socket.io.min.js (+map) (served)
+#     static/vendor/lucide/     the few icons used      (served: the vote thumbs,
+#                               drawn as CSS masks so they never depend on an emoji font)
 #     tests/vendor/axe-core/    axe.min.js              (tests only, not served)
 # - writes static/vendor/VERSIONS.txt (package@version, one per line).
 # Safe to run again: each target directory is replaced as a whole.
@@ -53,12 +55,14 @@ copy_pkg @picocss/pico    static/vendor/pico \
   css/pico.min.css LICENSE.md
 copy_pkg socket.io-client static/vendor/socket.io \
   dist/socket.io.min.js dist/socket.io.min.js.map LICENSE
+copy_pkg lucide-static   static/vendor/lucide \
+  icons/thumbs-up.svg icons/thumbs-down.svg LICENSE
 copy_pkg axe-core         tests/vendor/axe-core \
   axe.min.js LICENSE LICENSE-3RD-PARTY.txt
 
 # One package@version per line (written by this script; do not edit by hand).
 {
-  for pkg in @picocss/pico socket.io-client axe-core; do
+  for pkg in @picocss/pico socket.io-client lucide-static axe-core; do
     echo "$pkg@$(version_of "$pkg")"
   done
 } > static/vendor/VERSIONS.txt

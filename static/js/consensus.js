@@ -29,9 +29,9 @@
   const REASON_MAX = 2000;
 
   const CHOICES = {
-    up: { icon: "👍", sideways: false, word: "Thumbs up", label: "Thumbs up — in favour", phrase: "thumbs up", send: "Send my thumbs up" },
-    sideways: { icon: "👍", sideways: true, word: "Sideways", label: "Sideways — no strong feeling", phrase: "sideways vote", send: "Send my sideways vote" },
-    down: { icon: "👎", sideways: false, word: "Thumbs down", label: "Thumbs down — opposed", phrase: "thumbs down", send: "Send my thumbs down" },
+    up: { word: "Thumbs up", label: "Thumbs up — in favour", phrase: "thumbs up", send: "Send my thumbs up" },
+    sideways: { word: "Sideways", label: "Sideways — no strong feeling", phrase: "sideways vote", send: "Send my sideways vote" },
+    down: { word: "Thumbs down", label: "Thumbs down — opposed", phrase: "thumbs down", send: "Send my thumbs down" },
   };
   const CHOICE_ORDER = ["up", "sideways", "down"];
 
@@ -52,7 +52,8 @@
   function icon(choice) {
     const meta = CHOICES[choice];
     if (!meta) return null;
-    return h("span", { class: meta.sideways ? "cs-icon cs-icon-sideways" : "cs-icon", "aria-hidden": "true" }, meta.icon);
+    // A vendored SVG drawn as a mask (teamwork.css, .tw-thumb): no emoji font needed.
+    return h("span", { class: `cs-icon tw-thumb tw-thumb-${choice}`, "aria-hidden": "true" });
   }
 
   function plural(n, one, many) {

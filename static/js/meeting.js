@@ -12,8 +12,9 @@
  *   text nodes: a second line of defence behind the server's sanitizer.
  * - The item timer runs here: time used = seconds_used + (now − item_started_at), with "now"
  *   corrected by the offset between this device's clock and the server's.
- * - The room display also follows the current decision item's proposal on the consensus
- *   namespace, for the live tally and who has voted.
+ * - The room display (the projector mode, templates/meetings/live_room.html) also follows the
+ *   current decision item's proposal on the consensus namespace, for the round's live tally,
+ *   who has not voted yet (by name unless the round is anonymous) and the outcome.
  *
  * Needs the vendored socket.io client (global `io`), static/js/dom.js and static/js/live-round.js,
  * loaded before this file.
@@ -125,12 +126,6 @@
   function currentItem(s) {
     const id = s.meeting.current_item_id;
     return id ? s.items.find((item) => item.id === id) || null : null;
-  }
-
-  function names() {
-    const map = new Map();
-    for (const person of snap.attendance || []) map.set(person.membership_id, person.name);
-    return map;
   }
 
   // ---- Announcements (one polite live region) -------------------------------------------
@@ -665,6 +660,19 @@
     proposalFeed.socket = s;
   }
 
+  /** Who may vote in this meeting: the voting members, and once attendance is recorded only
+   *  those attending (the same rule as the snapshot's `not_spoken`). */
+  function expectedVoters() {
+    const people = (snap.attendance || []).filter((p) => p.votes);
+    return snap.quorum && snap.quorum.recorded ? people.filter((p) => p.status && p.status !== "absent") : people;
+  }
+
+  const OUTCOME_TEXT = {
+    consensus: "Consensus reached",
+    no_consensus: "No consensus",
+    withdrawn: "Withdrawn by the moderator (not counted)",
+  };
+
   function renderProposal() {
     followProposal();
     if (MODE !== "room") {
@@ -683,23 +691,79 @@
     }
     const state = proposalFeed.state;
     show($("mt-proposal"), Boolean(state && proposalFeed.id));
+    const r = state && proposalFeed.id ? state.round : null;
+    const open = Boolean(r && r.status === "open");
+    renderNotVoted(r, open);
+    root.classList.toggle("pj-voting", open);
+    renderUpNext();
     if (!state) return;
     setText($("mt-proposal-title"), state.proposal.title);
     setText($("mt-proposal-text"), state.proposal.text);
-    const r = state.round;
-    let line = "No round open yet.";
-    if (r && r.status === "open") line = `Round ${r.number} — open: ${r.voted} of ${r.eligible} have voted (at least ${r.quorum_needed} needed).`;
-    else if (r) line = `Round ${r.number} — closed: ${r.outcome === "consensus" ? "Consensus reached" : r.outcome === "withdrawn" ? "withdrawn" : "No consensus"}.`;
-    setText($("mt-round-line"), line);
-    const tally = r && r.tally_visible && r.tally ? `👍 ${r.tally.up} thumbs up · ${r.tally.sideways} sideways · 👎 ${r.tally.down} thumbs down` : r ? "Votes are hidden until everyone has voted or the moderator reveals them." : "";
-    setText($("mt-tally"), tally);
-    const who = names();
-    const voters = r && Array.isArray(r.voters) ? r.voters : [];
-    replaceList($("mt-voters"), voters.map((id) => h("li", null, h("span", { "aria-hidden": "true" }, "✔ "), who.get(id) || "A member")));
-    let note = "";
-    if (r && r.voters === null) note = `Voting is anonymous: ${r.voted} of ${r.eligible} have voted.`;
-    else if (!r || voters.length === 0) note = "No one has voted yet.";
-    setText($("mt-voters-note"), note);
+
+    let line = "No round open yet — waiting for the moderator";
+    if (open) line = `Round ${r.number} — open: members are voting`;
+    else if (r) line = `Round ${r.number} — closed`;
+    const roundLine = $("mt-round-line");
+    setText(roundLine, line);
+    if (roundLine) roundLine.dataset.state = r ? r.status : "none";
+
+    const closed = Boolean(r && r.status === "closed");
+    const outcome = $("mt-outcome");
+    show(outcome, closed);
+    if (outcome) outcome.dataset.outcome = closed ? r.outcome || "" : "";
+    setText($("mt-outcome-text"), closed ? `Round ${r.number} result: ${OUTCOME_TEXT[r.outcome] || "closed"}` : "");
+    const reasons = closed && Array.isArray(r.reasons) ? r.reasons : [];
+    replaceList($("mt-outcome-reasons"), reasons.map((reason) => h("li", null, reason)));
+    show($("mt-outcome-reasons"), reasons.length > 0);
+
+    show($("mt-tally-wrap"), Boolean(r));
+    if (!r) return;
+    const tallyShown = Boolean(r.tally_visible && r.tally);
+    show($("mt-tally"), tallyShown);
+    show($("mt-tally-hidden"), !tallyShown && r.outcome !== "withdrawn");
+    for (const choice of ["up", "sideways", "down"]) setText($(`mt-tally-${choice}`), tallyShown ? String(r.tally[choice] || 0) : "0");
+    const withdrawn = r.outcome === "withdrawn";
+    let progress = `${r.voted} of ${r.eligible} have voted`;
+    if (open && r.quorum_needed) progress += ` (at least ${r.quorum_needed} needed)`;
+    if (withdrawn) progress = `${r.voted} ${r.voted === 1 ? "vote was" : "votes were"} cast before the round was withdrawn`;
+    setText($("mt-progress-text"), progress);
+    const bar = $("mt-progress");
+    if (bar) {
+      bar.max = Math.max(1, Number(r.eligible) || 0);
+      bar.value = Math.min(Number(r.voted) || 0, bar.max);
+      show(bar, !withdrawn);
+    }
+  }
+
+  /** While a round is open: who has not voted, by name unless voting is anonymous. */
+  function renderNotVoted(r, open) {
+    show($("mt-not-voted-section"), open);
+    if (!open) {
+      replaceList($("mt-not-voted"), []);
+      return;
+    }
+    if (!Array.isArray(r.voters)) {
+      replaceList($("mt-not-voted"), []);
+      const left = Math.max(0, r.eligible - r.voted);
+      setText($("mt-not-voted-note"), `Voting is anonymous: names are not shown. ${left} of ${r.eligible} have not voted yet.`);
+      return;
+    }
+    const voted = new Set(r.voters);
+    const waiting = expectedVoters().filter((p) => !voted.has(p.membership_id));
+    replaceList($("mt-not-voted"), waiting.map((p) => h("li", null, p.name)));
+    setText($("mt-not-voted-note"), waiting.length ? "" : "Everyone has voted.");
+  }
+
+  /** The next agenda item still to be dealt with, so the room knows what comes after this one. */
+  function renderUpNext() {
+    const el = $("mt-up-next");
+    if (!el) return;
+    const item = currentItem(snap);
+    const next = item && snap.meeting.status === "in_progress"
+      ? snap.items.find((i) => i.position > item.position && i.status === "open")
+      : null;
+    setText(el, next ? `Next: ${next.position}. ${next.title}` : "");
+    show(el, Boolean(next));
   }
 
   // ---- Alerts -----------------------------------------------------------------------------------

@@ -109,4 +109,4 @@ def test_voting_screen_and_console_link_to_the_room_display(meeting, signed_in) 
     browser = signed_in(m.moderator.user)
     for path in (base, f"{base}/console"):
         html = browser.get(path).get_data(as_text=True)
-        assert f'<a href="{room_url(m)}">Room display</a>' in html
+        assert f'<a href="{room_url(m)}">Open room display</a>' in html

@@ -1,25 +1,35 @@
 """What people need to use the live screens in a meeting, checked in a real browser: touch
 targets of at least 44×44 CSS pixels on a phone, text at 200% without content cut off or a page
-that scrolls sideways, and changes announced through polite live regions (never by colour
-alone: the announcement is words).
+that scrolls sideways, changes announced through polite live regions (never by colour
+alone: the announcement is words), and the room display's projector mode filling a projector's
+screen (1366×768 and 1920×1080) with nothing cut off and no scrolling while it follows the agenda.
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.e2e.conftest import PHONE, Screen, Screens, chromium_missing_reason
+from tests.e2e.conftest import PHONE, REPO, TEAM, Screen, Screens, chromium_missing_reason
 from tests.e2e.test_live_consensus import (
     FIRST_DEMO_PROPOSAL,
+    NAMES,
     SECOND_DEMO_PROPOSAL,
+    UP,
     proposal_path,
     team_path,
+    vote,
 )
+from tests.e2e.test_meeting import DECISION_ITEM
 
 pytest.importorskip("playwright.sync_api", reason="needs Playwright for Python")
 from playwright.sync_api import Page, expect  # noqa: E402
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
 
 NO_CHROMIUM = chromium_missing_reason()
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(bool(NO_CHROMIUM), reason=NO_CHROMIUM or "")]
@@ -175,4 +185,175 @@ def test_the_live_meeting_announces_the_current_item_in_words(screens: Screens) 
     expect(member.page.locator("#mt-agenda li[aria-current=step]")).to_contain_text(
         re.compile(r".+")
     )
+    screens.assert_no_browser_errors()
+
+
+# ---- The room display's projector mode ----------------------------------------------------------
+
+PROJECTORS: dict[str, dict[str, Any]] = {
+    "1366x768": {"viewport": {"width": 1366, "height": 768}},
+    "1920x1080": {"viewport": {"width": 1920, "height": 1080}},
+}
+AXE = REPO / "tests" / "vendor" / "axe-core" / "axe.min.js"
+
+# What does not fit: the page's scroll size against the viewport, and every rendered element
+# (visually hidden text aside) that reaches outside the viewport or outside the card it is in.
+_OVERFLOW = """
+() => {
+  const w = window.innerWidth, h = window.innerHeight, page = document.documentElement;
+  const out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    if (el.closest(".visually-hidden, script, noscript")) continue;
+    const style = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    if (style.display === "none" || style.visibility === "hidden") continue;
+    if (box.width * box.height === 0) continue;
+    const card = el.parentElement && el.parentElement.closest(".pj-card");
+    const room = card ? card.getBoundingClientRect() : { left: 0, top: 0, right: w, bottom: h };
+    const outside = (r, b) =>
+      b.left < r.left - 1 || b.top < r.top - 1 || b.right > r.right + 1 || b.bottom > r.bottom + 1;
+    if (outside({ left: 0, top: 0, right: w, bottom: h }, box) || outside(room, box)) {
+      const corner = `${Math.round(box.right)}x${Math.round(box.bottom)}`;
+      out.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className}: ${corner}`);
+    }
+  }
+  return { width: page.scrollWidth, height: page.scrollHeight, w, h, out };
+}
+"""
+
+
+def fits_the_screen(page: Page) -> list[str]:
+    """Why the page does not fit its viewport exactly (an empty list when it does)."""
+    size = page.evaluate(_OVERFLOW)
+    problems = list(size["out"])
+    if size["width"] > size["w"] or size["height"] > size["h"]:
+        problems.append(f"scrolls: {size['width']}x{size['height']} in {size['w']}x{size['h']}")
+    return problems
+
+
+def serious_axe_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical WCAG A/AA violations. Evaluated through the DevTools
+    protocol, which the page's Content-Security-Policy does not govern (unlike a <script>)."""
+    page.evaluate(f"() => {{ {AXE.read_text()}\n}}")
+    found = page.evaluate(
+        """async () => (await axe.run(document, {
+             runOnly: { type: "tag",
+                        values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
+             resultTypes: ["violations"] })).violations
+           .filter((v) => v.impact === "serious" || v.impact === "critical")
+           .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)"""
+    )
+    return found
+
+
+def test_the_projector_mode_fits_the_screen_and_follows_the_agenda(
+    screens: Screens, screenshot: Callable[[Page, str], Path]
+) -> None:
+    moderator = screens.open("moderator@example.org")
+    team = team_path(moderator.page)
+    # The demo's upcoming meeting, which an earlier test of this module may have started (its
+    # page then says "Join the meeting"): its live screen and room display.
+    moderator.page.goto(f"{team}/meetings")
+    moderator.page.locator("section[aria-labelledby=upcoming-heading] h3 a").first.click()
+    link = moderator.page.get_by_role(
+        "button", name=re.compile(r"^(Join the meeting|Open the live meeting screen)$")
+    )
+    live = link.get_attribute("href") or ""
+    assert re.fullmatch(rf"{team}/meetings/\d+/live", live), live
+    room = live.removesuffix("/live") + "/room"
+    moderator.page.goto(live)
+    projectors = {
+        size: screens.open("member4@example.org", device=device, path=room)
+        for size, device in PROJECTORS.items()
+    }
+    rooms = [screen.page for screen in projectors.values()]
+    for page in [moderator.page, *rooms]:
+        expect(page.locator("#mt-connection")).to_have_attribute("data-state", "live")
+    for page in rooms:  # its own layout: no site header, navigation or breadcrumbs
+        assert page.locator(".site-header, .site-nav, nav[aria-label=Breadcrumb]").count() == 0
+        expect(page.locator(".pj-bar")).to_contain_text(TEAM)
+        expect(page.get_by_role("button", name="Full screen")).to_be_visible()
+    # One key (F) toggles full screen, and the button says which it is.
+    button = rooms[0].locator("#pj-fullscreen")
+    rooms[0].keyboard.press("f")
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(button).to_contain_text("Leave full screen")
+    rooms[0].keyboard.press("f")
+    expect(button).to_have_attribute("aria-pressed", "false")
+
+    # The moderator moves on to the decision item (an earlier test may have started the
+    # meeting); the room display follows by itself, and shows the item's proposal.
+    title = moderator.page.locator("#mt-current-title")
+    start = moderator.page.get_by_role("button", name="Start the meeting")
+    if start.is_visible():
+        start.click()
+        expect(title).to_have_text(re.compile(r"^1\. "))
+    for _ in range(5):
+        if DECISION_ITEM.search(title.inner_text()):
+            break
+        number = int(title.inner_text().split(".", 1)[0])
+        moderator.page.get_by_role("button", name="Next item").click()
+        expect(title).to_have_text(re.compile(rf"^{number + 1}\. "))
+    for page in rooms:
+        expect(page.locator("#mt-current-title")).to_have_text(DECISION_ITEM)
+        expect(page.locator("#mt-proposal")).to_be_visible()
+    proposal_title = rooms[0].locator("#mt-proposal-title").inner_text()
+    proposal = proposal_path(moderator.page, team, proposal_title)
+
+    # A round opens on it; two members vote on their phones. The room shows the live tally
+    # and, by name, who has not voted yet.
+    moderator.page.goto(f"{proposal}/console")
+    expect(moderator.page.locator("#cs-connection")).to_have_attribute("data-state", "live")
+    members = [
+        screens.open(email, device=PHONE, path=proposal)
+        for email in ("member1@example.org", "member2@example.org")
+    ]
+    for member in members:
+        expect(member.page.locator("#cs-connection")).to_have_attribute("data-state", "live")
+    moderator.page.get_by_role("button", name=re.compile(r"^Open round \d+$")).click()
+    for member in members:
+        expect(member.page.locator("#cs-round-line")).to_contain_text("open")
+        vote(member.page, UP)
+    for page in rooms:
+        expect(page.locator("#mt-round-line")).to_contain_text("open")
+        expect(page.locator("#mt-tally-up")).to_have_text("2")
+        expect(page.locator("#mt-progress-text")).to_contain_text(
+            re.compile(r"^2 of \d+ have voted")
+        )
+        not_voted = page.locator("#mt-not-voted")
+        expect(not_voted).to_contain_text(NAMES["member3@example.org"])
+        expect(not_voted).not_to_contain_text(NAMES["member1@example.org"])
+    for size, screen in projectors.items():
+        page = screen.page
+        assert fits_the_screen(page) == [], size
+        screenshot(page, f"room-display-projector-{size}-round-open")
+    assert serious_axe_violations(rooms[0]) == []
+    # The proposal's own room display (linked from its voting screen and console) fits too.
+    single = screens.open(
+        "member4@example.org", device=PROJECTORS["1366x768"], path=f"{proposal}/room"
+    )
+    expect(single.page.locator("#cs-connection")).to_have_attribute("data-state", "live")
+    expect(single.page.locator("#cs-tally")).to_contain_text("2")
+    assert single.page.locator(".site-header, nav[aria-label=Breadcrumb]").count() == 0
+    assert fits_the_screen(single.page) == []
+    screenshot(single.page, "room-display-proposal-projector-1366x768-round-open")
+
+    # The round closes: the outcome takes the place of "not voted yet", and still fits.
+    moderator.page.get_by_role("button", name="Close round").click()
+    for size, screen in projectors.items():
+        page = screen.page
+        expect(page.locator("#mt-outcome")).to_be_visible()
+        expect(page.locator("#mt-outcome-text")).to_contain_text(re.compile(r"^Round \d+ result: "))
+        expect(page.locator("#mt-not-voted-section")).to_be_hidden()
+        assert fits_the_screen(page) == [], size
+        screenshot(page, f"room-display-projector-{size}-outcome")
+
+    # The moderator moves on: the room display follows to the next item.
+    moderator.page.goto(live)
+    expect(moderator.page.locator("#mt-connection")).to_have_attribute("data-state", "live")
+    moderator.page.get_by_role("button", name="Next item").click()
+    for page in rooms:
+        expect(page.locator("#mt-current-title")).to_have_text(re.compile(r"^4\. "))
+        expect(page.locator("#mt-proposal")).to_be_hidden()
+        assert fits_the_screen(page) == []
     screens.assert_no_browser_errors()
