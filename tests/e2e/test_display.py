@@ -292,7 +292,7 @@ def test_the_projector_mode_fits_the_screen_and_follows_the_agenda(
         if DECISION_ITEM.search(title.inner_text()):
             break
         number = int(title.inner_text().split(".", 1)[0])
-        moderator.page.get_by_role("button", name="Next item").click()
+        moderator.page.get_by_role("button", name="Dealt with — next item").click()
         expect(title).to_have_text(re.compile(rf"^{number + 1}\. "))
     for page in rooms:
         expect(page.locator("#mt-current-title")).to_have_text(DECISION_ITEM)
@@ -351,7 +351,7 @@ def test_the_projector_mode_fits_the_screen_and_follows_the_agenda(
     # The moderator moves on: the room display follows to the next item.
     moderator.page.goto(live)
     expect(moderator.page.locator("#mt-connection")).to_have_attribute("data-state", "live")
-    moderator.page.get_by_role("button", name="Next item").click()
+    moderator.page.get_by_role("button", name="Dealt with — next item").click()
     for page in rooms:
         expect(page.locator("#mt-current-title")).to_have_text(re.compile(r"^4\. "))
         expect(page.locator("#mt-proposal")).to_be_hidden()
