@@ -30,6 +30,7 @@ from tests.e2e.conftest import (
 )
 
 pytest.importorskip("playwright.sync_api", reason="needs Playwright for Python")
+from playwright.sync_api import expect  # noqa: E402
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -132,13 +133,10 @@ def _check_page(page: Page, path: str, *, run_axe: bool) -> tuple[list[str], lis
         return [f"answered {response and response.status}"], []
     if "text/html" not in (response.headers.get("content-type") or ""):
         return [], []
-    live = page.locator("[data-state]").filter(has=page.locator(":scope[id$=connection]"))
-    if live.count():
-        live.first.wait_for(state="attached")
-        page.wait_for_function(
-            "() => document.querySelector('[id$=connection][data-state]')"
-            "?.dataset.state === 'live'"
-        )
+    # The live screens (#cs-connection, #mt-connection) are measured once their socket is live.
+    connection = page.locator("[id$=-connection][data-state]")
+    if connection.count():
+        expect(connection.first).to_have_attribute("data-state", "live")
     problems = []
     overflow: dict[str, Any] = page.evaluate(_OVERFLOW)
     if overflow["scroll"] > overflow["width"]:
