@@ -106,6 +106,48 @@ def eligible_count(team_id: int) -> int:
     return int(core(_COUNT_VOTING_MEMBERS, {"team_id": team_id}).scalar() or 0)
 
 
+def open_rounds(team_id: int) -> list[Round]:
+    """The team's open rounds, oldest first, with their proposals (for the team page; the
+    caller has checked membership)."""
+    return list(
+        db.session.scalars(
+            sa.select(Round)
+            .join(Proposal, Proposal.id == Round.proposal_id)
+            .options(joinedload(Round.proposal))
+            .where(Proposal.team_id == team_id, Round.status == RoundStatus.OPEN)
+            .order_by(Round.opened_at)
+        )
+    )
+
+
+def rounds_awaiting_vote(actor: User) -> list[Round]:
+    """Open rounds, in the actor's active teams, where the actor holds a voting role and has not
+    voted yet (the dashboard's "Needs you now"), oldest first."""
+    voted = (
+        sa.select(Vote.id)
+        .where(Vote.round_id == Round.id, Vote.membership_id == Membership.id)
+        .exists()
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Round)
+            .join(Proposal, Proposal.id == Round.proposal_id)
+            .join(Team, Team.id == Proposal.team_id)
+            .join(Membership, Membership.team_id == Team.id)
+            .options(joinedload(Round.proposal).joinedload(Proposal.team))
+            .where(
+                Round.status == RoundStatus.OPEN,
+                Team.archived_at.is_(None),
+                Membership.user_id == actor.id,
+                Membership.removed_at.is_(None),
+                Membership.role.in_(VOTING_ROLES),
+                ~voted,
+            )
+            .order_by(Round.opened_at)
+        )
+    )
+
+
 def proposal_access(
     actor: User, proposal_id: int, action: Action = Action.VIEW_TEAM
 ) -> tuple[TeamAccess, Proposal]:

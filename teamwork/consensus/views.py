@@ -15,12 +15,25 @@ from teamwork.consensus.signals import designees_may_vote
 from teamwork.errors import Conflict, InvalidInput
 from teamwork.forms import EmptyForm, apply_error
 from teamwork.teams.audit_trail.services import register_subjects
+from teamwork.teams.panels import register_dashboard_panel, register_panel
 from teamwork.teams.rules import Action
 from teamwork.teams.services import oversight_access, team_access
 
 bp = Blueprint("consensus", __name__, url_prefix="/teams/<int:team_id>")
 register_subjects("proposal", services.proposal_titles)
 register_subjects("round", services.round_names)
+register_panel(
+    "open_rounds",
+    "consensus/_team_panel.html",
+    lambda access: {"open_rounds": services.open_rounds(access.team.id)},
+    order=5,
+)
+register_dashboard_panel(
+    "rounds_awaiting_vote",
+    "consensus/_dashboard_panel.html",
+    lambda user: {"rounds_awaiting_vote": services.rounds_awaiting_vote(user)},
+    order=10,
+)
 
 Page = Response | str | tuple[str, int]
 

@@ -184,6 +184,30 @@ def list_meetings(access: TeamAccess) -> MeetingLists:
     )
 
 
+def my_next_meetings(actor: User, *, limit: int = 3) -> list[Meeting]:
+    """The meetings in progress, then the next scheduled ones, across the actor's active teams
+    (the dashboard's "Needs you now")."""
+    return list(
+        db.session.scalars(
+            sa.select(Meeting)
+            .join(Team, Team.id == Meeting.team_id)
+            .join(Membership, Membership.team_id == Team.id)
+            .options(joinedload(Meeting.team))
+            .where(
+                Membership.user_id == actor.id,
+                Membership.removed_at.is_(None),
+                Team.archived_at.is_(None),
+                Meeting.status.in_([MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS]),
+            )
+            .order_by(
+                sa.case((Meeting.status == MeetingStatus.IN_PROGRESS, 0), else_=1),
+                Meeting.starts_at,
+            )
+            .limit(limit)
+        )
+    )
+
+
 def next_meeting(team_id: int) -> Meeting | None:
     """The team's meeting in progress, or else its next scheduled one (for the team page; the
     caller has checked membership)."""

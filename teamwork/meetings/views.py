@@ -43,7 +43,7 @@ from teamwork.meetings.minutes import services as minutes_services
 from teamwork.meetings.models import AttendanceStatus, Meeting, MeetingStatus, MinutesStatus
 from teamwork.meetings.signals import action_item_activities
 from teamwork.teams.audit_trail.services import register_subjects
-from teamwork.teams.panels import register_panel
+from teamwork.teams.panels import register_dashboard_panel, register_panel
 from teamwork.teams.rules import Action
 from teamwork.teams.services import TeamAccess, current_members, team_access
 
@@ -54,6 +54,12 @@ register_panel(
     "meetings/_team_panel.html",
     lambda access: {"next_meeting": services.next_meeting(access.team.id)},
     order=10,
+)
+register_dashboard_panel(
+    "next_meetings",
+    "meetings/_dashboard_panel.html",
+    lambda user: {"my_next_meetings": services.my_next_meetings(user)},
+    order=20,
 )
 
 Page = Response | str | tuple[str, int]

@@ -11,7 +11,7 @@ from teamwork.forms import EmptyForm, apply_error
 from teamwork.teams import services
 from teamwork.teams.forms import InviteForm, MembershipForm, NewTeamForm, TeamForm
 from teamwork.teams.notifications import send_invitation
-from teamwork.teams.panels import panels
+from teamwork.teams.panels import dashboard_panels, panels
 from teamwork.teams.rules import Action, Discipline, Role, TeamLevel
 from teamwork.templating import set_page_zone
 
@@ -41,8 +41,12 @@ def require_sign_in() -> None:
 
 @bp.get("/")
 def dashboard() -> Page:
+    shown = dashboard_panels()
+    panel_context = {key: value for p in shown for key, value in p.context(current_user).items()}
     return render_template(
         "teams/dashboard.html",
+        **panel_context,
+        panel_templates=[p.template for p in shown],
         teams=services.list_my_teams(current_user),
         archived=services.list_my_teams(current_user, archived=True),
     )

@@ -298,6 +298,19 @@ def my_deliverables(actor: User, day: date | None = None) -> list[TeamDeliverabl
     return sorted(result, key=lambda t: t.team.name.lower())
 
 
+def my_overdue_deliverables(actor: User, day: date | None = None) -> list[tuple[Team, ActivityRow]]:
+    """The actor's overdue activities in their active teams, most overdue first (the dashboard's
+    "Needs you now")."""
+    overdue = [
+        (group.team, item)
+        for group in my_deliverables(actor, day)
+        if not group.team.is_archived
+        for item in group.rows
+        if item.days_overdue > 0
+    ]
+    return sorted(overdue, key=lambda pair: -pair[1].days_overdue)
+
+
 def history(access: TeamAccess, activity_id: int) -> list[ActivityChange]:
     activity = _activity(access, activity_id)
     return list(reversed(activity.changes))

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from teamwork.errors import Conflict, Forbidden, InvalidInput
 from teamwork.forms import EmptyForm, apply_error
+from teamwork.teams.panels import register_dashboard_panel
 from teamwork.teams.rules import Action
 from teamwork.teams.services import TeamAccess, current_members, team_access, today
 from teamwork.workplans import charts, csv_io, rules, services
@@ -24,6 +25,12 @@ from teamwork.workplans.models import Activity
 from teamwork.workplans.rules import ActivityStatus
 
 bp = Blueprint("workplans", __name__)
+register_dashboard_panel(
+    "overdue_deliverables",
+    "workplans/_dashboard_panel.html",
+    lambda user: {"my_overdue": services.my_overdue_deliverables(user, today())},
+    order=30,
+)
 
 Page = Response | str | tuple[str, int]
 TEAM = "/teams/<int:team_id>/workplan"

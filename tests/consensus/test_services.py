@@ -250,3 +250,20 @@ def test_a_designee_vote_must_name_the_member(meeting) -> None:
         voting.cast_vote(
             m.moderator.user, round_.id, choice="up", reason="", request_id="d", designee=True
         )
+
+
+def test_an_open_round_waits_for_each_voter_until_they_vote_and_never_for_the_observer(
+    meeting,
+) -> None:
+    m = meeting()
+    assert services.rounds_awaiting_vote(m.members[0].user) == []
+    round_ = services.open_round(m.moderator.user, m.proposal.id)
+    assert [r.id for r in services.open_rounds(m.team.id)] == [round_.id]
+    assert [r.id for r in services.rounds_awaiting_vote(m.members[0].user)] == [round_.id]
+    assert services.rounds_awaiting_vote(m.observer.user) == []
+    vote_all(m, round_.id, {m.members[0].id: "up"})
+    assert services.rounds_awaiting_vote(m.members[0].user) == []
+    assert [r.id for r in services.rounds_awaiting_vote(m.members[1].user)] == [round_.id]
+    services.close_round(m.moderator.user, round_.id)
+    assert services.rounds_awaiting_vote(m.members[1].user) == []
+    assert services.open_rounds(m.team.id) == []

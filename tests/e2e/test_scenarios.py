@@ -129,8 +129,10 @@ def test_an_invited_person_follows_the_emailed_link_to_a_first_sign_in_and_joins
     expect(page.get_by_role("heading", level=1)).to_have_text(TEAM)
     expect(flash(page)).to_contain_text(f"Welcome to {TEAM}, {name}.")
     expect(page.locator("header.stack .badge-member")).to_have_text("Member")
-    expect(page.get_by_role("navigation", name="Primary")).to_contain_text(name)
     screenshot(page, "invitation-first-sign-in")
+    # On a phone the person's own links are behind the header's Menu.
+    page.get_by_text("Menu", exact=True).click()
+    expect(page.get_by_role("navigation", name="Primary")).to_contain_text(name)
 
     # The link worked once: opened again, it is gone.
     again = screens.browser.new_context(base_url=screens.base_url)
@@ -161,7 +163,7 @@ def test_a_drafted_charter_goal_is_adopted_by_consensus(
     lead = screens.open(LEAD)
     team = team_path(lead.page)
     lead.page.goto(team)
-    lead.page.get_by_role("button", name="Charter").click()
+    lead.page.get_by_role("navigation", name="Team").get_by_role("link", name="Charter").click()
     expect(lead.page).to_have_url(re.compile(rf"{team}/charter$"))
 
     # The lead drafts a new short-term goal and puts it to the team.
@@ -213,7 +215,7 @@ def test_a_drafted_charter_goal_is_adopted_by_consensus(
 
     # The charter now has the goal adopted, linked to the decision.
     lead.page.goto(team)
-    lead.page.get_by_role("button", name="Charter").click()
+    lead.page.get_by_role("navigation", name="Team").get_by_role("link", name="Charter").click()
     adopted = lead.page.locator(
         "section[aria-labelledby=kind-short_term_goal] article", has_text=goal
     )
@@ -242,7 +244,7 @@ def test_an_action_item_becomes_a_workplan_activity_its_owner_carries_to_done(
     lead = screens.open(LEAD)
     team = team_path(lead.page)
     lead.page.goto(team)
-    lead.page.get_by_role("button", name="Minutes archive").click()
+    lead.page.get_by_role("link", name="Minutes archive").click()
 
     # The latest minutes (proposed, not yet approved) list their action items.
     row = lead.page.get_by_role("row").filter(has_text="Minutes proposed").first
@@ -296,7 +298,8 @@ def test_an_action_item_becomes_a_workplan_activity_its_owner_carries_to_done(
     expect(listed.locator(".wp-status")).to_have_text("Done")
     expect(listed).to_contain_text(owner_name)
 
-    # And the owner's own deliverables list it as done.
+    # And the owner's own deliverables list it as done (on a phone, behind the header's Menu).
+    page.get_by_text("Menu", exact=True).click()
     page.get_by_role("navigation", name="Primary").get_by_role(
         "link", name="My deliverables"
     ).click()
@@ -314,6 +317,7 @@ def test_search_finds_a_decision_for_members_and_nothing_for_another_team(
     member = screens.open("member2@example.org", device=PHONE)
     team = team_path(member.page)
     page = member.page
+    page.get_by_text("Menu", exact=True).click()  # a phone: the header's links are in its Menu
     page.get_by_role("navigation", name="Primary").get_by_role("link", name="Search").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Search all my teams")
     page.get_by_role("searchbox", name=re.compile(r"^Search for")).fill(word)

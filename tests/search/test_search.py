@@ -230,7 +230,7 @@ def test_snippets_mark_matches_and_never_let_html_through(teams, make_minutes, s
     raw = response.get_data(as_text=True)
     assert "<mark>advocate</mark>" in raw
     assert "risk &lt; 3 &amp; &#34;falling" in raw  # text kept, escaped
-    for tag in ("<script", 'alert("x")', "<img", "<b "):
+    for tag in ("<script", 'alert("x")', "<img src=x", "<b "):  # the page has its own <img>s
         assert tag not in raw
 
 
