@@ -21,6 +21,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from teamwork.consensus.broadcast import emit_state
 from teamwork.errors import Conflict, InvalidInput
 from teamwork.forms import EmptyForm, apply_error
 from teamwork.meetings import rules, services
@@ -396,6 +397,10 @@ def attendance(team_id: int, meeting_id: int) -> Page:
             flash(exc.message, "error")
             return _to("meetings.minutes", meeting)
         else:
+            if meeting.status is MeetingStatus.IN_PROGRESS:
+                # Who may vote in the open rounds follows attendance: their screens get it.
+                for proposal_id in services.proposals_with_open_rounds(team_id):
+                    emit_state("proposal_changed", proposal_id)
             flash("Attendance is saved.", "success")
             return _to("meetings.minutes", meeting)
     else:
