@@ -298,6 +298,43 @@ def my_deliverables(actor: User, day: date | None = None) -> list[TeamDeliverabl
     return sorted(result, key=lambda t: t.team.name.lower())
 
 
+@dataclass(frozen=True)
+class MyActionItem:
+    """An action item given to the actor in a meeting, as "My deliverables" shows it."""
+
+    action: Any  # meetings.models.ActionItem
+    team: Team
+    overdue_days: int  # 0 when not due yet, or no due date
+
+
+def my_action_items(actor: User, day: date | None = None) -> list[MyActionItem]:
+    """The action items the actor owns and has not marked done, in every team they still
+    belong to, soonest due first. One that became a workplan activity is left out: the
+    activity stands for it in the list (and is done when the activity is)."""
+    from teamwork.meetings.minutes.services import open_action_items
+
+    day = day or today()
+    actions = open_action_items(actor)
+    if not actions:
+        return []
+    became = set(
+        db.session.scalars(
+            sa.select(Activity.source_action_item_id).where(
+                Activity.source_action_item_id.in_([a.id for a in actions])
+            )
+        )
+    )
+    return [
+        MyActionItem(
+            action=a,
+            team=a.meeting.team,
+            overdue_days=(day - a.due_on).days if a.due_on and a.due_on < day else 0,
+        )
+        for a in actions
+        if a.id not in became
+    ]
+
+
 def history(access: TeamAccess, activity_id: int) -> list[ActivityChange]:
     activity = _activity(access, activity_id)
     return list(reversed(activity.changes))

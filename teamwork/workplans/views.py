@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from teamwork.errors import Conflict, Forbidden, InvalidInput
 from teamwork.forms import EmptyForm, apply_error
+from teamwork.meetings.minutes import services as minutes_services
 from teamwork.teams.rules import Action
 from teamwork.teams.services import TeamAccess, current_members, team_access, today
 from teamwork.workplans import charts, csv_io, rules, services
@@ -148,8 +149,27 @@ def _activity_page(
 def my_deliverables() -> Page:
     day = today()
     return render_template(
-        "workplans/mine.html", teams=services.my_deliverables(current_user, day), today=day
+        "workplans/mine.html",
+        teams=services.my_deliverables(current_user, day),
+        actions=services.my_action_items(current_user, day),
+        done_form=EmptyForm(),
+        today=day,
     )
+
+
+@bp.post(TEAM + "/action-items/<int:action_item_id>/done")
+def action_item_done(team_id: int, action_item_id: int) -> Page:
+    """The owner marks an action item from a meeting done, from "My deliverables"."""
+    team_access(current_user, team_id, writing=True)  # outsiders: 404 before anything else
+    if not EmptyForm().validate_on_submit():
+        raise InvalidInput("The form has expired. Reload the page and try again.")
+    try:
+        action = minutes_services.complete_action_item(current_user, team_id, action_item_id)
+    except Conflict as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Done: “{action.description}”.", "success")
+    return redirect(url_for("workplans.my_deliverables") + "#my-actions")
 
 
 @bp.get(TEAM + "/changes")

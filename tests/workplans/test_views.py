@@ -142,6 +142,42 @@ def test_my_deliverables_lists_my_activities_across_teams(plan, signed_in, make_
     assert p.team.name in shown and other.team.name in shown
 
 
+def test_my_action_items_link_to_their_minutes_and_i_can_mark_one_done(plan, signed_in):
+
+    p = plan()
+    meeting = Meeting(
+        team_id=p.team.id,
+        title="March meeting",
+        starts_at=datetime(2026, 3, 2, 17, tzinfo=UTC),
+        status=MeetingStatus.ENDED,
+    )
+    db.session.add(meeting)
+    db.session.flush()
+    item = ActionItem(meeting_id=meeting.id, description="Call the shelter", owner_id=p.owner.id)
+    db.session.add(item)
+    db.session.commit()
+    browser = signed_in(p.owner.user)
+    html = page(browser.get("/my/deliverables"))
+    assert "Call the shelter" in html
+    assert f"/teams/{p.team.id}/meetings/{meeting.id}/minutes#actions-heading" in html
+    done_url = f"/teams/{p.team.id}/workplan/action-items/{item.id}/done"
+    assert done_url in html
+
+    # Someone else cannot: it does not exist for them, and nothing changes.
+    assert signed_in(p.member.user).post(done_url).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(ActionItem, item.id).done_at is None
+
+    response = browser.post(done_url)
+    assert response.status_code == 302
+    html = page(browser.get("/my/deliverables"))
+    assert (
+        "Call the shelter" not in html.split("Action items from meetings")[1].split("</section>")[0]
+    )
+    db.session.expire_all()
+    assert db.session.get(ActionItem, item.id).done_at is not None
+
+
 def test_the_timeline_is_an_svg_with_a_table(plan, signed_in):
     p = plan()
     day = today()

@@ -67,7 +67,7 @@ from teamwork.meetings.services import (
 )
 from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Action
-from teamwork.teams.services import TeamAccess
+from teamwork.teams.services import TeamAccess, team_access
 
 NOTES_MAX = 20_000
 ACTION_MAX = 500
@@ -172,6 +172,45 @@ def remove_action_item(actor: User, team_id: int, meeting_id: int, action_item_i
     bump_live_version(meeting.id)
     db.session.delete(action)
     db.session.commit()
+
+
+def open_action_items(actor: User) -> list[ActionItem]:
+    """The action items the actor owns and has not marked done, in every team they still
+    belong to (for "My deliverables"), soonest due first. Items of a cancelled meeting count
+    too: the work was still given to them."""
+    if not actor.is_active:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(ActionItem)
+            .join(Membership, Membership.id == ActionItem.owner_id)
+            .options(joinedload(ActionItem.meeting), joinedload(ActionItem.item))
+            .where(
+                Membership.user_id == actor.id,
+                Membership.removed_at.is_(None),
+                ActionItem.done_at.is_(None),
+            )
+            .order_by(ActionItem.due_on.is_(None), ActionItem.due_on, ActionItem.id)
+        )
+    )
+
+
+def complete_action_item(actor: User, team_id: int, action_item_id: int) -> ActionItem:
+    """The owner marks their action item done: it leaves their list. Only its owner may; to
+    anyone else (and for another team's item) it does not exist."""
+    access = team_access(actor, team_id, writing=True)
+    action = db.session.scalar(
+        sa.select(ActionItem)
+        .join(Meeting, Meeting.id == ActionItem.meeting_id)
+        .where(ActionItem.id == action_item_id, Meeting.team_id == team_id)
+    )
+    if action is None or action.owner_id != access.membership.id:
+        raise NotFound()
+    if action.done_at is not None:
+        raise Conflict("This action item is already marked done.")
+    action.done_at = utcnow()
+    db.session.commit()
+    return action
 
 
 # --- The minutes as a record ---------------------------------------------------------------
