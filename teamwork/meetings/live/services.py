@@ -402,7 +402,16 @@ def _minutes_for_round(round_: Round, **_extra: Any) -> None:
     # The decision (sent with `decision_recorded` just before this signal) follows its tally.
     decision = db.session.scalar(sa.select(Decision).where(Decision.round_id == round_.id))
     if decision is not None:
-        _add_entry(item, f"Decision recorded: “{decision.title}”.", decision_id=decision.id)
+        _add_entry(item, decision_entry_text(decision), decision_id=decision.id)
+
+
+def decision_entry_text(decision: Decision) -> str:
+    """The minutes' decision entry, quoting the wording agreed: the text of the version that
+    reached consensus (kept with the decision), as written."""
+    return (
+        f"Decision recorded: “{decision.title}” (text version {decision.version.number}), "
+        f"agreed in these words:\n“{decision.text.strip()}”"
+    )
 
 
 # --- The snapshot --------------------------------------------------------------------------

@@ -357,16 +357,21 @@ def minutes_markdown(record: MinutesRecord) -> str:
             lines += ["", item.notes.strip()]
         entries = record.entries.get(item.id, [])
         if entries:
-            lines += ["", "Recorded by Teamwork:", *[f"- {e.text}" for e in entries]]
+            lines += ["", "Recorded by Teamwork:", *[_list_entry(e.text) for e in entries]]
         actions = record.actions_for(item.id)
         if actions:
             lines += ["", "Action items:", *[_action_line(a) for a in actions]]
     general = record.entries.get(None, [])
     if general:
-        lines += ["", "## Also recorded", "", *[f"- {e.text}" for e in general]]
+        lines += ["", "## Also recorded", "", *[_list_entry(e.text) for e in general]]
     lines += ["", "## Action items", ""]
     lines += [_action_line(a) for a in record.action_items] or ["- None."]
     return "\n".join(lines).strip() + "\n"
+
+
+def _list_entry(text: str) -> str:
+    """An entry as one list item: its later lines (a decision's quoted wording) indented."""
+    return "- " + "\n  ".join(line.rstrip() for line in text.splitlines())
 
 
 def amendments_markdown(record: MinutesRecord) -> str:
