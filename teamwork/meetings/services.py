@@ -124,7 +124,11 @@ def team_meeting_any(
 
 def current_member(team_id: int, membership_id: Any, field_name: str, message: str) -> Membership:
     membership = None
-    if isinstance(membership_id, int) and not isinstance(membership_id, bool):
+    if (
+        isinstance(membership_id, int)
+        and not isinstance(membership_id, bool)
+        and 0 < membership_id <= ID_MAX  # larger is no id of ours, and no database takes it
+    ):
         membership = db.session.get(Membership, membership_id)
     if (
         membership is None

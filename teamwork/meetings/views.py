@@ -515,7 +515,24 @@ def add_action(team_id: int, meeting_id: int) -> Page:
     )
     form = _action_form(team_id, services.ordered_items(meeting))
     status = 422
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    stale = bool(getattr(getattr(form, "csrf_token", None), "errors", None))
+    if not valid and not stale:
+        # The form's own checks failed: add the service's errors for the other fields, so
+        # that every error shows beside its field at once (not one per attempt).
+        errors = minutes_services.action_item_errors(
+            current_user,
+            team_id,
+            meeting_id,
+            description=form.description.data or "",
+            owner_id=form.owner_id.data or 0,
+            due_on=form.due_on.data,
+        )
+        for name, message in errors.items():
+            field = getattr(form, name, None)
+            if field is not None and not field.errors:
+                field.errors = [*field.errors, message]
+    elif valid:
         try:
             minutes_services.add_action_item(
                 current_user,

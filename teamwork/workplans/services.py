@@ -548,15 +548,43 @@ def build_activity(
     return activity
 
 
+class PastDue(InvalidInput):
+    """A new open activity due before today: it would start out overdue. Usually a typo in
+    the year; the form asks to confirm it."""
+
+    code = "past_due"
+
+
+def past_due_days(status: ActivityStatus, due_on: date | None, day: date) -> int:
+    """How many days before `day` an open activity was due (0: not past, or not open)."""
+    if due_on is None or not status.is_open or due_on >= day:
+        return 0
+    return (day - due_on).days
+
+
 def create_activity(
-    actor: User, team_id: int, *, day: date | None = None, **fields: Any
+    actor: User,
+    team_id: int,
+    *,
+    day: date | None = None,
+    past_due_confirmed: bool = True,
+    **fields: Any,
 ) -> Activity:
     """A lead adds an activity. Fields: title, owner_id (a membership id), description,
     deliverable, goal_id, collaborator_ids, start_on, due_on, depends_on_ids, status,
-    blocked_reason."""
+    blocked_reason. With `past_due_confirmed=False` (the form), an open activity due before
+    today is refused (`PastDue`) until the lead confirms the date."""
     access = team_access(actor, team_id, Action.MANAGE_WORKPLAN)
+    day = day or today()
     try:
-        activity = build_activity(access, actor, fields, day or today())
+        activity = build_activity(access, actor, fields, day)
+        late = past_due_days(activity.status, activity.due_on, day)
+        if late and not past_due_confirmed:
+            raise PastDue(
+                f"This due date was {late} day{'s' if late != 1 else ''} ago: the activity "
+                "would start out overdue. Check the date, or confirm it below.",
+                field="due_on",
+            )
     except InvalidInput:
         db.session.rollback()
         raise

@@ -31,7 +31,7 @@ from teamwork.consensus import services as consensus
 from teamwork.consensus.models import Decision, Proposal
 from teamwork.consensus.signals import decision_recorded
 from teamwork.database import utcnow
-from teamwork.errors import Conflict, InvalidInput, NotFound
+from teamwork.errors import Conflict, InvalidInput, InvalidInputs, NotFound
 from teamwork.extensions import db
 from teamwork.meetings import rules
 from teamwork.meetings.models import (
@@ -126,6 +126,49 @@ def _parse_due(due_on: date | str | None) -> date | None:
         raise InvalidInput("Give the due date as a date.", field="due_on") from None
 
 
+def _checked_action_item(
+    meeting: Meeting, description: str, owner_id: Any, due_on: date | str | None
+) -> tuple[str, Membership, date | None]:
+    """The action item's fields, cleaned; every field is checked and every error raised at
+    once (`InvalidInputs`), so the form shows each beside its field."""
+    errors: dict[str, str] = {}
+
+    def checked(check: Any) -> Any:
+        try:
+            return check()
+        except InvalidInput as exc:
+            errors[exc.field or "form"] = exc.message
+            return None
+
+    text = checked(
+        lambda: clean_line(
+            description, "description", ACTION_MAX, required="Say what is to be done."
+        )
+    )
+    owner = checked(
+        lambda: current_member(meeting.team_id, owner_id, "owner_id", "Choose who will do it.")
+    )
+    due = checked(lambda: _parse_due(due_on))
+    if due is not None and due < meeting.local_starts_at.date():
+        errors["due_on"] = "The due date cannot be before the meeting."
+    if errors:
+        raise InvalidInputs(errors)
+    return text, owner, due
+
+
+def action_item_errors(
+    actor: User, team_id: int, meeting_id: int, *, description: str, owner_id: Any, due_on: Any
+) -> dict[str, str]:
+    """What is wrong with an action item's fields, all at once (nothing is written): for a
+    form that failed its own checks, so that it still shows every error in one go."""
+    _access, meeting = team_meeting(actor, team_id, meeting_id, Action.RECORD_MINUTES)
+    try:
+        _checked_action_item(meeting, description, owner_id, due_on)
+    except InvalidInputs as exc:
+        return exc.errors
+    return {}
+
+
 def add_action_item(
     actor: User,
     team_id: int,
@@ -138,11 +181,7 @@ def add_action_item(
 ) -> ActionItem:
     """Capture something a member will do, with an owner and an optional due date."""
     _access, meeting = team_meeting(actor, team_id, meeting_id, Action.RECORD_MINUTES)
-    text = clean_line(description, "description", ACTION_MAX, required="Say what is to be done.")
-    owner = current_member(team_id, owner_id, "owner_id", "Choose who will do it.")
-    due = _parse_due(due_on)
-    if due is not None and due < meeting.local_starts_at.date():
-        raise InvalidInput("The due date cannot be before the meeting.", field="due_on")
+    text, owner, due = _checked_action_item(meeting, description, owner_id, due_on)
     item = meeting_item(meeting, item_id) if item_id else None
     require_draft_minutes(meeting)
     action = ActionItem(
