@@ -14,7 +14,7 @@ def _bounded(value: str, field: str, limit: int, required: str) -> str:
     if required and not value:
         raise InvalidInput(required, field=field)
     if len(value) > limit:
-        raise InvalidInput(f"Use at most {limit} characters.", field=field)
+        raise InvalidInput(f"Use at most {limit} characters: this has {len(value)}.", field=field)
     return value
 
 

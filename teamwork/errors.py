@@ -61,6 +61,20 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class InvalidInputs(InvalidInput):
+    """Several fields were wrong at once: `errors` maps each field to its message, so a form
+    shows every one beside its field in one go (`teamwork.forms.apply_error`). Its `message`
+    and `field` are the first of them, for callers that show one error."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field=field)
+        self.errors = dict(errors)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "errors": dict(self.errors)}
+
+
 class Conflict(DomainError):
     status = 409
     code = "conflict"

@@ -655,6 +655,7 @@
     renderTally();
     renderVoters();
     renderConcerns();
+    renderOpenConcerns();
     renderProposal();
     if (MODE === "vote") renderVotePanel();
     else if (MODE === "console") renderConsole();
@@ -830,6 +831,35 @@
             ` — ${c.member || "anonymous"}`,
           ),
           h("span", { class: "cs-concern-text" }, c.reason ? c.reason : "(no reason given)"),
+        ),
+      ),
+    );
+  }
+
+  /** Console: concerns of earlier rounds not yet answered by an amendment (live, from the state). */
+  function renderOpenConcerns() {
+    const list = $("cs-open-concerns");
+    if (!list) return;
+    const concerns = Array.isArray(state.open_concerns) ? state.open_concerns : [];
+    setText($("cs-open-concerns-note"), concerns.length ? "Raised in earlier rounds and not yet answered by an amendment." : "No open concerns.");
+    list.hidden = concerns.length === 0;
+    const sig = JSON.stringify(concerns);
+    if (list.dataset.sig === sig) return;
+    list.dataset.sig = sig;
+    list.replaceChildren(
+      ...concerns.map((c) =>
+        h(
+          "li",
+          { class: `cs-concern cs-concern-${CHOICES[c.choice] ? c.choice : "down"}` },
+          h(
+            "span",
+            { class: "cs-concern-who" },
+            icon(c.choice),
+            " ",
+            h("strong", null, (CHOICES[c.choice] || CHOICES.down).word),
+            ` — ${c.member || "anonymous"}, round ${c.round_number}`,
+          ),
+          h("span", { class: "cs-concern-text" }, c.text),
         ),
       ),
     );
@@ -1187,7 +1217,10 @@
     }
     list.hidden = false;
     const voted = new Set(r.voters);
-    const waiting = members.filter((m) => !voted.has(m.id));
+    // Only those eligible now (attendance, when recorded) are waited for: the server sends the
+    // set, so this list, the counts and the quorum line all agree.
+    const eligible = Array.isArray(r.eligible_ids) ? new Set(r.eligible_ids) : null;
+    const waiting = members.filter((m) => (!eligible || eligible.has(m.id)) && !voted.has(m.id));
     setText(
       note,
       waiting.length

@@ -37,12 +37,20 @@
     }
     const next = { ...update, voters: anonymous ? null : union(Array.isArray(round.voters) ? round.voters : [], update.new_voters) };
     delete next.new_voters;
+    // Who may vote comes with snapshots and round events, not with every vote: keep it.
+    if (!("eligible_ids" in update)) next.eligible_ids = round.eligible_ids;
     return next;
   }
 
-  /** Whether this screen knows fewer voters than the round's count (a message was missed). */
+  /**
+   * Whether this screen is missing something the round's counts say exists (a message was
+   * missed): fewer voters than the count, or an eligible set of another size than `eligible`
+   * (attendance changed and its broadcast has not arrived).
+   */
   function incomplete(round) {
-    return Boolean(round && round.status === "open" && Array.isArray(round.voters) && round.voters.length < Number(round.voted));
+    if (!round || round.status !== "open") return false;
+    if (Array.isArray(round.voters) && round.voters.length < Number(round.voted)) return true;
+    return Array.isArray(round.eligible_ids) && round.eligible_ids.length !== Number(round.eligible);
   }
 
   const GAP_WAIT_MS = 1500;

@@ -946,38 +946,55 @@
 
     $("mt-action-form")?.addEventListener("submit", (event) => {
       event.preventDefault();
-      const description = $("mt-action-description");
-      const owner = $("mt-action-owner");
-      const due = $("mt-action-due");
-      const error = $("mt-action-error");
+      const fields = { description: $("mt-action-description"), owner_id: $("mt-action-owner"), due_on: $("mt-action-due") };
+      const errorOf = { description: $("mt-action-description-error"), owner_id: $("mt-action-owner-error"), due_on: $("mt-action-due-error") };
+      const general = $("mt-action-error");
       const current = snap.current;
-      if (!owner.value) {
-        setText(error, "Choose who will do it.");
-        show(error, true);
-        owner.focus();
+      // Every error at once, each beside its field (the first one gets the focus).
+      const showErrors = (errors, fallback) => {
+        let first = null;
+        for (const [name, control] of Object.entries(fields)) {
+          const message = errors[name] || "";
+          setText(errorOf[name], message ? `⚠ Error: ${message}` : "");
+          show(errorOf[name], Boolean(message));
+          if (message) control.setAttribute("aria-invalid", "true");
+          else control.removeAttribute("aria-invalid");
+          if (message && !first) first = control;
+        }
+        setText(general, fallback || "");
+        show(general, Boolean(fallback));
+        if (first) first.focus();
+      };
+      const errors = {};
+      const text = fields.description.value.trim();
+      if (!text) errors.description = "Say what is to be done.";
+      else if (text.length > 500) errors.description = `Use at most 500 characters: this has ${text.length}.`;
+      if (!fields.owner_id.value) errors.owner_id = "Choose who will do it.";
+      if (Object.keys(errors).length) {
+        showErrors(errors);
         return;
       }
       send(
         "add_action_item",
         {
-          description: description.value,
-          owner_id: owner.value ? Number(owner.value) : null,
-          due_on: due.value || null,
+          description: fields.description.value,
+          owner_id: Number(fields.owner_id.value),
+          due_on: fields.due_on.value || null,
           item_id: current ? current.item_id : null,
         },
         (ack) => {
           if (ack && ack.ok) {
-            description.value = "";
-            due.value = "";
-            owner.value = "";
-            show(error, false);
+            fields.description.value = "";
+            fields.due_on.value = "";
+            fields.owner_id.value = "";
+            showErrors({});
             announce("Action item added.");
             requestSyncIfBehind(ack.version);
           } else {
-            setText(error, ack && ack.error ? ack.error.message : "Not added. Try again.");
-            show(error, true);
-            const field = ack && ack.error ? { description: description, owner_id: owner, due_on: due }[ack.error.field] : null;
-            if (field) field.focus();
+            const err = ack && ack.error ? ack.error : null;
+            const byField = err && err.errors ? err.errors : err && err.field && fields[err.field] ? { [err.field]: err.message } : {};
+            const placed = Object.keys(byField).some((name) => fields[name]);
+            showErrors(byField, placed ? "" : err ? err.message : "Not added. Try again.");
           }
         },
       );

@@ -8,13 +8,16 @@ from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from teamwork.consensus.services import NOTE_MAX, TEXT_MAX, TITLE_MAX
+from teamwork.forms import title_length, with_limit
 
 
 class ProposalForm(FlaskForm):
     title = StringField(
         "Title",
-        validators=[DataRequired(), Length(max=TITLE_MAX)],
-        description="A few words the team will recognise, e.g. “Polygraph results sharing”.",
+        validators=[DataRequired(), title_length(TITLE_MAX)],
+        description=with_limit(
+            TITLE_MAX, "A few words the team will recognise, e.g. “Polygraph results sharing”."
+        ),
     )
     text = TextAreaField(
         "Proposal",

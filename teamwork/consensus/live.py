@@ -19,8 +19,9 @@ from teamwork.consensus.rules import Ballot, Choice, DecisionRule, Outcome, Roun
 from teamwork.consensus.services import (
     current_version,
     decision_rule,
-    eligible_count,
+    eligible_voter_ids,
     latest_round,
+    open_concerns,
     text_diff,
     voting_members,
 )
@@ -29,11 +30,11 @@ from teamwork.teams.models import Membership
 from teamwork.teams.rules import Action
 from teamwork.teams.services import TeamAccess
 
-# Run with every vote (for `vote_cast`), so built once, like the vote path's statements.
-_COUNT_VOTES = (
-    sa.select(Vote.choice, sa.func.count())
-    .where(Vote.round_id == sa.bindparam("round_id"))
-    .group_by(Vote.choice)
+# Run with every vote (for `vote_cast`), so built once, like the vote path's statements. It reads
+# each vote's member and choice (not a count by choice) so that only the votes of those eligible
+# now are counted, the same as in every snapshot (`eligible_voter_ids`).
+_VOTE_CHOICES = sa.select(Vote.membership_id, Vote.choice).where(
+    Vote.round_id == sa.bindparam("round_id")
 )
 
 
@@ -65,7 +66,25 @@ def live_state(proposal: Proposal) -> dict[str, Any]:
         },
         "rule": rule.to_dict(),
         "round": None if round_ is None else round_state(round_, rule),
+        "open_concerns": open_concerns_state(proposal),
     }
+
+
+def open_concerns_state(proposal: Proposal) -> list[dict[str, Any]]:
+    """Concerns raised in earlier rounds and not yet answered by an amendment (the console's
+    "Open concerns"), named unless their round was anonymous."""
+    return [
+        {
+            "id": concern.id,
+            "choice": concern.choice.value,
+            "text": concern.text,
+            "round_number": concern.round.number,
+            "member": None
+            if DecisionRule.from_dict(concern.round.rule).anonymous
+            else concern.membership.user.name,
+        }
+        for concern in open_concerns(proposal)
+    ]
 
 
 def _round_fields(
@@ -113,12 +132,19 @@ def _votes_with_names() -> sa.Select[Any]:
 
 def round_state(round_: Round, rule: DecisionRule, team_id: int | None = None) -> dict[str, Any]:
     """The round's part of the live state (snapshots and round events). It reads the votes
-    once: voters, tally and concerns all come from that one query."""
+    once: voters, tally and concerns all come from that one query. While the round is open,
+    `eligible_ids` names who may vote, and only their votes are counted or listed: the
+    not-voted list, who has voted, the counts and quorum all come from that one set."""
+    eligible_ids: frozenset[int] | None = None
+    votes = db.session.execute(_votes_with_names().where(Vote.round_id == round_.id)).all()
     if round_.status is RoundStatus.OPEN:
-        eligible = eligible_count(team_id if team_id is not None else round_.proposal.team_id)
+        eligible_ids = eligible_voter_ids(
+            team_id if team_id is not None else round_.proposal.team_id
+        )
+        votes = [row for row in votes if row.membership_id in eligible_ids]
+        eligible = len(eligible_ids)
     else:
         eligible = int(round_.eligible_count or 0)
-    votes = db.session.execute(_votes_with_names().where(Vote.round_id == round_.id)).all()
     state = _round_fields(
         round_.id,
         round_.number,
@@ -130,6 +156,7 @@ def round_state(round_: Round, rule: DecisionRule, team_id: int | None = None) -
         voted=len(votes),
         revealed=round_.revealed_at is not None,
     )
+    state["eligible_ids"] = None if eligible_ids is None else sorted(eligible_ids)
     state["voters"] = None if rule.anonymous else [row.membership_id for row in votes]
     if state["tally_visible"]:
         tally = rules.tally(Ballot(row.membership_id, row.choice) for row in votes)
@@ -147,15 +174,20 @@ def round_update(
     number: int,
     rule: DecisionRule,
     *,
-    eligible: int,
+    eligible_ids: frozenset[int],
     revealed: bool,
     voter_ids: list[int],
 ) -> dict[str, Any]:
     """The open round's state after some votes, for `vote_cast`: counts by choice from the
     index instead of every vote, and instead of the whole `voters` list (a number per member,
     sent to every member with every vote) only `new_voters`, the members who just voted, which
-    clients add to the voters they know (docs/realtime.md)."""
-    counts = {choice: int(count) for choice, count in core(_COUNT_VOTES, {"round_id": round_id})}
+    clients add to the voters they know (docs/realtime.md). `eligible_ids` is not sent with
+    every vote either: clients keep the set of the last snapshot, and `eligible` (its size)
+    tells them when it changed."""
+    counts = dict.fromkeys(Choice, 0)
+    for membership_id, choice in core(_VOTE_CHOICES, {"round_id": round_id}):
+        if membership_id in eligible_ids:
+            counts[choice] += 1
     state = _round_fields(
         round_id,
         number,
@@ -163,15 +195,15 @@ def round_update(
         status=RoundStatus.OPEN,
         outcome=None,
         reasons=[],
-        eligible=eligible,
+        eligible=len(eligible_ids),
         voted=sum(counts.values()),
         revealed=revealed,
     )
-    state["new_voters"] = None if rule.anonymous else voter_ids
+    state["new_voters"] = None if rule.anonymous else [v for v in voter_ids if v in eligible_ids]
     if state["tally_visible"]:
-        state["tally"] = {choice.value: counts.get(choice, 0) for choice in Choice}
+        state["tally"] = {choice.value: counts[choice] for choice in Choice}
         state["concerns"] = []
-    if state["tally_visible"] and (counts.get(Choice.DOWN) or counts.get(Choice.SIDEWAYS)):
+    if state["tally_visible"] and (counts[Choice.DOWN] or counts[Choice.SIDEWAYS]):
         concerns = db.session.execute(
             _votes_with_names().where(
                 Vote.round_id == round_id, Vote.choice.in_([Choice.DOWN, Choice.SIDEWAYS])
@@ -180,7 +212,7 @@ def round_update(
         state["concerns"] = [
             _concern(row.choice, row.reason, row.name, rule)
             for row in concerns
-            if rules.is_concern(row.choice, row.reason)
+            if row.membership_id in eligible_ids and rules.is_concern(row.choice, row.reason)
         ]
     return state
 

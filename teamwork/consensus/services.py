@@ -35,7 +35,7 @@ from teamwork.consensus.models import (
 )
 from teamwork.consensus.rules import Ballot, Choice, DecisionRule, Outcome, RoundStatus
 from teamwork.consensus.signals import (
-    attending_voters,
+    attending_voter_ids,
     decision_recorded,
     round_closed,
 )
@@ -86,8 +86,8 @@ def voting_members(team_id: int) -> list[Membership]:
 
 # Statements run with every vote are built once, with bound parameters: building one (and its
 # cache key) cost more Python time than SQLite took to run it (docs/performance.md).
-_COUNT_VOTING_MEMBERS = (
-    sa.select(sa.func.count(Membership.id))
+_VOTING_MEMBER_IDS = (
+    sa.select(Membership.id)
     .join(User, User.id == Membership.user_id)
     .where(
         Membership.team_id == sa.bindparam("team_id"),
@@ -98,12 +98,19 @@ _COUNT_VOTING_MEMBERS = (
 )
 
 
-def eligible_count(team_id: int) -> int:
-    # During a meeting with attendance recorded, quorum comes from who attends (meetings.live).
-    attending = attending_voters(team_id)
+def eligible_voter_ids(team_id: int) -> frozenset[int]:
+    """The memberships eligible to vote in the team's open rounds now: the one place every
+    count and list of a round comes from (eligible, quorum, not voted yet, who has voted).
+    During a meeting with attendance recorded, those attending (meetings.live answers
+    `eligible_voters`); otherwise every voting member."""
+    attending = attending_voter_ids(team_id)
     if attending is not None:
         return attending
-    return int(core(_COUNT_VOTING_MEMBERS, {"team_id": team_id}).scalar() or 0)
+    return frozenset(core(_VOTING_MEMBER_IDS, {"team_id": team_id}).scalars())
+
+
+def eligible_count(team_id: int) -> int:
+    return len(eligible_voter_ids(team_id))
 
 
 def open_rounds(team_id: int) -> list[Round]:
@@ -398,10 +405,16 @@ def close_round(actor: User, round_id: int) -> Round:
     access, round_ = round_access(actor, round_id, Action.MODERATE)
     round_ = _lock_open_round(round_id, round_.proposal_id)
     rule = DecisionRule.from_dict(round_.rule)
-    votes = list(db.session.scalars(sa.select(Vote).where(Vote.round_id == round_id)))
-    eligible = eligible_count(access.team.id)
+    # Only the votes of those eligible now count (someone who voted and was then recorded
+    # absent does not), as the live tally showed them (consensus.live).
+    eligible = eligible_voter_ids(access.team.id)
+    votes = [
+        v
+        for v in db.session.scalars(sa.select(Vote).where(Vote.round_id == round_id))
+        if v.membership_id in eligible
+    ]
     evaluation = rules.evaluate(
-        rule, eligible, [Ballot(v.membership_id, v.choice, v.reason) for v in votes]
+        rule, len(eligible), [Ballot(v.membership_id, v.choice, v.reason) for v in votes]
     )
     _finish(round_, actor, evaluation.outcome, evaluation)
     proposal = round_.proposal

@@ -25,15 +25,17 @@ def designees_may_vote(team_id: int) -> bool:
     return any(answer is True for _receiver, answer in designee_votes_allowed.send(team_id))
 
 
-# Asked with a team id when counting the members eligible to vote in a round; a receiver answers
-# a number when it knows better than the membership list (the meetings capability: during a
-# meeting with attendance recorded, the voting members who attend), or None. No receiver, or none
-# answering a number, means every voting member of the team is eligible.
+# Asked with a team id for the members eligible to vote in a round now; a receiver answers the
+# set of their membership ids when it knows better than the membership list (the meetings
+# capability: during a meeting with attendance recorded, the voting members who attend, and
+# designees when the norms let them vote), or None. No receiver, or none answering a set, means
+# every voting member of the team is eligible. Every count and list of a round (eligible, not
+# voted yet, who has voted, quorum) is derived from this one answer (`consensus.services`).
 eligible_voters = _signals.signal("eligible-voters")
 
 
-def attending_voters(team_id: int) -> int | None:
+def attending_voter_ids(team_id: int) -> frozenset[int] | None:
     for _receiver, answer in eligible_voters.send(team_id):
-        if isinstance(answer, int) and not isinstance(answer, bool):
-            return answer
+        if isinstance(answer, frozenset | set):
+            return frozenset(answer)
     return None

@@ -108,7 +108,6 @@ def console(team_id: int, proposal_id: int) -> Page:
         proposal=proposal,
         state=live.live_state(proposal),
         members=live.members_state(team_id),
-        concerns=services.open_concerns(proposal),
         designees_may_vote=designees_may_vote(team_id),
         button=EmptyForm(),
     )

@@ -39,17 +39,32 @@ from teamwork.consensus.services import (
     REASON_MAX,
     RoundClosed,
     bump_live_version,
-    eligible_count,
+    eligible_voter_ids,
 )
 from teamwork.consensus.signals import designees_may_vote
 from teamwork.database import utcnow
-from teamwork.errors import Forbidden, InvalidInput, NotFound, is_busy
+from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound, is_busy
 from teamwork.extensions import core, db
 from teamwork.teams.models import Membership
 from teamwork.teams.rules import Action, allowed
 from teamwork.teams.services import team_access
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+class NotEligible(Conflict):
+    """A vote from someone not eligible in this round: during a meeting with attendance
+    recorded, a member not recorded as attending (or a designee the norms do not let vote)."""
+
+    code = "not_eligible"
+    default_message = (
+        "You are not recorded as attending this meeting, so your vote would not count. "
+        "Ask the recorder to record you present or remote, then vote."
+    )
+    for_someone_else = (
+        "That member is not recorded as attending this meeting (or attends by a designee the "
+        "team's norms do not let vote), so their vote would not count."
+    )
 
 
 @dataclass(frozen=True)
@@ -318,11 +333,20 @@ def _write_ballots(ballots: list[_Ballot]) -> list[CastResult | Exception]:
     lock; per round one status re-check under it, the votes, their history rows and audit
     events in one statement each, and one count for the `vote_cast` update; one commit."""
     outcomes: dict[int, CastResult | Exception] = {}
+    # Read before taking the write lock: who may vote does not depend on these votes. Only
+    # the eligible may vote (during a meeting with attendance recorded, those attending), so
+    # that every count and list of the round agrees (consensus.services.eligible_voter_ids).
+    eligible = {team: eligible_voter_ids(team) for team in sorted({b.team_id for b in ballots})}
     rounds: dict[int, list[int]] = {}
     for index, ballot in enumerate(ballots):
-        rounds.setdefault(ballot.round_id, []).append(index)
-    # Read before taking the write lock: who may vote does not depend on these votes.
-    eligible = {team: eligible_count(team) for team in sorted({b.team_id for b in ballots})}
+        if ballot.voter_id not in eligible[ballot.team_id]:
+            outcomes[index] = NotEligible(
+                NotEligible.default_message
+                if ballot.cast["cast_via"] is CastVia.MEMBER
+                else NotEligible.for_someone_else
+            )
+        else:
+            rounds.setdefault(ballot.round_id, []).append(index)
     proposals: dict[int, list[int]] = {}
     for round_id, indexes in rounds.items():
         proposals.setdefault(ballots[indexes[0]].proposal_id, []).append(round_id)
@@ -364,7 +388,7 @@ def _write_ballots(ballots: list[_Ballot]) -> list[CastResult | Exception]:
                     round_id,
                     first.round_number,
                     first.rule,
-                    eligible=eligible[first.team_id],
+                    eligible_ids=eligible[first.team_id],
                     revealed=revealed_at is not None,
                     voter_ids=list(latest),
                 ),

@@ -19,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from teamwork.auth.rules import timezone_choices
+from teamwork.forms import title_length, with_limit
 from teamwork.meetings import rules
 from teamwork.meetings.minutes.services import ACTION_MAX, AMENDMENT_MAX, NOTES_MAX
 from teamwork.meetings.models import ITEM_KIND_LABELS, ItemStatus
@@ -48,8 +49,8 @@ def _none_if_zero(value: object) -> int | None:
 class MeetingForm(FlaskForm):
     title = StringField(
         "Title",
-        validators=[DataRequired(), Length(max=TITLE_MAX)],
-        description="For example: Monthly team meeting.",
+        validators=[DataRequired(), title_length(TITLE_MAX)],
+        description=with_limit(TITLE_MAX, "For example: Monthly team meeting."),
     )
     day = DateField("Date", validators=[InputRequired(message="Give the date of the meeting.")])
     start_time = TimeField(
@@ -121,7 +122,11 @@ KIND_CHOICES = [SelectChoice(kind.value, label) for kind, label in ITEM_KIND_LAB
 
 
 class ItemForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=TITLE_MAX)])
+    title = StringField(
+        "Title",
+        validators=[DataRequired(), title_length(TITLE_MAX)],
+        description=with_limit(TITLE_MAX),
+    )
     kind = SelectField("Kind", choices=KIND_CHOICES, default="discussion")
     presenter_id = SelectField("Presenter", coerce=_none_if_zero, validate_choice=False)
     minutes_allotted = IntegerField(
@@ -193,7 +198,9 @@ class NotesForm(FlaskForm):
 
 class ActionItemForm(FlaskForm):
     description = StringField(
-        "What is to be done", validators=[DataRequired(), Length(max=ACTION_MAX)]
+        "What is to be done",
+        validators=[DataRequired(message="Say what is to be done."), title_length(ACTION_MAX)],
+        description=with_limit(ACTION_MAX),
     )
     owner_id = SelectField("Owner", coerce=_none_if_zero, validate_choice=False)
     due_on = DateField("Due date", validators=[Optional()], description="Optional.")

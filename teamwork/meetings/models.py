@@ -251,7 +251,8 @@ class SpeakingRequest(db.Model):
 
 
 class ActionItem(db.Model):
-    """Something a member will do, captured in the minutes (it becomes a workplan activity)."""
+    """Something a member will do, captured in the minutes. It is on its owner's "My
+    deliverables" until they mark it done, or it becomes a workplan activity."""
 
     __tablename__ = "action_items"
 
@@ -269,9 +270,12 @@ class ActionItem(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when its owner marks it done (from "My deliverables"): it then leaves their list.
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     owner: Mapped[Membership] = relationship()
     item: Mapped[AgendaItem | None] = relationship()
+    meeting: Mapped[Meeting] = relationship()
 
 
 class MinutesEntry(db.Model):

@@ -30,7 +30,9 @@ from sqlalchemy.orm import aliased, joinedload
 
 from teamwork.auth.models import User
 from teamwork.cleaning import clean_line
-from teamwork.consensus.models import Proposal, ProposalStatus
+from teamwork.consensus.models import Proposal, ProposalStatus, Round
+from teamwork.consensus.rules import RoundStatus
+from teamwork.consensus.services import bump_live_version as bump_proposal_version
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
@@ -122,7 +124,11 @@ def team_meeting_any(
 
 def current_member(team_id: int, membership_id: Any, field_name: str, message: str) -> Membership:
     membership = None
-    if isinstance(membership_id, int) and not isinstance(membership_id, bool):
+    if (
+        isinstance(membership_id, int)
+        and not isinstance(membership_id, bool)
+        and 0 < membership_id <= ID_MAX  # larger is no id of ours, and no database takes it
+    ):
         membership = db.session.get(Membership, membership_id)
     if (
         membership is None
@@ -847,8 +853,25 @@ def record_attendance(
             existing[membership.id] = row
         row.status, row.designee_name, row.recorded_by_id = status, name, actor.id
         saved.append(row)
+    if meeting.status is MeetingStatus.IN_PROGRESS:
+        # Who may vote in the team's open rounds follows this attendance: a new live version
+        # lets every voting screen, console and room display take the new eligible set.
+        for proposal_id in proposals_with_open_rounds(team_id):
+            bump_proposal_version(proposal_id)
     db.session.commit()
     return saved
+
+
+def proposals_with_open_rounds(team_id: int) -> list[int]:
+    """The team's proposals with a round open now (whose eligible voters attendance sets)."""
+    return list(
+        db.session.scalars(
+            sa.select(Round.proposal_id)
+            .join(Proposal, Proposal.id == Round.proposal_id)
+            .where(Proposal.team_id == team_id, Round.status == RoundStatus.OPEN)
+            .order_by(Round.proposal_id)
+        )
+    )
 
 
 def set_attendance(

@@ -21,6 +21,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from teamwork.consensus.broadcast import emit_state
 from teamwork.errors import Conflict, InvalidInput
 from teamwork.forms import EmptyForm, apply_error
 from teamwork.meetings import rules, services
@@ -408,6 +409,10 @@ def attendance(team_id: int, meeting_id: int) -> Page:
             flash(exc.message, "error")
             return _to("meetings.minutes", meeting)
         else:
+            if meeting.status is MeetingStatus.IN_PROGRESS:
+                # Who may vote in the open rounds follows attendance: their screens get it.
+                for proposal_id in services.proposals_with_open_rounds(team_id):
+                    emit_state("proposal_changed", proposal_id)
             flash("Attendance is saved.", "success")
             return _to("meetings.minutes", meeting)
     else:
@@ -522,7 +527,24 @@ def add_action(team_id: int, meeting_id: int) -> Page:
     )
     form = _action_form(team_id, services.ordered_items(meeting))
     status = 422
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    stale = bool(getattr(getattr(form, "csrf_token", None), "errors", None))
+    if not valid and not stale:
+        # The form's own checks failed: add the service's errors for the other fields, so
+        # that every error shows beside its field at once (not one per attempt).
+        errors = minutes_services.action_item_errors(
+            current_user,
+            team_id,
+            meeting_id,
+            description=form.description.data or "",
+            owner_id=form.owner_id.data or 0,
+            due_on=form.due_on.data,
+        )
+        for name, message in errors.items():
+            field = getattr(form, name, None)
+            if field is not None and not field.errors:
+                field.errors = [*field.errors, message]
+    elif valid:
         try:
             minutes_services.add_action_item(
                 current_user,

@@ -8,10 +8,18 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from teamwork.forms import title_length, with_limit
 from teamwork.workplans import rules
 from teamwork.workplans.rules import ActivityStatus
 
@@ -19,7 +27,11 @@ STATUS_CHOICES = [SelectChoice(s.value, s.label) for s in ActivityStatus]
 
 
 class ActivityForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=rules.TITLE_MAX)])
+    title = StringField(
+        "Title",
+        validators=[DataRequired(), title_length(rules.TITLE_MAX)],
+        description=with_limit(rules.TITLE_MAX),
+    )
     deliverable = StringField(
         "Deliverable",
         validators=[Length(max=rules.DELIVERABLE_MAX)],
@@ -53,6 +65,11 @@ class ActivityForm(FlaskForm):
         validate_choice=False,
         description="Optional: activities that must be done first.",
     )
+
+
+class NewActivityForm(ActivityForm):
+    # Shown only with the warning that the due date is past (templates/workplans/edit.html).
+    confirm_past_due = BooleanField("Yes, the due date is in the past: add the activity anyway")
 
 
 class StatusForm(FlaskForm):

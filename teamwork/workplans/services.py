@@ -311,6 +311,43 @@ def my_overdue_deliverables(actor: User, day: date | None = None) -> list[tuple[
     return sorted(overdue, key=lambda pair: -pair[1].days_overdue)
 
 
+@dataclass(frozen=True)
+class MyActionItem:
+    """An action item given to the actor in a meeting, as "My deliverables" shows it."""
+
+    action: Any  # meetings.models.ActionItem
+    team: Team
+    overdue_days: int  # 0 when not due yet, or no due date
+
+
+def my_action_items(actor: User, day: date | None = None) -> list[MyActionItem]:
+    """The action items the actor owns and has not marked done, in every team they still
+    belong to, soonest due first. One that became a workplan activity is left out: the
+    activity stands for it in the list (and is done when the activity is)."""
+    from teamwork.meetings.minutes.services import open_action_items
+
+    day = day or today()
+    actions = open_action_items(actor)
+    if not actions:
+        return []
+    became = set(
+        db.session.scalars(
+            sa.select(Activity.source_action_item_id).where(
+                Activity.source_action_item_id.in_([a.id for a in actions])
+            )
+        )
+    )
+    return [
+        MyActionItem(
+            action=a,
+            team=a.meeting.team,
+            overdue_days=(day - a.due_on).days if a.due_on and a.due_on < day else 0,
+        )
+        for a in actions
+        if a.id not in became
+    ]
+
+
 def history(access: TeamAccess, activity_id: int) -> list[ActivityChange]:
     activity = _activity(access, activity_id)
     return list(reversed(activity.changes))
@@ -524,15 +561,43 @@ def build_activity(
     return activity
 
 
+class PastDue(InvalidInput):
+    """A new open activity due before today: it would start out overdue. Usually a typo in
+    the year; the form asks to confirm it."""
+
+    code = "past_due"
+
+
+def past_due_days(status: ActivityStatus, due_on: date | None, day: date) -> int:
+    """How many days before `day` an open activity was due (0: not past, or not open)."""
+    if due_on is None or not status.is_open or due_on >= day:
+        return 0
+    return (day - due_on).days
+
+
 def create_activity(
-    actor: User, team_id: int, *, day: date | None = None, **fields: Any
+    actor: User,
+    team_id: int,
+    *,
+    day: date | None = None,
+    past_due_confirmed: bool = True,
+    **fields: Any,
 ) -> Activity:
     """A lead adds an activity. Fields: title, owner_id (a membership id), description,
     deliverable, goal_id, collaborator_ids, start_on, due_on, depends_on_ids, status,
-    blocked_reason."""
+    blocked_reason. With `past_due_confirmed=False` (the form), an open activity due before
+    today is refused (`PastDue`) until the lead confirms the date."""
     access = team_access(actor, team_id, Action.MANAGE_WORKPLAN)
+    day = day or today()
     try:
-        activity = build_activity(access, actor, fields, day or today())
+        activity = build_activity(access, actor, fields, day)
+        late = past_due_days(activity.status, activity.due_on, day)
+        if late and not past_due_confirmed:
+            raise PastDue(
+                f"This due date was {late} day{'s' if late != 1 else ''} ago: the activity "
+                "would start out overdue. Check the date, or confirm it below.",
+                field="due_on",
+            )
     except InvalidInput:
         db.session.rollback()
         raise

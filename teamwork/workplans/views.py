@@ -16,11 +16,19 @@ from werkzeug.wrappers import Response
 
 from teamwork.errors import Conflict, Forbidden, InvalidInput
 from teamwork.forms import EmptyForm, apply_error
+from teamwork.meetings.minutes import services as minutes_services
 from teamwork.teams.panels import register_dashboard_panel
 from teamwork.teams.rules import Action
 from teamwork.teams.services import TeamAccess, current_members, team_access, today
 from teamwork.workplans import charts, csv_io, rules, services
-from teamwork.workplans.forms import ActivityForm, FilterForm, ImportForm, NoteForm, StatusForm
+from teamwork.workplans.forms import (
+    ActivityForm,
+    FilterForm,
+    ImportForm,
+    NewActivityForm,
+    NoteForm,
+    StatusForm,
+)
 from teamwork.workplans.models import Activity
 from teamwork.workplans.rules import ActivityStatus
 
@@ -155,8 +163,27 @@ def _activity_page(
 def my_deliverables() -> Page:
     day = today()
     return render_template(
-        "workplans/mine.html", teams=services.my_deliverables(current_user, day), today=day
+        "workplans/mine.html",
+        teams=services.my_deliverables(current_user, day),
+        actions=services.my_action_items(current_user, day),
+        done_form=EmptyForm(),
+        today=day,
     )
+
+
+@bp.post(TEAM + "/action-items/<int:action_item_id>/done")
+def action_item_done(team_id: int, action_item_id: int) -> Page:
+    """The owner marks an action item from a meeting done, from "My deliverables"."""
+    team_access(current_user, team_id, writing=True)  # outsiders: 404 before anything else
+    if not EmptyForm().validate_on_submit():
+        raise InvalidInput("The form has expired. Reload the page and try again.")
+    try:
+        action = minutes_services.complete_action_item(current_user, team_id, action_item_id)
+    except Conflict as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Done: “{action.description}”.", "success")
+    return redirect(url_for("workplans.my_deliverables") + "#my-actions")
 
 
 @bp.get(TEAM + "/changes")
@@ -240,8 +267,10 @@ def _editable(access: TeamAccess, activity_id: int) -> Activity:
 @bp.route(TEAM + "/new", methods=["GET", "POST"])
 def new(team_id: int) -> Page:
     access = team_access(current_user, team_id, Action.MANAGE_WORKPLAN)
-    form = ActivityForm()
+    form = NewActivityForm()
     _fill_choices(form, access, None)
+    # The confirmation appears with the warning that the due date is past, and stays once ticked.
+    confirm_past_due = bool(form.confirm_past_due.data)
     if request.method == "GET":
         form.status.data = ActivityStatus.NOT_STARTED.value
         goal = request.args.get("goal", "")
@@ -249,16 +278,26 @@ def new(team_id: int) -> Page:
     elif form.validate_on_submit():
         try:
             activity = services.create_activity(
-                current_user, team_id, **_lead_fields(form), **_owner_fields(form)
+                current_user,
+                team_id,
+                past_due_confirmed=bool(form.confirm_past_due.data),
+                **_lead_fields(form),
+                **_owner_fields(form),
             )
         except InvalidInput as exc:
             apply_error(form, exc)
+            confirm_past_due = confirm_past_due or isinstance(exc, services.PastDue)
         else:
             flash(f"Activity added: {activity.title}.", "success")
             return redirect(url_for(".show", team_id=team_id, activity_id=activity.id))
     code = 422 if request.method == "POST" else 200
     return render_template(
-        "workplans/edit.html", team=access.team, form=form, activity=None, is_lead=True
+        "workplans/edit.html",
+        team=access.team,
+        form=form,
+        activity=None,
+        is_lead=True,
+        confirm_past_due=confirm_past_due,
     ), code
 
 
@@ -288,16 +327,24 @@ def edit(team_id: int, activity_id: int) -> Page:
             # Owners do not see the lead-only fields; they are not sent, so not required.
             form.title.validators = []
     _fill_choices(form, access, activity)
+    activity_due = activity.due_on
     if request.method == "POST" and form.validate_on_submit():
         fields = _owner_fields(form)
         if is_lead:
             fields |= _lead_fields(form)
         try:
-            services.update_activity(current_user, team_id, activity_id, **fields)
+            saved = services.update_activity(current_user, team_id, activity_id, **fields)
         except InvalidInput as exc:
             apply_error(form, exc)
         else:
             flash("Activity saved.", "success")
+            late = services.past_due_days(saved.status, saved.due_on, today())
+            if late and "due_on" in fields and fields["due_on"] != activity_due:
+                flash(
+                    f"Check the due date: it was {late} day{'s' if late != 1 else ''} ago, so "
+                    "the activity shows as overdue.",
+                    "warning",
+                )
             return redirect(url_for(".show", team_id=team_id, activity_id=activity_id))
     code = 422 if request.method == "POST" else 200
     return render_template(

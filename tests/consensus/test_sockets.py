@@ -127,6 +127,8 @@ def test_vote_cast_carries_the_same_round_state_as_a_snapshot_taken_then(
     assert snapshot["version"] == event["version"]
     whole = dict(snapshot["state"]["round"])
     assert whole.pop("voters") == [m.members[0].id, m.members[1].id, m.members[2].id]
+    # Who may vote comes with snapshots only; `eligible` (its size) comes with every vote.
+    assert len(whole.pop("eligible_ids")) == whole["eligible"]
     update = dict(event["round"])
     assert update.pop("new_voters") == [m.members[2].id]
     assert update == whole

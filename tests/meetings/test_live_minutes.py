@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from teamwork.consensus import services as consensus
 from teamwork.consensus import voting
 from teamwork.extensions import db
+from teamwork.meetings.live import services as live
 from teamwork.meetings.models import (
     ActionItem,
     AgendaItem,
@@ -116,7 +117,8 @@ def test_a_closed_rounds_tally_and_the_decision_appear_in_the_minutes_live(
     assert [e.text for e in entries] == [
         "Round 1 on “Share polygraph results”: 4 up, 1 sideways, 0 down"
         f" (of {len(lm.voters)} eligible) — consensus.",
-        "Decision recorded: “Share polygraph results”.",
+        "Decision recorded: “Share polygraph results” (text version 1), agreed in these words:\n"
+        f"“{lm.proposal.versions[0].text.strip()}”",
     ]
     assert {e.item_id for e in entries} == {lm.items[1].id}
     assert entries[0].round_id == round_.id and entries[1].decision_id is not None
@@ -305,3 +307,30 @@ def test_each_live_change_is_one_transaction_and_one_version(
             assert ack["version"] == version + 1, event
     finally:
         sa.event.remove(db.engine, "commit", counted)
+
+
+def test_the_minutes_quote_the_amended_wording_that_reached_consensus(live_meeting) -> None:
+    lm = live_meeting()
+    live.start_meeting(lm.moderator.user, lm.meeting.id)
+    live.go_to_item(lm.moderator.user, lm.meeting.id, lm.items[1].id)
+    first = consensus.open_round(lm.moderator.user, lm.proposal.id)
+    voting.cast_vote(lm.members[0].user, first.id, choice="down", reason="No.", request_id="x")
+    consensus.close_round(lm.moderator.user, first.id)
+    consensus.amend_proposal(
+        lm.moderator.user,
+        lm.proposal.id,
+        title="Share polygraph results",
+        text="Share polygraph results with treatment only.\nReview in six months.",
+    )
+    second = consensus.open_round(lm.moderator.user, lm.proposal.id)
+    for n, voter in enumerate(lm.voters):
+        voting.cast_vote(voter.user, second.id, choice="up", reason="", request_id=f"u{n}")
+    consensus.close_round(lm.moderator.user, second.id)
+
+    decided = db.session.scalars(
+        sa.select(MinutesEntry).where(MinutesEntry.decision_id.is_not(None))
+    ).one()
+    assert decided.text == (
+        "Decision recorded: “Share polygraph results” (text version 2), agreed in these words:\n"
+        "“Share polygraph results with treatment only.\nReview in six months.”"
+    )

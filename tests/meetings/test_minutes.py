@@ -256,6 +256,35 @@ def test_action_items_need_a_member_owner_and_a_sensible_due_date(
     assert db.session.scalar(sa.select(sa.func.count(ActionItem.id))) == 0
 
 
+def test_the_action_item_form_shows_every_error_beside_its_field_at_once(
+    team: Team, signed_in
+) -> None:
+    meeting = schedule(team)
+    browser = signed_in(team.recorder.user)
+    url = f"/teams/{team.id}/meetings/{meeting.id}/action-items"
+    early = (meeting.local_starts_at.date() - timedelta(days=3)).isoformat()
+    # Nothing to do, no owner, a due date before the meeting: three errors in one answer.
+    response = browser.post(url, data={"description": "", "owner_id": "0", "due_on": early})
+    assert response.status_code == 422
+    assert "Say what is to be done." in field_error(response, "description")
+    assert "Choose who will do it." in field_error(response, "owner_id")
+    assert "cannot be before the meeting" in field_error(response, "due_on")
+    # A description too long is refused with its length, beside it, with the others.
+    response = browser.post(url, data={"description": "x" * 520, "owner_id": "0"})
+    assert "Use at most 500 characters: this one has 520." in field_error(response, "description")
+    assert "Choose who will do it." in field_error(response, "owner_id")
+    assert 'maxlength="500"' in page(response) and "Up to 500 characters." in page(response)
+    assert db.session.scalar(sa.select(sa.func.count(ActionItem.id))) == 0
+
+
+def test_the_agenda_item_and_meeting_title_fields_say_their_limit(team: Team, signed_in) -> None:
+    meeting = schedule(team)
+    browser = signed_in(team.lead.user)
+    for url in (f"/teams/{team.id}/meetings/new", f"/teams/{team.id}/meetings/{meeting.id}/agenda"):
+        form = page(browser.get(url))
+        assert 'maxlength="200"' in form and "Up to 200 characters." in form
+
+
 # --- Approval, immutability and amendments -------------------------------------------------
 
 

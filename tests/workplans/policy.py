@@ -22,6 +22,8 @@ POLICY: dict[str, dict[str, str]] = {
     "workplans.edit": {"GET": "own", "POST": "own"},
     "workplans.status": {"POST": "own"},
     "workplans.add_note": {"POST": "own"},
+    # Only the action item's owner (tests/workplans/test_views.py).
+    "workplans.action_item_done": {"POST": "own"},
 }
 # The signed-in user's own activities across their teams (tests/workplans/test_views.py).
 NOT_TEAM_SCOPED = {"workplans.my_deliverables"}

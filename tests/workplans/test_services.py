@@ -14,6 +14,7 @@ from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
 from teamwork.mail import message_sent
+from teamwork.meetings.minutes import services as minutes
 from teamwork.meetings.models import ActionItem, Meeting, MeetingStatus
 from teamwork.teams.rules import Role
 from teamwork.workplans import services
@@ -257,6 +258,42 @@ def test_action_items_of_other_teams_and_non_leads_are_refused(plan) -> None:
     with pytest.raises(Forbidden):
         services.create_activity_from_action_item(p.owner.user, p.team.id, item.id)
     assert count(Activity) == 0
+
+
+def test_an_action_item_is_on_its_owners_list_until_they_mark_it_done(plan) -> None:
+    p = plan()
+    mine = _action_item(p.team, p.owner)
+    _action_item(p.team, p.member, description="Someone else's")
+    listed = services.my_action_items(p.owner.user, date(2026, 4, 3))
+    assert [m.action.id for m in listed] == [mine.id]
+    assert listed[0].team.id == p.team.id
+    assert listed[0].overdue_days == 2  # due 1 April
+
+    # Nobody but its owner may mark it done (to them it does not exist).
+    for stranger in (p.member.user, p.lead.user):
+        with pytest.raises(NotFound):
+            minutes.complete_action_item(stranger, p.team.id, mine.id)
+    minutes.complete_action_item(p.owner.user, p.team.id, mine.id)
+    assert services.my_action_items(p.owner.user, TODAY) == []
+    with pytest.raises(Conflict):
+        minutes.complete_action_item(p.owner.user, p.team.id, mine.id)
+
+
+def test_an_action_item_that_became_an_activity_is_listed_once_as_the_activity(plan) -> None:
+    p = plan()
+    item = _action_item(p.team, p.owner)
+    activity = services.create_activity_from_action_item(p.lead.user, p.team.id, item.id)
+    assert services.my_action_items(p.owner.user, TODAY) == []
+    rows = services.my_deliverables(p.owner.user, TODAY)[0].rows
+    assert [r.activity.id for r in rows] == [activity.id]
+
+
+def test_action_items_of_a_team_i_left_leave_my_list(plan) -> None:
+    p = plan()
+    _action_item(p.team, p.owner)
+    p.owner.removed_at = utcnow()
+    db.session.commit()
+    assert services.my_action_items(p.owner.user, TODAY) == []
 
 
 def test_long_action_items_get_a_shortened_title(plan) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from teamwork.extensions import db
@@ -61,8 +62,8 @@ def test_a_lead_adds_an_activity_through_the_form(plan, signed_in):
             "deliverable": "Training held",
             "owner_id": str(p.owner.id),
             "goal_id": "",
-            "start_on": "2026-04-01",
-            "due_on": "2026-05-01",
+            "start_on": (today() + timedelta(days=1)).isoformat(),
+            "due_on": (today() + timedelta(days=30)).isoformat(),
             "status": "not_started",
         },
     )
@@ -71,8 +72,65 @@ def test_a_lead_adds_an_activity_through_the_form(plan, signed_in):
     assert (activity.title, activity.owner_id, activity.due_on) == (
         "Cross-training",
         p.owner.id,
-        date(2026, 5, 1),
+        today() + timedelta(days=30),
     )
+
+
+NEW_PAST_DUE = {"title": "Cross-training", "status": "not_started", "goal_id": ""}
+
+
+def test_a_new_activity_due_in_the_past_is_refused_until_the_lead_confirms_it(plan, signed_in):
+    p = plan()
+    browser = signed_in(p.lead.user)
+    url = f"/teams/{p.team.id}/workplan/new"
+    due = today() - timedelta(days=701)
+    data = {**NEW_PAST_DUE, "owner_id": str(p.owner.id), "due_on": due.isoformat()}
+    form = browser.get(url)
+    assert "confirm_past_due" not in page(form)  # the confirmation comes with the warning
+
+    refused = browser.post(url, data=data)
+    assert refused.status_code == 422
+    assert "701 days ago" in field_error(refused, "due_on")
+    assert 'name="confirm_past_due"' in page(refused)
+    assert count(Activity) == 0
+
+    confirmed = browser.post(url, data={**data, "confirm_past_due": "y"})
+    assert confirmed.status_code == 302
+    assert db.session.scalar(sa.select(Activity.due_on)) == due
+
+
+def test_moving_an_activitys_due_date_into_the_past_saves_with_a_warning(plan, signed_in):
+    p = plan()
+    activity = p.add(due_on=today() + timedelta(days=10))
+    browser = signed_in(p.owner.user)
+    response = browser.post(
+        f"/teams/{p.team.id}/workplan/activities/{activity.id}/edit",
+        data={"due_on": (today() - timedelta(days=3)).isoformat(), "status": "in_progress"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "Check the due date: it was 3 days ago" in page(response)
+
+
+@pytest.mark.parametrize(
+    ("url", "data", "field"),
+    [
+        ("/teams/{team}/workplan/new", {"status": "not_started", "owner_id": "{owner}"}, "title"),
+        ("/teams/{team}/proposals", {"text": "The text."}, "title"),
+    ],
+)
+def test_a_title_over_200_characters_is_refused_with_its_length_not_cut(
+    plan, signed_in, url, data, field
+):
+    p = plan()
+    browser = signed_in(p.lead.user)
+    target = url.format(team=p.team.id)
+    form = page(browser.get(target))
+    assert 'maxlength="200"' in form and "Up to 200 characters." in form
+    values = {k: v.format(owner=p.owner.id) for k, v in data.items()}
+    response = browser.post(target, data={**values, field: "x" * 230})
+    assert response.status_code == 422
+    assert "Use at most 200 characters: this one has 230." in field_error(response, field)
 
 
 def test_due_before_start_gets_an_error_beside_the_field_and_changes_nothing(plan, signed_in):
@@ -140,6 +198,42 @@ def test_my_deliverables_lists_my_activities_across_teams(plan, signed_in, make_
     shown = text(response)
     assert "Here" in shown and "There" in shown and "Not mine" not in shown
     assert p.team.name in shown and other.team.name in shown
+
+
+def test_my_action_items_link_to_their_minutes_and_i_can_mark_one_done(plan, signed_in):
+
+    p = plan()
+    meeting = Meeting(
+        team_id=p.team.id,
+        title="March meeting",
+        starts_at=datetime(2026, 3, 2, 17, tzinfo=UTC),
+        status=MeetingStatus.ENDED,
+    )
+    db.session.add(meeting)
+    db.session.flush()
+    item = ActionItem(meeting_id=meeting.id, description="Call the shelter", owner_id=p.owner.id)
+    db.session.add(item)
+    db.session.commit()
+    browser = signed_in(p.owner.user)
+    html = page(browser.get("/my/deliverables"))
+    assert "Call the shelter" in html
+    assert f"/teams/{p.team.id}/meetings/{meeting.id}/minutes#actions-heading" in html
+    done_url = f"/teams/{p.team.id}/workplan/action-items/{item.id}/done"
+    assert done_url in html
+
+    # Someone else cannot: it does not exist for them, and nothing changes.
+    assert signed_in(p.member.user).post(done_url).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(ActionItem, item.id).done_at is None
+
+    response = browser.post(done_url)
+    assert response.status_code == 302
+    html = page(browser.get("/my/deliverables"))
+    assert (
+        "Call the shelter" not in html.split("Action items from meetings")[1].split("</section>")[0]
+    )
+    db.session.expire_all()
+    assert db.session.get(ActionItem, item.id).done_at is not None
 
 
 def test_the_timeline_is_an_svg_with_a_table(plan, signed_in):

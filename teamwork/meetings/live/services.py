@@ -320,40 +320,49 @@ def meeting_in_progress(team_id: int) -> Meeting | None:
 
 def attending_voter_count(meeting: Meeting) -> int | None:
     """How many voting members attend (None while no attendance is recorded)."""
-    return _attending_voters(meeting.id, meeting.team_id)
+    attending = _attending_voter_ids(meeting.id, meeting.team_id)
+    return None if attending is None else len(attending)
 
 
-def _attending_voters(meeting_id: int, team_id: int) -> int | None:
-    # Asked with every vote during a meeting, so it counts in the database.
-    recorded = db.session.scalar(
-        sa.select(sa.func.count(Attendance.id)).where(Attendance.meeting_id == meeting_id)
+# Asked with every vote during a meeting, so built once.
+_ATTENDANCE_RECORDED = sa.select(sa.func.count(Attendance.id)).where(
+    Attendance.meeting_id == sa.bindparam("meeting_id")
+)
+_VOTING_ATTENDANCE = (
+    sa.select(Attendance.membership_id, Attendance.status)
+    .join(Membership, Membership.id == Attendance.membership_id)
+    .join(User, User.id == Membership.user_id)
+    .where(
+        Attendance.meeting_id == sa.bindparam("meeting_id"),
+        Membership.team_id == sa.bindparam("team_id"),
+        Membership.removed_at.is_(None),
+        Membership.role.in_(VOTING_ROLES),
+        User.deactivated_at.is_(None),
     )
-    if not recorded:
+)
+
+
+def _attending_voter_ids(meeting_id: int, team_id: int) -> frozenset[int] | None:
+    """The voting members who attend and may vote (None while no attendance is recorded)."""
+    if not core(_ATTENDANCE_RECORDED, {"meeting_id": meeting_id}).scalar():
         return None
-    statuses = db.session.scalars(
-        sa.select(Attendance.status)
-        .join(Membership, Membership.id == Attendance.membership_id)
-        .join(User, User.id == Membership.user_id)
-        .where(
-            Attendance.meeting_id == meeting_id,
-            Membership.team_id == team_id,
-            Membership.removed_at.is_(None),
-            Membership.role.in_(VOTING_ROLES),
-            User.deactivated_at.is_(None),
-        )
-    ).all()
+    rows = core(_VOTING_ATTENDANCE, {"meeting_id": meeting_id, "team_id": team_id}).all()
     # The norms are read only when a designee attends.
-    designees_vote = AttendanceStatus.DESIGNEE in statuses and designees_may_vote(team_id)
-    return sum(1 for status in statuses if counts_for_quorum(status, designees_vote))
+    designees_vote = any(
+        status is AttendanceStatus.DESIGNEE for _id, status in rows
+    ) and designees_may_vote(team_id)
+    return frozenset(
+        membership_id for membership_id, status in rows if counts_for_quorum(status, designees_vote)
+    )
 
 
 @eligible_voters.connect
-def _eligible_from_attendance(team_id: int, **_extra: Any) -> int | None:
-    """The consensus loop asks how many are eligible to vote: during a meeting with attendance
+def _eligible_from_attendance(team_id: int, **_extra: Any) -> frozenset[int] | None:
+    """The consensus loop asks who is eligible to vote: during a meeting with attendance
     recorded, the voting members who attend (designees only when the norms let them vote).
-    Asked with every vote, so it reads only the meeting's id."""
+    Asked with every vote, so it reads only the meeting's id and the attendance rows."""
     meeting_id = core(_MEETING_IN_PROGRESS, {"team_id": team_id}).scalar()
-    return None if meeting_id is None else _attending_voters(meeting_id, team_id)
+    return None if meeting_id is None else _attending_voter_ids(meeting_id, team_id)
 
 
 # --- Minutes written by the consensus loop ------------------------------------------------
@@ -421,7 +430,16 @@ def _minutes_for_round(round_: Round, **_extra: Any) -> None:
     # The decision (sent with `decision_recorded` just before this signal) follows its tally.
     decision = db.session.scalar(sa.select(Decision).where(Decision.round_id == round_.id))
     if decision is not None:
-        _add_entry(item, f"Decision recorded: “{decision.title}”.", decision_id=decision.id)
+        _add_entry(item, decision_entry_text(decision), decision_id=decision.id)
+
+
+def decision_entry_text(decision: Decision) -> str:
+    """The minutes' decision entry, quoting the wording agreed: the text of the version that
+    reached consensus (kept with the decision), as written."""
+    return (
+        f"Decision recorded: “{decision.title}” (text version {decision.version.number}), "
+        f"agreed in these words:\n“{decision.text.strip()}”"
+    )
 
 
 # --- The snapshot --------------------------------------------------------------------------

@@ -22,13 +22,14 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room, rooms
 
 from teamwork.auth.services import current_session_id, two_step_required
+from teamwork.consensus.broadcast import emit_state
 from teamwork.errors import DomainError, InvalidInput, NotFound
 from teamwork.extensions import db, socketio
 from teamwork.meetings import services
 from teamwork.meetings.live import services as live
 from teamwork.meetings.live.broadcast import NAMESPACE, emit_meeting, listen_for_commits, room_for
 from teamwork.meetings.minutes import services as minutes
-from teamwork.meetings.models import AttendanceStatus, ItemStatus, Meeting
+from teamwork.meetings.models import AttendanceStatus, ItemStatus, Meeting, MeetingStatus
 from teamwork.realtime.limits import admit_connection, count_as
 from teamwork.realtime.payloads import Ack, current_actor, guarded, id_field, payload, text_field
 from teamwork.realtime.services import announce_versions_of, track_connect, track_disconnect
@@ -251,7 +252,15 @@ def on_set_attendance(data: Any) -> Ack:
         status,
         designee_name=designee_name,
     )
+    _eligibility_changed(meeting.team_id, meeting.status)
     return _changed(meeting_id)
+
+
+def _eligibility_changed(team_id: int, status: MeetingStatus) -> None:
+    """Attendance during a meeting sets who may vote: the open rounds' screens get it."""
+    if status is MeetingStatus.IN_PROGRESS:
+        for proposal_id in services.proposals_with_open_rounds(team_id):
+            emit_state("proposal_changed", proposal_id)
 
 
 @guarded

@@ -31,7 +31,7 @@ from teamwork.consensus import services as consensus
 from teamwork.consensus.models import Decision, Proposal
 from teamwork.consensus.signals import decision_recorded
 from teamwork.database import utcnow
-from teamwork.errors import Conflict, InvalidInput, NotFound
+from teamwork.errors import Conflict, InvalidInput, InvalidInputs, NotFound
 from teamwork.extensions import db
 from teamwork.meetings import rules
 from teamwork.meetings.models import (
@@ -67,7 +67,7 @@ from teamwork.meetings.services import (
 )
 from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Action
-from teamwork.teams.services import TeamAccess
+from teamwork.teams.services import TeamAccess, team_access
 
 NOTES_MAX = 20_000
 ACTION_MAX = 500
@@ -126,6 +126,49 @@ def _parse_due(due_on: date | str | None) -> date | None:
         raise InvalidInput("Give the due date as a date.", field="due_on") from None
 
 
+def _checked_action_item(
+    meeting: Meeting, description: str, owner_id: Any, due_on: date | str | None
+) -> tuple[str, Membership, date | None]:
+    """The action item's fields, cleaned; every field is checked and every error raised at
+    once (`InvalidInputs`), so the form shows each beside its field."""
+    errors: dict[str, str] = {}
+
+    def checked(check: Any) -> Any:
+        try:
+            return check()
+        except InvalidInput as exc:
+            errors[exc.field or "form"] = exc.message
+            return None
+
+    text = checked(
+        lambda: clean_line(
+            description, "description", ACTION_MAX, required="Say what is to be done."
+        )
+    )
+    owner = checked(
+        lambda: current_member(meeting.team_id, owner_id, "owner_id", "Choose who will do it.")
+    )
+    due = checked(lambda: _parse_due(due_on))
+    if due is not None and due < meeting.local_starts_at.date():
+        errors["due_on"] = "The due date cannot be before the meeting."
+    if errors:
+        raise InvalidInputs(errors)
+    return text, owner, due
+
+
+def action_item_errors(
+    actor: User, team_id: int, meeting_id: int, *, description: str, owner_id: Any, due_on: Any
+) -> dict[str, str]:
+    """What is wrong with an action item's fields, all at once (nothing is written): for a
+    form that failed its own checks, so that it still shows every error in one go."""
+    _access, meeting = team_meeting(actor, team_id, meeting_id, Action.RECORD_MINUTES)
+    try:
+        _checked_action_item(meeting, description, owner_id, due_on)
+    except InvalidInputs as exc:
+        return exc.errors
+    return {}
+
+
 def add_action_item(
     actor: User,
     team_id: int,
@@ -138,11 +181,7 @@ def add_action_item(
 ) -> ActionItem:
     """Capture something a member will do, with an owner and an optional due date."""
     _access, meeting = team_meeting(actor, team_id, meeting_id, Action.RECORD_MINUTES)
-    text = clean_line(description, "description", ACTION_MAX, required="Say what is to be done.")
-    owner = current_member(team_id, owner_id, "owner_id", "Choose who will do it.")
-    due = _parse_due(due_on)
-    if due is not None and due < meeting.local_starts_at.date():
-        raise InvalidInput("The due date cannot be before the meeting.", field="due_on")
+    text, owner, due = _checked_action_item(meeting, description, owner_id, due_on)
     item = meeting_item(meeting, item_id) if item_id else None
     require_draft_minutes(meeting)
     action = ActionItem(
@@ -172,6 +211,45 @@ def remove_action_item(actor: User, team_id: int, meeting_id: int, action_item_i
     bump_live_version(meeting.id)
     db.session.delete(action)
     db.session.commit()
+
+
+def open_action_items(actor: User) -> list[ActionItem]:
+    """The action items the actor owns and has not marked done, in every team they still
+    belong to (for "My deliverables"), soonest due first. Items of a cancelled meeting count
+    too: the work was still given to them."""
+    if not actor.is_active:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(ActionItem)
+            .join(Membership, Membership.id == ActionItem.owner_id)
+            .options(joinedload(ActionItem.meeting), joinedload(ActionItem.item))
+            .where(
+                Membership.user_id == actor.id,
+                Membership.removed_at.is_(None),
+                ActionItem.done_at.is_(None),
+            )
+            .order_by(ActionItem.due_on.is_(None), ActionItem.due_on, ActionItem.id)
+        )
+    )
+
+
+def complete_action_item(actor: User, team_id: int, action_item_id: int) -> ActionItem:
+    """The owner marks their action item done: it leaves their list. Only its owner may; to
+    anyone else (and for another team's item) it does not exist."""
+    access = team_access(actor, team_id, writing=True)
+    action = db.session.scalar(
+        sa.select(ActionItem)
+        .join(Meeting, Meeting.id == ActionItem.meeting_id)
+        .where(ActionItem.id == action_item_id, Meeting.team_id == team_id)
+    )
+    if action is None or action.owner_id != access.membership.id:
+        raise NotFound()
+    if action.done_at is not None:
+        raise Conflict("This action item is already marked done.")
+    action.done_at = utcnow()
+    db.session.commit()
+    return action
 
 
 # --- The minutes as a record ---------------------------------------------------------------
@@ -318,16 +396,21 @@ def minutes_markdown(record: MinutesRecord) -> str:
             lines += ["", item.notes.strip()]
         entries = record.entries.get(item.id, [])
         if entries:
-            lines += ["", "Recorded by Teamwork:", *[f"- {e.text}" for e in entries]]
+            lines += ["", "Recorded by Teamwork:", *[_list_entry(e.text) for e in entries]]
         actions = record.actions_for(item.id)
         if actions:
             lines += ["", "Action items:", *[_action_line(a) for a in actions]]
     general = record.entries.get(None, [])
     if general:
-        lines += ["", "## Also recorded", "", *[f"- {e.text}" for e in general]]
+        lines += ["", "## Also recorded", "", *[_list_entry(e.text) for e in general]]
     lines += ["", "## Action items", ""]
     lines += [_action_line(a) for a in record.action_items] or ["- None."]
     return "\n".join(lines).strip() + "\n"
+
+
+def _list_entry(text: str) -> str:
+    """An entry as one list item: its later lines (a decision's quoted wording) indented."""
+    return "- " + "\n  ".join(line.rstrip() for line in text.splitlines())
 
 
 def amendments_markdown(record: MinutesRecord) -> str:
