@@ -61,6 +61,13 @@
 
   function notVotedYet(r, members, attendance, designeesVote) {
     if (!r || !Array.isArray(r.voters)) return [];
+    const voters = new Set(r.voters);
+    // The round's own eligible set (consensus.services.eligible_voter_ids), when the state
+    // carries it: the same one place every count on every screen comes from.
+    if (Array.isArray(r.eligible_ids)) {
+      const eligible = new Set(r.eligible_ids);
+      return members.filter((m) => eligible.has(m.id) && !voters.has(m.id));
+    }
     const recorded = attendance.filter((p) => p.status);
     const counts = (p) => ATTENDS.has(p.status) && (p.status !== "designee" || designeesVote);
     const attends = new Set(recorded.filter(counts).map((p) => p.membership_id));
