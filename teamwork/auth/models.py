@@ -17,8 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from teamwork import retention
 from teamwork.audit import recorder
-from teamwork.encryption import EncryptedString
 from teamwork.database import UTCDateTime, utcnow
+from teamwork.encryption import EncryptedString
 from teamwork.extensions import db
 from teamwork.realtime import services as realtime
 

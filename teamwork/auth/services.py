@@ -22,8 +22,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, g, has_app_context
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from teamwork.audit import recorder as audit
 from teamwork import encryption
+from teamwork.audit import recorder as audit
 from teamwork.auth import hashing, rules, totp
 from teamwork.auth.models import (
     AuthSession,

@@ -1,1 +1,1 @@
-"""The background worker: scheduled sweeps run exactly once per occurrence (docs/architecture.md)."""
+"""The background worker: scheduled sweeps, each occurrence run once (docs/architecture.md)."""

@@ -1,8 +1,8 @@
 """Inviting people by email, and following the one-time link (/invitations/<token>).
 
 Emails are caught on `teamwork.mail.message_queued`; the worker's outbox job sends them (with no
-SMTP host it only logs them). After every request that changes something, or must not, the committed database state is read on a
-connection of its own.
+SMTP host it only logs them). After every request that changes something, or must not, the
+committed database state is read on a connection of its own.
 """
 
 from __future__ import annotations
