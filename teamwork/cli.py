@@ -258,6 +258,8 @@ def worker_command() -> None:
     from teamwork.jobs.services import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # APScheduler logs every fire at INFO (every few seconds); our jobs log what they did.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     register_jobs(app)
     click.echo("Worker started (Ctrl+C stops it).")
