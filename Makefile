@@ -31,10 +31,15 @@ $(VENV)/.installed-bench: setup.cfg pyproject.toml requirements/bench.txt | $(BI
 	touch $@ $(VENV)/.installed
 
 # The demo jurisdiction meets in Pacific time: its pages show times there (override as you like).
+# The background worker (`flask worker`: queued email, daily reminders, the purge) runs beside
+# the app; Ctrl+C stops the app, and the trap stops the worker with it (a background command of
+# a non-interactive shell ignores Ctrl+C itself).
 run: export TEAMWORK_DEFAULT_TIMEZONE ?= America/Los_Angeles
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) demo
+	@$(FLASK) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python wsgi.py
 
 # Several workers (WORKERS, on ports PORT, PORT+1, ...) sharing PostgreSQL and Redis, for local

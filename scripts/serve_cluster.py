@@ -1,8 +1,9 @@
 """`make serve-cluster`: several worker processes sharing PostgreSQL and Redis, for local trials.
 
 Runs `flask db upgrade` and `flask demo` once, then starts WORKERS copies of `python wsgi.py` on
-consecutive ports from PORT (5000, 5001, ...), prints their addresses and waits. Ctrl+C (or
-SIGTERM) stops every worker it started, by process id. A worker that exits stops the others.
+consecutive ports from PORT (5000, 5001, ...) and one background worker (`flask worker`: queued
+email, reminders, the purge), prints their addresses and waits. Ctrl+C (or SIGTERM) stops every
+process it started, by process id. A process that exits stops the others.
 
 Environment (the Makefile passes its variables through):
 
@@ -105,8 +106,22 @@ def main() -> None:
                     start_new_session=True,
                 )
             )
+        # One background worker beside the web workers (more would be safe: each job
+        # occurrence and each email is claimed in the database by exactly one of them).
+        workers.append(
+            subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+                [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+                cwd=ROOT,
+                env=env,
+                start_new_session=True,
+            )
+        )
         shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
-        print(f"serve-cluster: {count} workers sharing the database and Redis:", flush=True)
+        print(
+            f"serve-cluster: {count} web workers and a background worker sharing the database"
+            " and Redis:",
+            flush=True,
+        )
         for port in range(first, first + count):
             print(f"  http://{shown}:{port}/", flush=True)
         print("serve-cluster: Ctrl+C stops them all.", flush=True)

@@ -60,11 +60,13 @@ def register_extensions(app: Flask) -> None:
     from teamwork.audit import recorder
     from teamwork.auth import sessions
     from teamwork.database import include_in_migrations, render_migration_item
+    from teamwork.outbox import services as outbox
     from teamwork.realtime import services as realtime
 
     db.init_app(app)
     recorder.init_app()
     realtime.init_app(app)
+    outbox.init_app(app)
     database_events.init_app(app)
     migrate.init_app(
         app,

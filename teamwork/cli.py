@@ -1,4 +1,5 @@
-"""Flask commands: `flask --app wsgi demo` and `flask --app wsgi create-user`."""
+"""Flask commands: `flask --app wsgi demo`, `create-user`, ..., and the background worker
+(`flask worker`), with the jobs it runs (`register_jobs`): the outbox, reminders, the purge."""
 
 from __future__ import annotations
 
@@ -151,9 +152,9 @@ def reencrypt_secrets_command() -> None:
     click.echo(f"Re-encrypted {auth_services.reencrypt_secrets()} two-step secret(s).")
 
 
-@click.command("send-reminders")
-def send_reminders_command() -> None:
-    """Email the reminders that are due today (run it daily, e.g. from a systemd timer)."""
+def send_reminders() -> list[str]:
+    """Email the reminders due today (each sweep marks what it sent, so running it twice a
+    day sends nothing twice); a line per kind."""
     from teamwork.agreements.services import send_renewal_reminders
     from teamwork.database import utcnow
     from teamwork.meetings.reminders import send_meeting_reminders
@@ -162,13 +163,21 @@ def send_reminders_command() -> None:
     from teamwork.teams.services import today
     from teamwork.workplans.reminders import send_due_reminders
 
-    click.echo(f"Sent {send_renewal_reminders()} agreement renewal reminder(s).")
+    lines = [f"Sent {send_renewal_reminders()} agreement renewal reminder(s)."]
     teams = send_incentive_reminders(today())
-    click.echo(f"Sent stakeholder-incentive review reminders for {len(teams)} team(s).")
-    click.echo(f"Sent {send_meeting_reminders(utcnow())} meeting reminder(s).")
-    click.echo(f"Prepared {prepare_upcoming_terms(today())} moderator term(s).")
-    click.echo(f"Sent {send_term_notices(today())} moderator term notice(s).")
-    click.echo(f"Sent {send_due_reminders(today())} workplan due-date reminder(s).")
+    lines.append(f"Sent stakeholder-incentive review reminders for {len(teams)} team(s).")
+    lines.append(f"Sent {send_meeting_reminders(utcnow())} meeting reminder(s).")
+    lines.append(f"Prepared {prepare_upcoming_terms(today())} moderator term(s).")
+    lines.append(f"Sent {send_term_notices(today())} moderator term notice(s).")
+    lines.append(f"Sent {send_due_reminders(today())} workplan due-date reminder(s).")
+    return lines
+
+
+@click.command("send-reminders")
+def send_reminders_command() -> None:
+    """Queue the reminders that are due today (the worker does this daily by itself)."""
+    for line in send_reminders():
+        click.echo(line)
 
 
 @click.command("audit-verify")
@@ -189,11 +198,8 @@ def audit_verify_command(heads: bool) -> None:
             click.echo(f"  chain {number:>6}: {length:>8} events, last hash {head}")
 
 
-@click.command("purge")
-@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
-def purge_command(dry_run: bool) -> None:
-    """Remove rows past their retention period: ended sessions, used or expired invitations,
-    stale connection rows, ... (TEAMWORK_PURGE_*; run it daily, with send-reminders)."""
+def purge(*, dry_run: bool = False) -> dict[str, int]:
+    """Remove (or count) the rows past their retention period; the count per kind."""
     from teamwork import retention
     from teamwork.audit import recorder
     from teamwork.database import utcnow
@@ -205,9 +211,105 @@ def purge_command(dry_run: bool) -> None:
     else:
         recorder.record("retention.purged", details=counts)
         db.session.commit()
+    return counts
+
+
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
+def purge_command(dry_run: bool) -> None:
+    """Remove rows past their retention period: ended sessions, used or expired invitations,
+    stale connection rows, sent emails, ... (TEAMWORK_PURGE_*; the worker runs it daily)."""
+    counts = purge(dry_run=dry_run)
     verb = "Would remove" if dry_run else "Removed"
     for label, count in counts.items():
         click.echo(f"{verb} {count} {label}.")
+
+
+def register_jobs(app: Flask) -> None:
+    """The worker's jobs: each a sweep of what is due (teamwork.jobs.services)."""
+    from teamwork.jobs.rules import Daily, Every
+    from teamwork.jobs.services import register_job
+    from teamwork.outbox.services import deliver_due
+
+    config = app.config
+    zone = config["TEAMWORK_DEFAULT_TIMEZONE"]
+
+    def deliver() -> str | None:
+        sent = deliver_due()
+        return f"Sent {sent} email(s)." if sent else None
+
+    def remind() -> str:
+        return " ".join(send_reminders())
+
+    def purge_rows() -> str:
+        return ", ".join(f"{count} {label}" for label, count in purge().items())
+
+    register_job("outbox", deliver, Every(config["TEAMWORK_OUTBOX_INTERVAL_SECONDS"]))
+    register_job("reminders", remind, Daily(config["TEAMWORK_REMINDERS_HOUR"], zone))
+    register_job("purge", purge_rows, Daily(config["TEAMWORK_PURGE_HOUR"], zone))
+
+
+@click.command("worker")
+def worker_command() -> None:
+    """Run the background worker: sends queued email, the daily reminders and purge, until
+    Ctrl+C or SIGTERM. Run it beside the web workers; more than one at a time is safe."""
+    import logging
+
+    from teamwork.jobs.services import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # APScheduler logs every fire at INFO (every few seconds); our jobs log what they did.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    register_jobs(app)
+    click.echo("Worker started (Ctrl+C stops it).")
+    run_worker(app)
+
+
+@click.command("outbox")
+def outbox_command() -> None:
+    """List the emails waiting to be sent and those given up on."""
+    from teamwork.outbox.services import waiting_messages
+
+    waiting = waiting_messages()
+    if not waiting:
+        click.echo("No email is waiting or failed.")
+    for message in waiting:
+        if message.failed_at is not None:
+            state = f"FAILED {message.failed_at:%Y-%m-%d %H:%M} UTC after {message.attempts} tries"
+        else:
+            state = f"pending, next try {message.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC"
+            if message.attempts:
+                state += f" ({message.attempts} failed)"
+        click.echo(f"#{message.id} to {message.to} {message.subject!r}: {state}")
+        if message.last_error:
+            click.echo(f"    last error: {message.last_error}")
+
+
+@click.command("jobs")
+def jobs_command() -> None:
+    """Show the worker's jobs and the last run of each."""
+    import sqlalchemy as sa
+
+    from teamwork.extensions import db
+    from teamwork.jobs.models import JobRun
+    from teamwork.jobs.services import registered_jobs
+
+    register_jobs(current_app._get_current_object())  # type: ignore[attr-defined]
+    for job in registered_jobs():
+        last = db.session.scalar(
+            sa.select(JobRun).where(JobRun.job == job.name).order_by(JobRun.occurrence.desc())
+        )
+        if last is None:
+            click.echo(f"{job.name}: {job.schedule}; never run")
+            continue
+        state = "running or died" if last.finished_at is None else "done"
+        if last.error:
+            state = f"failed: {last.error}"
+        click.echo(
+            f"{job.name}: {job.schedule}; last {last.occurrence:%Y-%m-%d %H:%M:%S} UTC"
+            f" by {last.worker}, {state}"
+        )
 
 
 def init_app(app: Flask) -> None:
@@ -220,6 +322,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(deactivate_user_command)
     app.cli.add_command(audit_verify_command)
     app.cli.add_command(purge_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(outbox_command)
+    app.cli.add_command(jobs_command)
     app.cli.add_command(set_password_command)
     app.cli.add_command(reset_two_step_command)
     app.cli.add_command(reactivate_user_command)

@@ -55,6 +55,13 @@ def _socket_expiry(environ: Mapping[str, str]) -> int:
     return expiry
 
 
+def _hour(environ: Mapping[str, str], name: str, default: int) -> int:
+    hour = _int(environ, name, default)
+    if hour > 23:
+        raise ConfigError(f"TEAMWORK_{name} must be an hour of the day, 0 to 23.")
+    return hour
+
+
 def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raw = _env(environ, name)
     if raw is None:
@@ -220,6 +227,15 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "TEAMWORK_PURGE_RESET_TOKENS_AFTER": timedelta(
             days=_int(env, "PURGE_RESET_TOKENS_DAYS", 7)
         ),
+        "TEAMWORK_PURGE_OUTBOX_AFTER": timedelta(days=_int(env, "PURGE_OUTBOX_DAYS", 30)),
+        "TEAMWORK_PURGE_JOB_RUNS_AFTER": timedelta(days=_int(env, "PURGE_JOB_RUNS_DAYS", 7)),
+        # The background worker (`flask worker`, teamwork.jobs): how often it sends the queued
+        # emails, and the hour (in TEAMWORK_DEFAULT_TIMEZONE) of its daily reminders and purge.
+        "TEAMWORK_OUTBOX_INTERVAL_SECONDS": _int(env, "OUTBOX_INTERVAL_SECONDS", 5, minimum=1),
+        "TEAMWORK_REMINDERS_HOUR": _hour(env, "REMINDERS_HOUR", 7),
+        "TEAMWORK_PURGE_HOUR": _hour(env, "PURGE_HOUR", 3),
+        # Tries of one email before it is marked failed (teamwork.outbox.rules: 1 min, 5, ...).
+        "TEAMWORK_MAIL_MAX_ATTEMPTS": _int(env, "MAIL_MAX_ATTEMPTS", 8, minimum=1),
         "TEAMWORK_BASE_URL": _env(env, "BASE_URL"),
         # Times on pages for readers who chose no zone of their own (an IANA name).
         "TEAMWORK_DEFAULT_TIMEZONE": _zone_name(env, "DEFAULT_TIMEZONE", "UTC"),

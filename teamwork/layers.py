@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "cleaning",
             "config",
+            "encryption",
             "extensions",
             "database",
             "database_events",
@@ -44,7 +45,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "layers",
         ),
     ),
-    ("infrastructure", ("audit", "realtime")),
+    ("infrastructure", ("audit", "realtime", "jobs", "outbox")),
     ("auth", ("auth",)),
     ("teams", ("teams",)),
     ("consensus", ("consensus",)),

@@ -1,10 +1,16 @@
-"""Outgoing email through the `TEAMWORK_SMTP_*` settings.
+"""Outgoing email: queued with the action that sends it, delivered by the background worker.
 
-With no SMTP host configured the message is written to the log instead, so someone running the
-app on a laptop can still follow an invitation link. Every message sent is also announced on
-the `message_sent` signal (tests listen to it). `send_email` delivers before it returns;
-`send_email_soon` hands the SMTP conversation to a background thread, for messages whose
-sending must not show in a response's timing.
+`send_email` queues a message in the email outbox (`teamwork.outbox`, which plugs itself in
+with `set_queue` at start-up: the foundation cannot import it); nothing talks to an SMTP server
+inside a request, so a slow or failing mail server delays mail and never fails an action or
+shows in a response's timing. The worker (`flask worker`) builds each message with
+`build_message` and hands it to `deliver`, through the `TEAMWORK_SMTP_*` settings. With no SMTP
+host configured the message is written to the log instead, so someone running the app on a
+laptop can still follow an invitation link.
+
+Two signals (tests listen to them): `message_queued` when a message is queued (in the caller's
+transaction, which may still roll back), `message_delivered` when the worker has handed it to
+the SMTP server (or the log). Each carries the `EmailMessage`.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-import threading
+from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 from typing import Any
 
@@ -21,7 +27,17 @@ from flask import current_app, has_request_context, url_for
 
 log = logging.getLogger("teamwork.mail")
 _signals = Namespace()
-message_sent = _signals.signal("message-sent")
+message_queued = _signals.signal("message-queued")
+message_delivered = _signals.signal("message-delivered")
+
+# queue(to, subject, body, *, html, headers, commit): filled by teamwork.outbox at start-up.
+Queue = Callable[..., Any]
+_queue: Queue | None = None
+
+
+def set_queue(queue: Queue) -> None:
+    global _queue
+    _queue = queue
 
 
 def absolute_link(endpoint: str, **values: object) -> str | None:
@@ -46,57 +62,74 @@ def email_link(endpoint: str, **values: object) -> str:
     return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
-def _message(to: str, subject: str, body: str) -> EmailMessage:
+def build_message(
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    html: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> EmailMessage:
+    """The message as sent: plain text, with `html` as its alternative when given."""
     message = EmailMessage()
     message["From"] = current_app.config["TEAMWORK_MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
     return message
 
 
-def send_email(to: str, subject: str, body: str) -> None:
-    """Send now: returns once the SMTP server took the message (raises if it did not)."""
-    message = _message(to, subject, body)
+def send_email(
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    html: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    commit: bool = True,
+) -> None:
+    """Queue a message for the worker to send. With `commit` (the default, for callers that
+    send after committing their action) the message is committed at once; with
+    `commit=False` it joins the caller's transaction and goes only if that commits."""
+    if _queue is None:
+        raise RuntimeError("No email outbox is set up (teamwork.outbox.services.init_app).")
+    _queue(to, subject, body, html=html, headers=dict(headers or {}), commit=commit)
+
+
+def send_email_soon(
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    html: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    commit: bool = True,
+) -> None:
+    """The same as `send_email` (every message now goes through the outbox, off the
+    request's path); kept as the name of the calls whose timing must tell nothing."""
+    send_email(to, subject, body, html=html, headers=headers, commit=commit)
+
+
+def deliver(message: EmailMessage) -> None:
+    """Hand a message to the SMTP server (raises if it does not take it), or with no
+    TEAMWORK_SMTP_HOST write it to the log. The worker's outbox job calls this."""
     if not current_app.config["TEAMWORK_SMTP_HOST"]:
-        _log_unsent(message, body)
+        _log_unsent(message)
     else:
         _deliver(message)
-    message_sent.send(current_app._get_current_object(), message=message)  # type: ignore[attr-defined]
 
 
-def send_email_soon(to: str, subject: str, body: str) -> None:
-    """Send off the request's path: the message is made now and handed to a background thread
-    (a greenlet under gevent) of this worker that talks to the SMTP server. For messages whose
-    sending must not show in the response: whether a password-reset link or a warning went out
-    must not be told by how long the answer took, and a slow or failing mail server must not
-    hold a sign-in. A failed delivery is logged; a message not yet delivered when the worker
-    stops is lost (the person asks again)."""
-    message = _message(to, subject, body)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if not app.config["TEAMWORK_SMTP_HOST"]:
-        _log_unsent(message, body)
-    else:
-        threading.Thread(
-            target=_deliver_in_background, args=(app, message), name="teamwork-mail", daemon=True
-        ).start()
-    message_sent.send(app, message=message)
-
-
-def _deliver_in_background(app: Any, message: EmailMessage) -> None:
-    with app.app_context():
-        try:
-            _deliver(message)
-        except (OSError, smtplib.SMTPException):
-            log.exception("Could not send the email %r to %s", message["Subject"], message["To"])
-
-
-def _log_unsent(message: EmailMessage, body: str) -> None:
+def _log_unsent(message: EmailMessage) -> None:
+    body = message.get_body(preferencelist=("plain",))
     log.warning(
         "No SMTP server configured; email not sent. To: %s\n%s\n\n%s",
         message["To"],
         message["Subject"],
-        body,
+        body.get_content() if body is not None else "",
     )
 
 

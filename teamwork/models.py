@@ -20,6 +20,7 @@ from teamwork.evaluation.models import (
     DataPoint,
     Measure,
 )
+from teamwork.jobs.models import JobRun
 from teamwork.meetings.models import (
     ActionItem,
     AgendaItem,
@@ -40,6 +41,7 @@ from teamwork.moderation.models import (
     StandIn,
 )
 from teamwork.norms.models import Incentive, IncentiveChange, OperatingNorms
+from teamwork.outbox.models import OutboxMessage
 from teamwork.realtime.models import SocketConnection
 from teamwork.search.models import SearchEntry
 from teamwork.teams.models import Invitation, Membership, Team
@@ -75,6 +77,7 @@ __all__ = [
     "Incentive",
     "IncentiveChange",
     "Invitation",
+    "JobRun",
     "Measure",
     "Meeting",
     "Membership",
@@ -85,6 +88,7 @@ __all__ = [
     "ModeratorTerm",
     "Nomination",
     "OperatingNorms",
+    "OutboxMessage",
     "Proposal",
     "ProposalVersion",
     "RotationSlot",

@@ -11,9 +11,7 @@ and consensus services, the mail module and the models.
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
-import smtplib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -31,8 +29,6 @@ from teamwork.mail import absolute_link, send_email
 from teamwork.teams.models import Membership
 from teamwork.teams.rules import Action, Role
 from teamwork.teams.services import TeamAccess, team_access, today
-
-log = logging.getLogger(__name__)
 
 TITLE_MAX = 200
 TEXT_MAX = 50_000
@@ -452,11 +448,8 @@ def send_renewal_reminders(day: date | None = None) -> int:
         )
         subject, body = _reminder(agreement, status, day)
         for lead in _team_leads(agreement.team_id):
-            try:
-                send_email(lead.email, subject, body)
-            except (smtplib.SMTPException, OSError):
-                log.exception("Could not send the renewal reminder to %s", lead.email)
-                continue
+            # Queued in the transaction that marks the agreement reminded: both or neither.
+            send_email(lead.email, subject, body, commit=False)
             sent += 1
         agreement.renewal_reminded_on = day
         db.session.commit()

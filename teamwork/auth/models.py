@@ -17,8 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from teamwork import retention
 from teamwork.audit import recorder
-from teamwork.auth.encryption import EncryptedString
 from teamwork.database import UTCDateTime, utcnow
+from teamwork.encryption import EncryptedString
 from teamwork.extensions import db
 from teamwork.realtime import services as realtime
 
@@ -35,7 +35,7 @@ class User(UserMixin, db.Model):
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Two-step sign-in (TOTP): the secret is set when setup starts and counts once confirmed
     # (`totp_enabled_at`); `totp_last_step` is the last time step used, so no code works twice.
-    # The secret is encrypted at rest (teamwork.auth.encryption); Python sees the plaintext.
+    # The secret is encrypted at rest (teamwork.encryption); Python sees the plaintext.
     totp_secret: Mapped[str | None] = mapped_column(EncryptedString(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-import smtplib
-
 from teamwork.auth.services import EMAIL_CHANGE_TTL, IssuedEmailChange
+from teamwork.extensions import db
 from teamwork.mail import email_link, send_email
 
-log = logging.getLogger(__name__)
 
-
-def send_email_change(issued: IssuedEmailChange) -> bool:
-    """The confirmation link to the new address, and a notice to the old one (so a stolen
-    session cannot move the account quietly). False when either could not be sent."""
+def send_email_change(issued: IssuedEmailChange) -> None:
+    """Queue the confirmation link to the new address, and a notice to the old one (so a
+    stolen session cannot move the account quietly); the worker sends them."""
     change = issued.change
     hours = int(EMAIL_CHANGE_TTL.total_seconds() // 3600)
     link = email_link("auth.confirm_email", token=issued.token)
@@ -30,14 +26,9 @@ def send_email_change(issued: IssuedEmailChange) -> bool:
         "If this was not you, sign in and change your password now (that signs out every "
         "other device), and tell your team's lead or administrator."
     )
-    delivered = True
     for to, subject, body in (
         (change.new_email, "Confirm your new Teamwork email address", confirm),
         (issued.old_email, "Your Teamwork email address is being changed", notice),
     ):
-        try:
-            send_email(to, subject, body)
-        except (smtplib.SMTPException, OSError):
-            log.exception("Could not send the email-change message to %s", to)
-            delivered = False
-    return delivered
+        send_email(to, subject, body, commit=False)
+    db.session.commit()  # both or neither

@@ -22,8 +22,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, g, has_app_context
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from teamwork import encryption
 from teamwork.audit import recorder as audit
-from teamwork.auth import encryption, hashing, rules, totp
+from teamwork.auth import hashing, rules, totp
 from teamwork.auth.models import (
     AuthSession,
     EmailChange,
@@ -823,8 +824,8 @@ def request_password_reset(email: str, *, ip_address: str | None = None) -> None
     """Email a one-time reset link when `email` names an active account. For an unknown or
     deactivated address the same work is done (a token made and hashed, an audit row written
     and committed) and nothing is sent; the caller shows the same answer either way, and the
-    email is delivered off the request (`send_email_soon`), so the answer's timing does not
-    tell either (a known address costs one more row, well under a millisecond)."""
+    email is only queued in the same transaction (the worker sends it), so the answer's timing
+    does not tell either (a known address costs two more rows, well under a millisecond)."""
     email = normalize_email(email)[:254]
     token = secrets.token_urlsafe(32)
     digest = token_digest(token)
@@ -842,15 +843,10 @@ def request_password_reset(email: str, *, ip_address: str | None = None) -> None
                 ip_address=(ip_address or "")[:45] or None,
             )
         )
-    audit.record(
-        "password_reset.requested",
-        target=("user", user.id) if known and user else None,
-        details={"email": email},
-    )
-    db.session.commit()
     if known and user:
         minutes = int(current_app.config["TEAMWORK_PASSWORD_RESET_TTL"].total_seconds() // 60)
-        # Off the request's path: the answer must take as long whether or not a link went out.
+        # Queued in this transaction, before the commit both paths make: the answer takes as
+        # long whether or not a link goes out, and the worker sends it (encrypted until sent).
         send_email_soon(
             user.email,
             "Reset your Teamwork password",
@@ -860,7 +856,14 @@ def request_password_reset(email: str, *, ip_address: str | None = None) -> None
             f"{email_link('auth.reset_password', token=token)}\n\n"
             "The link works once. Setting a new password signs you out everywhere. If you did"
             " not ask for this, ignore this email: your password stays as it is.\n",
+            commit=False,
         )
+    audit.record(
+        "password_reset.requested",
+        target=("user", user.id) if known and user else None,
+        details={"email": email},
+    )
+    db.session.commit()
 
 
 def find_password_reset(token: str) -> PasswordReset:

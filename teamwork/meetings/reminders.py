@@ -11,8 +11,6 @@ Times are shown in the meeting's own time zone, which is where the people meet.
 
 from __future__ import annotations
 
-import logging
-import smtplib
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,8 +22,6 @@ from teamwork.mail import send_email
 from teamwork.meetings.models import Meeting, MeetingStatus
 from teamwork.meetings.services import meeting_link
 from teamwork.teams.services import current_members
-
-log = logging.getLogger(__name__)
 
 DEFAULT_REMINDER_DAYS = 2
 
@@ -52,7 +48,8 @@ def due_meetings(now: datetime) -> list[Meeting]:
 
 
 def _claim(meeting_id: int, now: datetime) -> bool:
-    """Mark the meeting reminded unless another run already has; True if this run did."""
+    """Mark the meeting reminded unless another run already has; True if this run did. Not
+    committed: the reminders are queued in the same transaction."""
     claimed = db.session.execute(
         sa.update(Meeting)
         .where(
@@ -64,7 +61,6 @@ def _claim(meeting_id: int, now: datetime) -> bool:
         .values(reminder_sent_at=now, updated_at=Meeting.updated_at)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
     return claimed.rowcount == 1
 
 
@@ -73,16 +69,14 @@ def send_meeting_reminders(now: datetime) -> int:
     sent = 0
     for meeting in due_meetings(now):
         if not _claim(meeting.id, now):
+            db.session.rollback()
             continue
         db.session.refresh(meeting)
         subject, body = reminder_message(meeting, meeting_link(meeting))
         for user in [m.user for m in current_members(meeting.team_id, by="name")]:
-            try:
-                send_email(user.email, subject, body)
-            except (smtplib.SMTPException, OSError):
-                log.exception("Could not send the meeting reminder to %s", user.email)
-                continue
+            send_email(user.email, subject, body, commit=False)
             sent += 1
+        db.session.commit()  # the claim and its reminders together
     return sent
 
 

@@ -9,7 +9,6 @@ term (`ModeratorTerm.notified_on`).
 from __future__ import annotations
 
 import logging
-import smtplib
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -106,14 +105,10 @@ def send_term_notices(day: date) -> int:
             recipients.append((backup, "backup"))
         subject = f"Moderator of {term.team.name} from {term.starts_on:%d %b %Y}"
         for membership, role in recipients:
-            try:
-                send_email(membership.user.email, subject, _body(term.team, term, outgoing, role))
-            except (smtplib.SMTPException, OSError):
-                log.exception("Could not send the moderator notice to %s", membership.user.email)
-            else:
-                sent += 1
-        # Marked even if a delivery failed: the log says so, and a daily resend would spam
-        # the others.
+            # Queued in the transaction that marks the term notified: both or neither.
+            body = _body(term.team, term, outgoing, role)
+            send_email(membership.user.email, subject, body, commit=False)
+            sent += 1
         term.notified_on = day
         db.session.commit()
     return sent

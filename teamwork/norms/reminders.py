@@ -10,7 +10,6 @@ link), `teamwork.mail`, the database layer.
 from __future__ import annotations
 
 import logging
-import smtplib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -126,15 +125,11 @@ def send_incentive_reminders(day: date) -> list[IncentiveReminder]:
         body = _reminder_body(team, incentives, day)
         recipients = []
         for lead in leads:
-            try:
-                send_email(lead.email, subject, body)
-            except (smtplib.SMTPException, OSError):
-                log.exception("Could not send the incentive reminder to %s", lead.email)
-            else:
-                recipients.append(lead.email)
-        if recipients:
-            for incentive in incentives:
-                incentive.last_reminded_on = day
-            db.session.commit()
-            sent.append(IncentiveReminder(team, recipients, incentives))
+            # Queued in the transaction that marks the review reminded: both or neither.
+            send_email(lead.email, subject, body, commit=False)
+            recipients.append(lead.email)
+        for incentive in incentives:
+            incentive.last_reminded_on = day
+        db.session.commit()
+        sent.append(IncentiveReminder(team, recipients, incentives))
     return sent

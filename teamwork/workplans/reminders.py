@@ -6,8 +6,6 @@ new, because `Activity.reminder_due_on` records the due date already reminded of
 
 from __future__ import annotations
 
-import logging
-import smtplib
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -22,7 +20,6 @@ from teamwork.workplans import rules
 from teamwork.workplans.models import Activity
 from teamwork.workplans.rules import ActivityStatus
 
-log = logging.getLogger(__name__)
 DEFAULT_DAYS = 3
 
 
@@ -72,16 +69,13 @@ def send_due_reminders(day: date, days_before: int | None = None) -> int:
             activity.status, activity.due_on, activity.reminder_due_on, day, days_before
         ):
             continue
-        try:
-            send_email(
-                activity.owner.user.email,
-                f"Due {activity.due_on:%d %B}: {activity.title}",
-                _body(activity, day),
-            )
-        except (smtplib.SMTPException, OSError):
-            log.exception("Could not send the workplan reminder for activity %s", activity.id)
-            continue
-        # Committed one by one, so a failure later in the run does not cause repeats.
+        send_email(
+            activity.owner.user.email,
+            f"Due {activity.due_on:%d %B}: {activity.title}",
+            _body(activity, day),
+            commit=False,
+        )
+        # Committed one by one with its email, so a failure later in the run repeats nothing.
         activity.reminder_due_on = activity.due_on
         activity.reminded_on = day
         db.session.commit()

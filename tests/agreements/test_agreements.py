@@ -22,7 +22,7 @@ from teamwork.auth.models import User
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
-from teamwork.mail import message_sent
+from teamwork.mail import message_queued
 from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Discipline, Role
 from teamwork.teams.services import today
@@ -421,9 +421,9 @@ def outbox(app: Flask) -> list[EmailMessage]:
     def record(_sender: Any, message: EmailMessage, **_extra: Any) -> None:
         sent.append(message)
 
-    message_sent.connect(record, app)
+    message_queued.connect(record, app)
     yield sent
-    message_sent.disconnect(record, app)
+    message_queued.disconnect(record, app)
 
 
 def test_due_renewals_are_those_within_30_days_or_past(world: World) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from teamwork.mail import message_sent
+from teamwork.mail import message_queued
 
 
 @pytest.fixture
@@ -19,6 +19,6 @@ def outbox(app: Flask) -> Iterator[list[EmailMessage]]:
     def record(_sender: Any, message: EmailMessage, **_extra: Any) -> None:
         sent.append(message)
 
-    message_sent.connect(record, app)
+    message_queued.connect(record, app)
     yield sent
-    message_sent.disconnect(record, app)
+    message_queued.disconnect(record, app)

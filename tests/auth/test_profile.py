@@ -38,7 +38,7 @@ def outbox(app: Flask) -> Iterator[list[EmailMessage]]:
     def record(sender: Flask, message: EmailMessage, **extra: Any) -> None:
         sent.append(message)
 
-    with mail.message_sent.connected_to(record, app):
+    with mail.message_queued.connected_to(record, app):
         yield sent
 
 

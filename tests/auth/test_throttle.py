@@ -43,7 +43,7 @@ def outbox(app: Flask) -> list[EmailMessage]:
     def record(_app: Flask, message: EmailMessage) -> None:
         sent.append(message)
 
-    with mail.message_sent.connected_to(record, app):
+    with mail.message_queued.connected_to(record, app):
         yield sent
 
 

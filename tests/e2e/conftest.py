@@ -1,9 +1,10 @@
 """Real-browser fixtures: the real server in a subprocess, and Chromium driven by Playwright.
 
 The server is started the way `make run` starts it (migrations, demo data, `python wsgi.py` with
-gevent), on a free port and a throwaway instance folder, once per test module. Browsers are
-Debian's Chromium (`/usr/bin/chromium`) driven by Playwright for Python; `playwright install` is
-never needed. Without either, the tests are skipped (see test modules' `pytestmark`).
+gevent, and the background worker `flask worker` beside it), on a free port and a throwaway
+instance folder, once per test module. Browsers are Debian's Chromium (`/usr/bin/chromium`)
+driven by Playwright for Python; `playwright install` is never needed. Without either, the tests
+are skipped (see test modules' `pytestmark`).
 
 Every page opened through `screens` records console errors, uncaught exceptions and
 Content-Security-Policy violations; `screens.assert_no_browser_errors()` checks them.
@@ -75,6 +76,8 @@ def _server_env(instance: Path, port: int) -> dict[str, str]:
         TEAMWORK_ARGON2_TIME_COST="1",
         TEAMWORK_ARGON2_MEMORY_KIB="64",
         TEAMWORK_LOG_LEVEL="WARNING",
+        # The worker sends queued email every second: a test waiting for one waits little.
+        TEAMWORK_OUTBOX_INTERVAL_SECONDS="1",
         HOST="127.0.0.1",
         PORT=str(port),
         PYTHONUNBUFFERED="1",
@@ -140,6 +143,15 @@ def live_server_process(demo_instance: Path) -> Iterator[LiveServer]:
                 process = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
                     [sys.executable, "wsgi.py"], cwd=REPO, env=env, stdout=log, stderr=log
                 )
+                # The background worker beside it, as `make run` starts it: it sends (with no
+                # SMTP server, logs) the queued email the tests read like an inbox.
+                worker = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
+                    [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+                    cwd=REPO,
+                    env=env,
+                    stdout=log,
+                    stderr=log,
+                )
             try:
                 deadline = time.monotonic() + SERVER_START_TIMEOUT
                 while not answers(port):
@@ -152,6 +164,7 @@ def live_server_process(demo_instance: Path) -> Iterator[LiveServer]:
                     time.sleep(0.1)
                 yield LiveServer(url=f"http://127.0.0.1:{port}", log=log_path, env=env)
             finally:
+                stop(worker)
                 stop(process)  # before its database schema is dropped
     finally:
         shutil.rmtree(instance, ignore_errors=True)

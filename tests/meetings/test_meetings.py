@@ -17,7 +17,7 @@ from teamwork.audit.models import AuditEvent
 from teamwork.consensus import services as consensus
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
-from teamwork.mail import message_sent
+from teamwork.mail import message_queued
 from teamwork.meetings import services
 from teamwork.meetings.minutes import services as minutes_services
 from teamwork.meetings.models import AgendaItem, ItemKind, ItemStatus, Meeting, MeetingStatus
@@ -36,7 +36,7 @@ def outbox(app: Flask) -> Iterator[list[EmailMessage]]:
     def record(sender: Flask, message: EmailMessage, **extra: Any) -> None:
         sent.append(message)
 
-    with message_sent.connected_to(record, app):
+    with message_queued.connected_to(record, app):
         yield sent
 
 

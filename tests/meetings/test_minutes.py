@@ -17,7 +17,7 @@ from teamwork.consensus import voting
 from teamwork.consensus.models import Decision, Proposal, ProposalStatus
 from teamwork.errors import Conflict, Forbidden, InvalidInput
 from teamwork.extensions import db
-from teamwork.mail import message_sent
+from teamwork.mail import message_queued
 from teamwork.meetings import services
 from teamwork.meetings.minutes import export
 from teamwork.meetings.minutes import services as minutes_services
@@ -54,7 +54,7 @@ def outbox(app: Flask) -> Iterator[list[EmailMessage]]:
     def record(sender: Flask, message: EmailMessage, **extra: Any) -> None:
         sent.append(message)
 
-    with message_sent.connected_to(record, app):
+    with message_queued.connected_to(record, app):
         yield sent
 
 

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 import pytest
 
 from teamwork.extensions import db
-from teamwork.mail import message_sent
+from teamwork.mail import message_queued
 from teamwork.meetings.models import AgendaItem, Meeting, MeetingStatus
 from teamwork.meetings.reminders import send_meeting_reminders
 from teamwork.teams.rules import Role
@@ -24,7 +24,7 @@ def outbox(app) -> Iterator[list[EmailMessage]]:
     def record(_app, message: EmailMessage) -> None:
         sent.append(message)
 
-    with message_sent.connected_to(record):
+    with message_queued.connected_to(record):
         yield sent
 
 

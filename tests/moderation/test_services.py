@@ -18,7 +18,7 @@ from teamwork.consensus import voting
 from teamwork.consensus.models import Proposal, ProposalStatus
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
-from teamwork.mail import message_sent
+from teamwork.mail import message_queued
 from teamwork.meetings.models import Meeting, MeetingStatus
 from teamwork.moderation import notices, services
 from teamwork.moderation import terms as moderator_terms
@@ -90,7 +90,7 @@ def outbox(app: Flask) -> Iterator[list[EmailMessage]]:
     def record(sender: Flask, message: EmailMessage, **extra: Any) -> None:
         sent.append(message)
 
-    with message_sent.connected_to(record, app):
+    with message_queued.connected_to(record, app):
         yield sent
 
 

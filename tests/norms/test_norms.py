@@ -16,7 +16,7 @@ from flask import Flask, render_template_string
 from teamwork.auth.models import User
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
-from teamwork.mail import message_sent
+from teamwork.mail import message_queued
 from teamwork.norms import reminders, rules
 from teamwork.norms import services as norms
 from teamwork.norms.models import Incentive, IncentiveChange, NormsVersion, OperatingNorms
@@ -36,7 +36,7 @@ def outbox(app: Flask) -> Iterator[list[EmailMessage]]:
     def record(sender: Flask, message: EmailMessage, **extra: Any) -> None:
         sent.append(message)
 
-    with message_sent.connected_to(record, app):
+    with message_queued.connected_to(record, app):
         yield sent
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
-from teamwork.mail import message_sent
+from teamwork.mail import message_queued
 from teamwork.meetings.minutes import services as minutes
 from teamwork.meetings.models import ActionItem, Meeting, MeetingStatus
 from teamwork.teams.rules import Role
@@ -354,9 +354,9 @@ def outbox(app) -> Any:
     def record(sender: Any, message: Any, **extra: Any) -> None:
         sent.append(message)
 
-    message_sent.connect(record, app)
+    message_queued.connect(record, app)
     yield sent
-    message_sent.disconnect(record, app)
+    message_queued.disconnect(record, app)
 
 
 def test_owners_are_reminded_once_per_due_date(plan, outbox) -> None:

@@ -1,10 +1,12 @@
-"""Secrets kept encrypted in the database (two-step secrets), with keys from the environment.
+"""Secrets kept encrypted in the database, with keys from the environment: two-step secrets
+(`auth`) and the bodies of queued emails, which can hold one-time links (`outbox`).
 
 A column of type `EncryptedString` holds a Fernet token (AES-128-CBC with an HMAC-SHA256, from
 `cryptography`); Python code sees the plaintext. The keys are `TEAMWORK_SECRET_ENCRYPTION_KEY`
 (newest first; the first encrypts, any decrypts, so a key can be rotated: see
 `reencrypt_secrets` in services and docs/security.md). A database dump or backup without the key
-yields no secret. A value no key can decrypt is an error, never read as "no secret": that would
+yields no secret. Part of the foundation, so any capability can store a secret. A value no key
+can decrypt is an error, never read as "no secret": that would
 silently turn someone's two-step sign-in off.
 """
 
@@ -63,3 +65,10 @@ class EncryptedString(sa.TypeDecorator[str]):
 
     def process_result_value(self, value: str | None, dialect: sa.Dialect) -> str | None:
         return None if value is None else decrypt(value)
+
+
+class EncryptedText(EncryptedString):
+    """Text of any length stored as a Fernet token (about 4/3 of its length, plus 100)."""
+
+    impl = sa.Text
+    cache_ok = True

@@ -1,0 +1,1 @@
+"""The background worker: scheduled sweeps, each occurrence run once (docs/architecture.md)."""
