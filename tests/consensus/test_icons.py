@@ -12,8 +12,9 @@ from teamwork.consensus import services
 
 REPO = Path(__file__).resolve().parents[2]
 # Thumbs up/down, and the hand shapes an emoji "sideways" might be drawn with.
-EMOJI_THUMBS = re.compile("[\U0001f44d\U0001f44e\U0001faf2\U0001faf1\U0001f44c]")
-ICONS = ("thumbs-up.svg", "thumbs-down.svg")
+# Also the raised hand and the lock, drawn beside words on the meeting and voting screens.
+EMOJI_THUMBS = re.compile("[\U0001f44d\U0001f44e\U0001faf2\U0001faf1\U0001f44c\u270b\U0001f512]")
+ICONS = ("thumbs-up.svg", "thumbs-down.svg", "hand.svg", "lock.svg")
 
 
 def sources() -> list[Path]:
