@@ -257,7 +257,7 @@ def test_a_meeting_run_from_the_live_screen_settles_every_item_and_records_the_d
     items = record.locator("article.minutes-item")
     expect(items).to_have_count(4)
     for index, status in enumerate(["Dealt with", "Carried forward", "Dealt with", "Dealt with"]):
-        expect(items.nth(index).locator(".badge").nth(1)).to_contain_text(status)
+        expect(items.nth(index).locator(".state").first).to_contain_text(status)
     expect(items.nth(2)).to_contain_text("Round 1")
     expect(items.nth(2)).to_contain_text("(of 5 eligible) — consensus")
     expect(items.nth(2)).to_contain_text(action)

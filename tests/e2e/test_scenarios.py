@@ -220,7 +220,7 @@ def test_a_drafted_charter_goal_is_adopted_by_consensus(
         "section[aria-labelledby=kind-short_term_goal] article", has_text=goal
     )
     expect(adopted).to_have_count(1)
-    expect(adopted.locator(".badge", has_text="Adopted")).to_be_visible()
+    expect(adopted.locator(".state", has_text="Adopted")).to_be_visible()
     expect(adopted).to_contain_text("version 1")
     expect(adopted).not_to_contain_text("Not adopted yet.")
     expect(adopted.locator("p.proposal-text")).to_have_text(goal)
