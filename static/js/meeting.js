@@ -40,6 +40,16 @@
   };
   const ITEM_STATUS = { open: "Open", resolved: "✔ Dealt with", carried: "↪ Carried forward" };
 
+  /** A proposal's Markdown as the room reads it from afar: the words without the marks
+   * (headings' #, list markers, emphasis), as plain text (never HTML). */
+  function readableText(markdown) {
+    return String(markdown || "")
+      .replace(/^\s{0,3}#{1,6}\s+/gm, "")
+      .replace(/^\s*[-*+]\s+/gm, "• ")
+      .replace(/(\*\*|__)(.+?)\1/g, "$2")
+      .replace(/\[([^\]]+)\]\([^)]*\)/g, "$1");
+  }
+
   // ---- Small helpers --------------------------------------------------------------------
 
   // The shared DOM helpers (static/js/dom.js).
@@ -698,7 +708,7 @@
     renderUpNext();
     if (!state) return;
     setText($("mt-proposal-title"), state.proposal.title);
-    setText($("mt-proposal-text"), state.proposal.text);
+    setText($("mt-proposal-text"), readableText(state.proposal.text));
 
     let line = "No round open yet — waiting for the moderator";
     if (open) line = `Round ${r.number} — open: members are voting`;
