@@ -1030,9 +1030,15 @@
     }
 
     // The explanation next to the buttons.
+    // Told before trying: someone the meeting's attendance leaves out cannot vote in its rounds.
+    const notEligible = Boolean(
+      open && you.can_vote && r && Array.isArray(r.eligible_ids) && you.membership_id != null && !r.eligible_ids.includes(you.membership_id),
+    );
     let note;
     if (final) note = "Voting has ended on this proposal.";
     else if (refused) note = "Not connected: reload the page to vote.";
+    else if (notEligible)
+      note = "You are not recorded as present or remote at this meeting, so you cannot vote in this round. Ask the recorder to mark your attendance.";
     else if (open) note = "Choose one. You can change your vote until the moderator closes the round.";
     else if (!r) note = "Voting opens when the moderator starts a round.";
     else note = "This round is closed. Voting opens again when the moderator starts the next round.";
@@ -1042,7 +1048,7 @@
     for (const btn of document.querySelectorAll(".cs-choice")) {
       const choice = btn.dataset.choice;
       const pressed = Boolean(mine && mine.choice === choice);
-      btn.disabled = !open || refused;
+      btn.disabled = !open || refused || notEligible;
       btn.setAttribute("aria-pressed", pressed ? "true" : "false");
       const marker = btn.querySelector(".cs-mine");
       if (marker) marker.hidden = !pressed;
