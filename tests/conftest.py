@@ -284,7 +284,21 @@ def app(
 LONG_FIRST = ("tests/e2e/", "tests/scale/", "tests/test_hostile_input.py")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+# Tests that never touch a database: the pure rules (stdlib-only modules, tests/test_architecture
+# enforces it), the Markdown sanitizer and the settings. The PostgreSQL pass leaves them out:
+# they ran in the SQLite pass and cannot differ on another database.
+DATABASE_FREE = re.compile(
+    r"/test_rules\.py$|/tests/test_markdown\.py$|/tests/test_config\.py$|/tests/test_architecture\.py$"
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if TEST_DATABASE_URL:
+        free = [item for item in items if DATABASE_FREE.search(item.path.as_posix())]
+        if free:
+            config.hook.pytest_deselected(items=free)
+            items[:] = [item for item in items if not DATABASE_FREE.search(item.path.as_posix())]
+
     def rank(item: pytest.Item) -> int:
         path = item.path.as_posix()
         return next((n for n, part in enumerate(LONG_FIRST) if f"/{part}" in path), len(LONG_FIRST))

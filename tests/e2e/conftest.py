@@ -1,10 +1,10 @@
 """Real-browser fixtures: the real server in a subprocess, and Chromium driven by Playwright.
 
 The server is started the way `make run` starts it (migrations, demo data, `python wsgi.py` with
-gevent, and the background worker `flask worker` beside it), on a free port and a throwaway
-instance folder, once per test module. Browsers are Debian's Chromium (`/usr/bin/chromium`)
-driven by Playwright for Python; `playwright install` is never needed. Without either, the tests
-are skipped (see test modules' `pytestmark`).
+gevent, and for a module that reads email the background worker `flask worker`), on a free port
+and a throwaway instance folder, once per test module. Browsers are Debian's Chromium
+(`/usr/bin/chromium`) driven by Playwright for Python; `playwright install` is never needed.
+Without either, the tests are skipped (see test modules' `pytestmark`).
 
 Every page opened through `screens` records console errors, uncaught exceptions and
 Content-Security-Policy violations; `screens.assert_no_browser_errors()` checks them.
@@ -124,10 +124,16 @@ def demo_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def live_server_process(demo_instance: Path) -> Iterator[LiveServer]:
+def live_server_process(
+    demo_instance: Path, request: pytest.FixtureRequest
+) -> Iterator[LiveServer]:
     """The real app served by `python wsgi.py` (gevent) on the demo data: on SQLite in a
     throwaway instance folder (a copy of `demo_instance`), or on a fresh PostgreSQL schema when
-    the suite runs on PostgreSQL (TEAMWORK_TEST_DATABASE_URL)."""
+    the suite runs on PostgreSQL (TEAMWORK_TEST_DATABASE_URL). A module that reads email sets
+    `NEEDS_WORKER = True` and gets the background worker beside the server, as `make run`
+    starts it; the others do without (its claim every second is a write on the SQLite file
+    every other test's server would share the lock of)."""
+    needs_worker = bool(getattr(request.module, "NEEDS_WORKER", False))
     instance = Path(tempfile.mkdtemp(prefix="teamwork-e2e-"))
     shutil.copytree(demo_instance, instance, dirs_exist_ok=True)
     port = free_port()
@@ -145,12 +151,16 @@ def live_server_process(demo_instance: Path) -> Iterator[LiveServer]:
                 )
                 # The background worker beside it, as `make run` starts it: it sends (with no
                 # SMTP server, logs) the queued email the tests read like an inbox.
-                worker = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
-                    [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
-                    cwd=REPO,
-                    env=env,
-                    stdout=log,
-                    stderr=log,
+                worker = (
+                    subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
+                        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+                        cwd=REPO,
+                        env=env,
+                        stdout=log,
+                        stderr=log,
+                    )
+                    if needs_worker
+                    else None
                 )
             try:
                 deadline = time.monotonic() + SERVER_START_TIMEOUT
@@ -164,7 +174,8 @@ def live_server_process(demo_instance: Path) -> Iterator[LiveServer]:
                     time.sleep(0.1)
                 yield LiveServer(url=f"http://127.0.0.1:{port}", log=log_path, env=env)
             finally:
-                stop(worker)
+                if worker is not None:
+                    stop(worker)
                 stop(process)  # before its database schema is dropped
     finally:
         shutil.rmtree(instance, ignore_errors=True)
