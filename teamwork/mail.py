@@ -100,20 +100,6 @@ def send_email(
     _queue(to, subject, body, html=html, headers=dict(headers or {}), commit=commit)
 
 
-def send_email_soon(
-    to: str,
-    subject: str,
-    body: str,
-    *,
-    html: str | None = None,
-    headers: Mapping[str, str] | None = None,
-    commit: bool = True,
-) -> None:
-    """The same as `send_email` (every message now goes through the outbox, off the
-    request's path); kept as the name of the calls whose timing must tell nothing."""
-    send_email(to, subject, body, html=html, headers=headers, commit=commit)
-
-
 def deliver(message: EmailMessage) -> None:
     """Hand a message to the SMTP server (raises if it does not take it), or with no
     TEAMWORK_SMTP_HOST write it to the log. The worker's outbox job calls this."""

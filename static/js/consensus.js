@@ -47,7 +47,7 @@
   // ---- Small helpers --------------------------------------------------------------------
 
   // The shared DOM helpers (static/js/dom.js).
-  const { $, readJSON, h, setText, show } = window.TeamworkDom;
+  const { $, readJSON, h, setText, show, newRequestId } = window.TeamworkDom;
 
   function icon(choice) {
     const meta = CHOICES[choice];
@@ -60,23 +60,6 @@
     return `${n} ${n === 1 ? one : many}`;
   }
 
-  function newRequestId() {
-    const c = globalThis.crypto;
-    if (c && typeof c.randomUUID === "function") {
-      try {
-        return c.randomUUID();
-      } catch (_err) {
-        // Not a secure context (plain http on a LAN): fall through.
-      }
-    }
-    let hex = "";
-    if (c && typeof c.getRandomValues === "function") {
-      for (const byte of c.getRandomValues(new Uint8Array(12))) hex += byte.toString(16).padStart(2, "0");
-    } else {
-      for (let i = 0; i < 3; i += 1) hex += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, "0");
-    }
-    return `${Date.now().toString(36)}-${hex}`;
-  }
 
   // ---- State ----------------------------------------------------------------------------
 

@@ -48,5 +48,24 @@
     if (el) el.hidden = !visible;
   }
 
-  window.TeamworkDom = Object.freeze({ $, readJSON, h, setText, show });
+  /** A fresh id for an event the server must apply once however often it is resent. */
+  function newRequestId() {
+    const c = globalThis.crypto;
+    if (c && typeof c.randomUUID === "function") {
+      try {
+        return c.randomUUID();
+      } catch (_err) {
+        // Not a secure context (plain http on a LAN): fall through.
+      }
+    }
+    let hex = "";
+    if (c && typeof c.getRandomValues === "function") {
+      for (const byte of c.getRandomValues(new Uint8Array(12))) hex += byte.toString(16).padStart(2, "0");
+    } else {
+      for (let i = 0; i < 3; i += 1) hex += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, "0");
+    }
+    return `${Date.now().toString(36)}-${hex}`;
+  }
+
+  window.TeamworkDom = Object.freeze({ $, readJSON, h, setText, show, newRequestId });
 })();

@@ -15,7 +15,7 @@
 (() => {
   "use strict";
 
-  const { $, h, setText, show } = window.TeamworkDom;
+  const { $, h, setText, show, newRequestId } = window.TeamworkDom;
   const ACK_TIMEOUT_MS = 5000;
   const REASON_MAX = 2000;
   const CHOICES = {
@@ -25,19 +25,6 @@
   };
   const ATTENDS = new Set(["present", "remote", "designee"]);
 
-  function newRequestId() {
-    const c = globalThis.crypto;
-    if (c && typeof c.randomUUID === "function") {
-      try {
-        return c.randomUUID();
-      } catch (_err) {
-        // Not a secure context (plain http on a LAN): fall through.
-      }
-    }
-    let hex = "";
-    for (const byte of c.getRandomValues(new Uint8Array(12))) hex += byte.toString(16).padStart(2, "0");
-    return `${Date.now().toString(36)}-${hex}`;
-  }
 
   /** "Round 2 — open" and friends: the words of the voting screen's round line. */
   function roundStatus(r) {

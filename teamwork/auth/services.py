@@ -45,7 +45,7 @@ from teamwork.errors import (
     Unauthenticated,
 )
 from teamwork.extensions import db
-from teamwork.mail import email_link, send_email_soon
+from teamwork.mail import email_link, send_email
 from teamwork.realtime import services as realtime
 
 PASSWORD_MIN = 8
@@ -557,7 +557,7 @@ def _use_recovery_code(user: User, code: str) -> int:
         details={"codes_left": left},
     )
     db.session.commit()
-    send_email_soon(
+    send_email(
         user.email,
         "A recovery code was used to sign in to Teamwork",
         f"Hello {user.name},\n\n"
@@ -802,7 +802,7 @@ def warn_of_guessing(email: str, *, step: str, failures: int) -> bool:
             f"elsewhere, change it, and turn on two-step sign-in ({account_page})."
         )
     body = f"Hello {user.name},\n\n{what}\n\nWe send this at most once an hour.\n"
-    send_email_soon(user.email, subject, body)
+    send_email(user.email, subject, body)
     audit.record_now(
         "sign_in.guessing_reported",
         target=("user", user.id),
@@ -847,7 +847,7 @@ def request_password_reset(email: str, *, ip_address: str | None = None) -> None
         minutes = int(current_app.config["TEAMWORK_PASSWORD_RESET_TTL"].total_seconds() // 60)
         # Queued in this transaction, before the commit both paths make: the answer takes as
         # long whether or not a link goes out, and the worker sends it (encrypted until sent).
-        send_email_soon(
+        send_email(
             user.email,
             "Reset your Teamwork password",
             f"Hello {user.name},\n\n"
