@@ -281,7 +281,12 @@ def app(
 
 # The longest files first: with one file per worker at a time (--dist loadfile), a long file
 # started last (the browser tests, the fault trials) would leave the other cores idle at the end.
-LONG_FIRST = ("tests/e2e/", "tests/scale/", "tests/test_hostile_input.py")
+LONG_FIRST = (
+    "tests/e2e/",
+    "tests/scale/",
+    "tests/test_hostile_input.py",
+    "tests/test_authorization_matrix.py",
+)
 
 
 # Tests that never touch a database: the pure rules (stdlib-only modules, tests/test_architecture

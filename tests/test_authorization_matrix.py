@@ -5,7 +5,7 @@ without deciding who may use it. Refused requests must change nothing in the dat
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from teamwork.agreements import services as agreements
-from teamwork.auth.models import User
+from teamwork.auth.models import AuthSession, User
 from teamwork.auth.services import deactivate_user
 from teamwork.charter import services as charter
 from teamwork.charter.models import StatementKind
@@ -48,7 +48,7 @@ from tests.table_state import committed_writes
 POLICY: dict[str, dict[str, str]] = {
     "teams.show": {"GET": "member"},
     "teams.structure": {"GET": "oversight"},
-    "teams.members": {"GET": "lead"},
+    "teams.members": {"GET": "member"},
     "teams.edit": {"GET": "lead", "POST": "lead"},
     "teams.invite": {"POST": "lead"},
     "teams.update_member": {"POST": "lead"},
@@ -185,23 +185,39 @@ class World:
     team_id: int
     values: dict[str, Any]
     users: dict[str, Any]
+    # Each signed-in actor's session cookie: they signed in through the real form once, as
+    # the world was built, and their sessions are rows of the snapshot like everything else.
+    cookies: dict[str, str] = field(default_factory=dict)
 
 
 # The world, built once per test process and then restored into each test's own database
-# (tests/snapshots.py): building it through the services cost seconds per test.
-_BUILT: dict[str, tuple[Snapshot, int, dict[str, Any], dict[str, int]]] = {}
+# (tests/snapshots.py): building it through the services cost seconds per test, and signing
+# the ten actors in again for every route about a third of the matrix's time.
+_BUILT: dict[str, tuple[Snapshot, World, dict[str, int]]] = {}
 
 
 @pytest.fixture
-def world(app: Flask, make_team, make_member, make_user) -> World:
+def world(app: Flask, make_team, make_member, make_user, login) -> World:
     if "world" in _BUILT:
-        snapshot, team_id, values, user_ids = _BUILT["world"]
+        snapshot, built, user_ids = _BUILT["world"]
         restore_snapshot(snapshot)
+        # As if they had just signed in: a session last seen long ago would be touched (a
+        # write) by the first request, refused or not.
+        db.session.execute(sa.update(AuthSession).values(last_seen_at=utcnow()))
+        db.session.commit()
         users = {name: db.session.get(User, user_id) for name, user_id in user_ids.items()}
-        return World(team_id, dict(values), users)
+        return World(built.team_id, dict(built.values), users, dict(built.cookies))
     built = build_world(make_team, make_member, make_user)
+    cookie = app.config["SESSION_COOKIE_NAME"]
+    for actor in ACTORS:
+        if actor != "anonymous":
+            client = app.test_client()
+            login(built.users[actor], on=client)
+            signed_in = client.get_cookie(cookie)
+            assert signed_in is not None, f"{actor} got no session cookie"
+            built.cookies[actor] = signed_in.value
     user_ids = {name: user.id for name, user in built.users.items()}
-    _BUILT["world"] = (take_snapshot(), built.team_id, dict(built.values), user_ids)
+    _BUILT["world"] = (take_snapshot(), built, user_ids)
     return built
 
 
@@ -291,9 +307,7 @@ def team_routes() -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(("endpoint", "method"), team_routes())
-def test_policy_holds_for_every_actor(
-    app: Flask, world: World, login, endpoint: str, method: str
-) -> None:
+def test_policy_holds_for_every_actor(app: Flask, world: World, endpoint: str, method: str) -> None:
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():
         from flask import url_for
@@ -305,7 +319,7 @@ def test_policy_holds_for_every_actor(
     for actor in ACTORS:
         client = app.test_client()
         if actor != "anonymous":
-            login(world.users[actor], on=client)
+            client.set_cookie(app.config["SESSION_COOKIE_NAME"], world.cookies[actor])
         if actor == "removed_member":
             membership = db.session.scalar(
                 sa.select(Membership).where(

@@ -47,7 +47,7 @@
   // ---- Small helpers --------------------------------------------------------------------
 
   // The shared DOM helpers (static/js/dom.js).
-  const { $, readJSON, h, setText, show, newRequestId } = window.TeamworkDom;
+  const { $, readJSON, h, setText, show, newRequestId, readableText } = window.TeamworkDom;
 
   function icon(choice) {
     const meta = CHOICES[choice];
@@ -973,7 +973,8 @@
 
   function renderProposal() {
     const p = state.proposal;
-    setText($("cs-text"), p.text);
+    // The projector shows the words without the Markdown marks (headings' #, list markers).
+    setText($("cs-text"), MODE === "room" ? readableText(p.text) : p.text);
     setText($("cs-version"), `(text version ${p.version_number})`);
     const diff = p.changed_since_last_round || "";
     show($("cs-changes"), Boolean(diff));

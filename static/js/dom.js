@@ -67,5 +67,15 @@
     return `${Date.now().toString(36)}-${hex}`;
   }
 
-  window.TeamworkDom = Object.freeze({ $, readJSON, h, setText, show, newRequestId });
+  /** A proposal's Markdown as a room reads it from afar (the projector displays): the words
+   * without the marks (headings' #, list markers, emphasis, link targets), as plain text. */
+  function readableText(markdown) {
+    return String(markdown || "")
+      .replace(/^\s{0,3}#{1,6}\s+/gm, "")
+      .replace(/^\s*[-*+]\s+/gm, "• ")
+      .replace(/(\*\*|__)(.+?)\1/g, "$2")
+      .replace(/\[([^\]]+)\]\([^)]*\)/g, "$1");
+  }
+
+  window.TeamworkDom = Object.freeze({ $, readJSON, h, setText, show, newRequestId, readableText });
 })();

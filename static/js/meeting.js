@@ -40,20 +40,10 @@
   };
   const ITEM_STATUS = { open: "Open", resolved: "✔ Dealt with", carried: "↪ Carried forward" };
 
-  /** A proposal's Markdown as the room reads it from afar: the words without the marks
-   * (headings' #, list markers, emphasis), as plain text (never HTML). */
-  function readableText(markdown) {
-    return String(markdown || "")
-      .replace(/^\s{0,3}#{1,6}\s+/gm, "")
-      .replace(/^\s*[-*+]\s+/gm, "• ")
-      .replace(/(\*\*|__)(.+?)\1/g, "$2")
-      .replace(/\[([^\]]+)\]\([^)]*\)/g, "$1");
-  }
-
   // ---- Small helpers --------------------------------------------------------------------
 
   // The shared DOM helpers (static/js/dom.js).
-  const { $, readJSON, h, setText, show } = window.TeamworkDom;
+  const { $, readJSON, h, setText, show, readableText } = window.TeamworkDom;
 
   /** Insert HTML the server sanitized (rendered Markdown); nothing else comes through here. */
   // What Markdown may produce (teamwork/markdown.py allows the same).
@@ -385,7 +375,14 @@
   function renderEntries(current) {
     const itemId = current ? current.item_id : null;
     const entries = (snap.entries || []).filter((e) => e.item_id === itemId);
-    replaceList($("mt-entries"), entries.map((e) => h("li", null, e.text)));
+    // An entry's first line says what happened; a decision's agreed wording follows it and
+    // can be as long as the minutes it approves, so it folds away behind a disclosure.
+    replaceList($("mt-entries"), entries.map((e) => {
+      const [first, ...rest] = String(e.text || "").split("\n");
+      const wording = rest.join("\n").trim();
+      if (!wording) return h("li", null, first);
+      return h("li", null, first, h("details", { class: "mt-entry-wording" }, h("summary", null, "The agreed wording"), h("p", { class: "mt-proposal-text" }, wording)));
+    }));
     show($("mt-entries-empty"), entries.length === 0);
   }
 
@@ -672,9 +669,16 @@
 
   /** Who may vote in this meeting: the voting members, and once attendance is recorded only
    *  those attending (the same rule as the snapshot's `not_spoken`). */
-  function expectedVoters() {
-    const people = (snap.attendance || []).filter((p) => p.votes);
-    return snap.quorum && snap.quorum.recorded ? people.filter((p) => p.status && p.status !== "absent") : people;
+  /** Who may vote in the round: the server's own list (`eligible_ids`, the same set the
+   * counts and the quorum come from), named from the attendance list. */
+  function expectedVoters(r) {
+    const people = snap.attendance || [];
+    if (r && Array.isArray(r.eligible_ids)) {
+      const eligible = new Set(r.eligible_ids);
+      return people.filter((p) => eligible.has(p.membership_id));
+    }
+    const voters = people.filter((p) => p.votes);
+    return snap.quorum && snap.quorum.recorded ? voters.filter((p) => p.status && p.status !== "absent") : voters;
   }
 
   const OUTCOME_TEXT = {
@@ -759,7 +763,7 @@
       return;
     }
     const voted = new Set(r.voters);
-    const waiting = expectedVoters().filter((p) => !voted.has(p.membership_id));
+    const waiting = expectedVoters(r).filter((p) => !voted.has(p.membership_id));
     replaceList($("mt-not-voted"), waiting.map((p) => h("li", null, p.name)));
     setText($("mt-not-voted-note"), waiting.length ? "" : "Everyone has voted.");
   }

@@ -123,7 +123,7 @@ def _concern(choice: Choice, reason: str | None, name: str, rule: DecisionRule) 
 
 def _votes_with_names() -> sa.Select[Any]:
     return (
-        sa.select(Vote.membership_id, Vote.choice, Vote.reason, User.name)
+        sa.select(Vote.membership_id, Vote.choice, Vote.reason, Vote.counted, User.name)
         .join(Membership, Membership.id == Vote.membership_id)
         .join(User, User.id == Membership.user_id)
         .order_by(Vote.id)
@@ -144,6 +144,8 @@ def round_state(round_: Round, rule: DecisionRule, team_id: int | None = None) -
         votes = [row for row in votes if row.membership_id in eligible_ids]
         eligible = len(eligible_ids)
     else:
+        # Closed: the votes it was judged on (consensus.services marks the others uncounted).
+        votes = [row for row in votes if row.counted]
         eligible = int(round_.eligible_count or 0)
     state = _round_fields(
         round_.id,

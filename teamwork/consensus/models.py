@@ -146,6 +146,9 @@ class Vote(db.Model):
     cast_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     cast_via: Mapped[CastVia] = mapped_column(enum_column(CastVia), default=CastVia.MEMBER)
     cast_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # False when the round closed without counting it: the voter was no longer eligible (e.g.
+    # recorded absent after voting). A closed round's lists and tallies leave such votes out.
+    counted: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     round: Mapped[Round] = relationship(back_populates="votes")
     membership: Mapped[Membership] = relationship()

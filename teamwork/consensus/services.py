@@ -129,7 +129,7 @@ def open_rounds(team_id: int) -> list[Round]:
 
 def rounds_awaiting_vote(actor: User) -> list[Round]:
     """Open rounds, in the actor's active teams, where the actor holds a voting role and has not
-    voted yet (the dashboard's "Needs you now"), oldest first."""
+    voted yet (the dashboard's "What needs you now"), oldest first."""
     voted = (
         sa.select(Vote.id)
         .where(Vote.round_id == Round.id, Vote.membership_id == Membership.id)
@@ -408,11 +408,7 @@ def close_round(actor: User, round_id: int) -> Round:
     # Only the votes of those eligible now count (someone who voted and was then recorded
     # absent does not), as the live tally showed them (consensus.live).
     eligible = eligible_voter_ids(access.team.id)
-    votes = [
-        v
-        for v in db.session.scalars(sa.select(Vote).where(Vote.round_id == round_id))
-        if v.membership_id in eligible
-    ]
+    votes = _counted_votes(round_id, eligible)
     evaluation = rules.evaluate(
         rule, len(eligible), [Ballot(v.membership_id, v.choice, v.reason) for v in votes]
     )
@@ -451,6 +447,17 @@ def close_round(actor: User, round_id: int) -> Round:
     round_closed.send(round_)
     db.session.commit()
     return round_
+
+
+def _counted_votes(round_id: int, eligible: frozenset[int]) -> list[Vote]:
+    """The round's votes that count as it closes: those of members eligible now. The others
+    are marked uncounted, so the closed round lists exactly what its tally was judged on."""
+    counted = []
+    for vote in db.session.scalars(sa.select(Vote).where(Vote.round_id == round_id)):
+        vote.counted = vote.membership_id in eligible
+        if vote.counted:
+            counted.append(vote)
+    return counted
 
 
 def _finish(
@@ -512,7 +519,9 @@ def withdraw_round(actor: User, round_id: int) -> Round:
     _access, round_ = round_access(actor, round_id, Action.MODERATE)
     round_ = _lock_open_round(round_id, round_.proposal_id)
     _finish(round_, actor, Outcome.WITHDRAWN, None)
-    round_.eligible_count = eligible_count(round_.proposal.team_id)
+    eligible = eligible_voter_ids(round_.proposal.team_id)
+    _counted_votes(round_id, eligible)
+    round_.eligible_count = len(eligible)
     round_.proposal.status = ProposalStatus.DISCUSSION
     db.session.commit()
     return round_
@@ -558,7 +567,7 @@ def round_history(proposal: Proposal) -> list[RoundRecord]:
     for vote in db.session.scalars(
         sa.select(Vote)
         .options(joinedload(Vote.membership).joinedload(Membership.user))
-        .where(Vote.round_id.in_(ids))
+        .where(Vote.round_id.in_(ids), Vote.counted)
         .order_by(Vote.id)
     ):
         votes[vote.round_id].append(vote)
@@ -591,6 +600,7 @@ def vote_movement(proposal: Proposal) -> dict[int, tuple[Choice, ...]]:
         .join(Round, Round.id == Vote.round_id)
         .where(
             Round.proposal_id == proposal.id,
+            Vote.counted,
             sa.or_(Round.outcome.is_(None), Round.outcome != Outcome.WITHDRAWN),
         )
         .order_by(Round.number, Vote.id)

@@ -82,6 +82,7 @@ def vote(team_id: int, proposal_id: int) -> Page:
         state=live.live_state(proposal),
         you=live.personal_state(access, proposal),
         members=live.members_state(team_id),
+        reason_max=services.REASON_MAX,
     )
 
 

@@ -157,11 +157,10 @@ def _notify_members(team_id: int, subject: str, body: str) -> int:
 
 
 def when_text(meeting: Meeting) -> str:
-    """When, in the meeting's zone: "Tuesday 14 January 2025, 09:30–11:00 (Mountain (Denver))"."""
+    """When, in the meeting's zone: "Tuesday 14 January 2025, 09:30–11:00, Mountain (Denver)"."""
     start, end = meeting.local_starts_at, meeting.local_ends_at
     return (
-        f"{start:%A} {start.day} {start:%B %Y}, {start:%H:%M}–{end:%H:%M} "
-        f"({meeting.timezone_label})"
+        f"{start:%A} {start.day} {start:%B %Y}, {start:%H:%M}–{end:%H:%M}, {meeting.timezone_label}"
     )
 
 
@@ -192,7 +191,7 @@ def list_meetings(access: TeamAccess) -> MeetingLists:
 
 def my_next_meetings(actor: User, *, limit: int = 3) -> list[Meeting]:
     """The meetings in progress, then the next scheduled ones, across the actor's active teams
-    (the dashboard's "Needs you now")."""
+    (the dashboard's "What needs you now")."""
     return list(
         db.session.scalars(
             sa.select(Meeting)

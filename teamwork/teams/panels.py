@@ -4,7 +4,7 @@ next meeting, the evaluation summary, the rounds waiting for my vote, ...).
 The team page belongs to teams, which sits below meetings and evaluation: it cannot ask their
 services itself. Each of them registers a panel here when its pages are set up
 (`register_panel`, at import of its views module); the page includes every panel's template,
-in `order`, with what its `context` function returns. The dashboard's "Needs you now" panels
+in `order`, with what its `context` function returns. The dashboard's "What needs you now" panels
 work the same way (`register_dashboard_panel`), with the signed-in user in place of a team
 access. Imports nothing of Teamwork.
 """
@@ -46,7 +46,7 @@ _DASHBOARD_PANELS: dict[str, Panel] = {}
 def register_dashboard_panel(
     name: str, template: str, context: Callable[[Any], dict[str, Any]], *, order: int = 100
 ) -> None:
-    """Show `template` in the dashboard's "Needs you now", rendered with `context(user)` (the
+    """Show `template` in the dashboard's "What needs you now", rendered with `context(user)` (the
     signed-in auth.models.User; idempotent like register_panel)."""
     _DASHBOARD_PANELS[name] = Panel(name, template, context, order)
 

@@ -151,7 +151,8 @@ def edit(team_id: int) -> Page:
 
 @bp.get("/teams/<int:team_id>/members")
 def members(team_id: int) -> Page:
-    access = services.team_access(current_user, team_id, Action.MANAGE_MEMBERS)
+    """Who is on the team, by agency, for every member; leads also manage it here."""
+    access = services.team_access(current_user, team_id)
     return _members_page(access, InviteForm())
 
 
@@ -161,10 +162,12 @@ def _members_page(
     status: int = 200,
     edited: tuple[int, MembershipForm] | None = None,
 ) -> tuple[str, int]:
-    """The membership page; `edited` is a member's form that failed and shows its errors."""
+    """The membership page; `edited` is a member's form that failed and shows its errors.
+    The forms and pending invitations only for those who manage the members."""
     roster = services.team_roster(access)
+    manages = access.can(Action.MANAGE_MEMBERS)
     forms = {}
-    for membership in roster.members:
+    for membership in roster.members if manages else ():
         if edited is not None and edited[0] == membership.id:
             forms[membership.id] = edited[1]
             continue
@@ -179,7 +182,8 @@ def _members_page(
         roster=roster,
         member_forms=forms,
         invite_form=invite_form,
-        invitations=services.pending_invitations(access),
+        invitations=services.pending_invitations(access) if manages else [],
+        manages=manages,
         button=EmptyForm(),
         Role=Role,
     )

@@ -300,7 +300,7 @@ def my_deliverables(actor: User, day: date | None = None) -> list[TeamDeliverabl
 
 def my_overdue_deliverables(actor: User, day: date | None = None) -> list[tuple[Team, ActivityRow]]:
     """The actor's overdue activities in their active teams, most overdue first (the dashboard's
-    "Needs you now")."""
+    "What needs you now")."""
     overdue = [
         (group.team, item)
         for group in my_deliverables(actor, day)

@@ -158,7 +158,6 @@ def test_a_meeting_run_from_the_live_screen_settles_every_item_and_records_the_d
 
     # Round 1, opened and run from the live screen. One member blocks, with a reason; the
     # moderator enters the raised hand of the recorder (as for someone without a device).
-    voters = [recorder, *members]
     open_round = moderator.page.get_by_role("button", name="Open round 1")
     expect(open_round).not_to_have_attribute("aria-disabled", "true")  # connected to the vote
     open_round.click()
@@ -204,10 +203,37 @@ def test_a_meeting_run_from_the_live_screen_settles_every_item_and_records_the_d
     for screen in everyone:
         expect(screen.page.locator("#mt-vp-version")).to_have_text("(text version 2)")
 
-    # Round 2: everyone who attends agrees, the moderator too, each on their own screen.
+    # Round 2: everyone who attends agrees, the moderator too, each on their own screen. The
+    # console (a tab of the moderator's) and the room display watch the same round.
     moderator.page.get_by_role("button", name="Open round 2").click()
     expect_round(everyone, "Round 2 — open")
-    for screen in [moderator, *voters]:
+    console = moderator.context.new_page()
+    console.goto(f"{proposal}/console")
+    room = screens.open(MEMBERS[0], path=f"{live.removesuffix('/live')}/room")
+    expect(room.page.locator(LIVE)).to_have_attribute("data-state", "live")
+    for screen in [moderator, recorder, members[0]]:
+        vote_in_place(screen.page, UP)
+    expect_count(everyone, "3 of 5 have voted")
+
+    # The lead walks in mid-round: the recorder marks them present, and every count and list
+    # on every screen takes them in at once; marked absent again, they drop out again.
+    lead = NAMES["lead@example.org"]
+    counts = [console.locator("#cs-progress-text"), room.page.locator("#mt-progress-text")]
+    waiting_lists = [console.locator("#cs-not-voted"), room.page.locator("#mt-not-voted")]
+    for present, count in ((True, "3 of 6 have voted"), (False, "3 of 5 have voted")):
+        set_attendance(recorder.page, lead, "present" if present else "absent")
+        expect_count(everyone, count)
+        for shown in counts:
+            expect(shown).to_contain_text(count)
+        for waiting_list in waiting_lists:
+            names = [NAMES[MEMBERS[1]], NAMES[MEMBERS[2]], *([lead] if present else [])]
+            expect(waiting_list.locator(":scope > li")).to_have_count(len(names))
+            for name in names:
+                expect(waiting_list).to_contain_text(name)
+    console.close()
+    room.context.close()
+
+    for screen in members[1:]:
         vote_in_place(screen.page, UP)
     expect_count(everyone, "5 of 5 have voted")
     moderator.page.get_by_role("button", name="Close round").click()

@@ -245,6 +245,17 @@ def test_a_vote_cast_before_its_member_was_recorded_absent_is_not_counted(live_m
     db.session.expire_all()
     closed = db.session.get(Round, closed.id)
     assert (closed.eligible_count, closed.up_count, closed.down_count) == (4, 1, 0)
+    # Once closed, every list of the round shows the votes it was judged on, and no other.
+    after = live_state(db.session.get(Proposal, lm.proposal.id))["round"]
+    assert after["voters"] == [lm.members[1].id]
+    assert after["voted"] == 1
+    assert after["tally"] == {"up": 1, "sideways": 0, "down": 0}
+    assert after["concerns"] == []
+    (record_,) = consensus.round_history(db.session.get(Proposal, lm.proposal.id))
+    assert [v.membership_id for v in record_.votes] == [lm.members[1].id]
+    assert (record_.tally.up, record_.tally.down) == (1, 0)
+    kept = db.session.scalar(sa.select(Vote).where(Vote.membership_id == lm.members[2].id))
+    assert kept is not None and kept.counted is False  # kept, marked as not counted
 
 
 def test_recording_attendance_in_a_meeting_gives_its_open_rounds_a_new_version(

@@ -192,7 +192,6 @@ def leads_only_requests(world: Any) -> list[tuple[str, str, dict[str, Any]]]:
     team, member = world.team.id, world.member.id
     prefix = f"m{member}"
     return [
-        ("GET", f"/teams/{team}/members", {}),
         (
             "POST",
             f"/teams/{team}/invitations",
@@ -319,11 +318,12 @@ def agency_headings(shown: str) -> list[str]:
     return re.findall(r"<h3>(.*?)</h3>", section)
 
 
-def test_team_page_groups_members_by_agency_with_disciplines_roles_and_moderator(
+def test_members_page_groups_members_by_agency_with_disciplines_roles_and_moderator(
     world: Any, signed_in: Callable[[User], FlaskClient]
 ) -> None:
     moderator_terms.designate_moderator(world.lead.user, world.team.id, world.recorder.id)
-    shown = page(signed_in(world.observer.user).get(f"/teams/{world.team.id}"))
+    browser = signed_in(world.observer.user)
+    shown = page(browser.get(f"/teams/{world.team.id}/members"))
     assert agency_headings(shown) == [
         "Northfield County Probation Department",
         "Northfield Police",
@@ -336,14 +336,19 @@ def test_team_page_groups_members_by_agency_with_disciplines_roles_and_moderator
         "Mo Member Treatment Member",
     ]
     assert "Members by agency (4)" in shown
-    assert "Moderator: Rita Recorder (Northfield County Probation Department)" in shown
-    assert "Lead: Lena Lead" in shown
-    assert "Recorder: Rita Recorder" in shown
     for line in ("Probation and parole: 2", "Law enforcement: 1", "Treatment: 1"):
         assert f"<li>{line}</li>" in shown
+    # Reading the roster is not managing it.
+    assert "Invite someone" not in shown
+    assert "/remove" not in shown
+    overview = page(browser.get(f"/teams/{world.team.id}"))
+    assert "Members by agency (4)" in overview
+    assert "Moderator: Rita Recorder (Northfield County Probation Department)" in overview
+    assert "Lead: Lena Lead" in overview
+    assert "Recorder: Rita Recorder" in overview
     # The viewer's own role, and no moderator badge for them.
-    assert 'You are <span class="badge badge-observer">Observer</span>' in shown
-    assert 'class="badge badge-moderator">Moderator</span></span>' not in shown
+    assert 'You are <span class="badge badge-observer">Observer</span>' in overview
+    assert 'class="badge badge-moderator">Moderator</span></span>' not in overview
 
 
 def test_team_page_tells_the_moderator_they_moderate(
@@ -358,11 +363,11 @@ def test_team_page_tells_the_moderator_they_moderate(
     assert "Moderator: Mo Member (Northfield Treatment Associates)" in shown
 
 
-def test_team_page_leaves_out_removed_members(
+def test_members_page_leaves_out_removed_members(
     world: Any, signed_in: Callable[[User], FlaskClient]
 ) -> None:
     services.remove_member(world.lead.user, world.team.id, world.member.id)
-    shown = page(signed_in(world.lead.user).get(f"/teams/{world.team.id}"))
+    shown = page(signed_in(world.lead.user).get(f"/teams/{world.team.id}/members"))
     assert "Mo Member" not in shown
     assert "Northfield Treatment Associates" not in shown
     assert "Members by agency (3)" in shown
@@ -408,7 +413,7 @@ def test_members_page_lists_members_invitations_and_forms(
     world: Any, signed_in: Callable[[User], FlaskClient]
 ) -> None:
     shown = page(signed_in(world.lead.user).get(f"/teams/{world.team.id}/members"))
-    assert "Current members (4)" in shown
+    assert "Change or remove a membership (4)" in shown
     assert "pending@example.org" in shown
     assert f'action="/teams/{world.team.id}/invitations/{world.invitation.id}/resend"' in shown
     assert f'action="/teams/{world.team.id}/invitations/{world.invitation.id}/revoke"' in shown
@@ -633,7 +638,8 @@ def test_lead_designates_a_member_as_moderator(
     assert services.team_access(world.lead.user, world.team.id).is_moderator is False
     shown = page(browser.get(f"/teams/{world.team.id}"))
     assert "Moderator: Mo Member (Northfield Treatment Associates)" in shown
-    assert "Mo Member Treatment Member Moderator" in member_items(shown)
+    roster = page(browser.get(f"/teams/{world.team.id}/members"))
+    assert "Mo Member Treatment Member Moderator" in member_items(roster)
 
 
 def test_designating_an_observer_is_refused(

@@ -12,7 +12,9 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from teamwork.consensus.services import REASON_MAX
 from teamwork.meetings.live import services as live
+from teamwork.meetings.minutes.services import ACTION_MAX, NOTES_MAX
 from teamwork.meetings.services import designees_may_attend, team_meeting
 
 bp = Blueprint("meeting_live", __name__, url_prefix="/teams/<int:team_id>")
@@ -37,6 +39,8 @@ def live_meeting(team_id: int, meeting_id: int) -> Page:
         snapshot=live.live_snapshot(meeting),
         you=you,
         designees_may_attend=designees_may_attend(access),
+        # The fields' limits are the services' own, so the browser stops where they refuse.
+        limits={"reason": REASON_MAX, "notes": NOTES_MAX, "action": ACTION_MAX},
     )
 
 
