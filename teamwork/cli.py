@@ -244,9 +244,15 @@ def register_jobs(app: Flask) -> None:
     def purge_rows() -> str:
         return ", ".join(f"{count} {label}" for label, count in purge().items())
 
+    def digests() -> str:
+        from teamwork.notifications.services import send_digests
+
+        return send_digests()
+
     register_job("outbox", deliver, Every(config["TEAMWORK_OUTBOX_INTERVAL_SECONDS"]))
     register_job("reminders", remind, Daily(config["TEAMWORK_REMINDERS_HOUR"], zone))
     register_job("purge", purge_rows, Daily(config["TEAMWORK_PURGE_HOUR"], zone))
+    register_job("digests", digests, Daily(config["TEAMWORK_DIGEST_HOUR"], zone))
 
 
 @click.command("worker")

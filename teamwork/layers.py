@@ -55,6 +55,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("meetings", ("meetings",)),
     ("moderation, workplans", ("moderation", "workplans")),
     ("evaluation, search", ("evaluation", "search")),
+    ("notifications", ("notifications",)),
     # "" is the package `teamwork/__init__.py` itself (create_app).
     (COMPOSITION_ROOT, ("", "models", "cli", "demo")),
 )

@@ -37,6 +37,7 @@ from teamwork.consensus.rules import Ballot, Choice, DecisionRule, Outcome, Roun
 from teamwork.consensus.signals import (
     attending_voter_ids,
     decision_recorded,
+    proposal_created,
     round_closed,
 )
 from teamwork.database import utcnow
@@ -249,8 +250,11 @@ def text_diff(old: str, new: str) -> str:
     )
 
 
-def create_proposal(actor: User, team_id: int, *, title: str, text: str) -> Proposal:
-    """Any voting member may put a proposal to the team; it starts in discussion."""
+def create_proposal(
+    actor: User, team_id: int, *, title: str, text: str, announce: bool = True
+) -> Proposal:
+    """Any voting member may put a proposal to the team; it starts in discussion. With
+    `announce`, `proposal_created` tells the team (the caller may announce it its own way)."""
     access = team_access(actor, team_id, Action.VOTE)
     proposal = Proposal(team=access.team, title=_clean_title(title), created_by_id=actor.id)
     db.session.add(proposal)
@@ -259,6 +263,9 @@ def create_proposal(actor: User, team_id: int, *, title: str, text: str) -> Prop
             proposal=proposal, number=1, title=proposal.title, text=_clean_text(text), author=actor
         )
     )
+    if announce:
+        db.session.flush()
+        proposal_created.send(proposal, actor=actor)
     db.session.commit()
     return proposal
 

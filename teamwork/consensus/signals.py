@@ -15,6 +15,10 @@ decision_recorded = _signals.signal("decision-recorded")
 # the outcome; the meetings capability writes the tally into the minutes.
 round_closed = _signals.signal("round-closed")
 
+# Sent with the new `Proposal` (flushed) when a member puts one to the team, unless the
+# capability that made it announces it in its own words (minutes put for approval).
+proposal_created = _signals.signal("proposal-created")
+
 # Asked with a team id before a designee's vote is recorded; a receiver answers True when the
 # team's operating norms let designees vote (the charter's norms do). No receiver, or none
 # answering True, means designees may not vote.
