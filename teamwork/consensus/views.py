@@ -126,7 +126,7 @@ def console(team_id: int, proposal_id: int) -> Page:
 
 
 def _zone_label(zone: str) -> str:
-    """"America/Los_Angeles (PST)": the zone the console's deadline is typed in."""
+    """ "America/Los_Angeles (PST)": the zone the console's deadline is typed in."""
     abbreviation = rules.in_zone(utcnow(), zone).tzname() or "UTC"
     return zone if abbreviation == zone else f"{zone} ({abbreviation})"
 

@@ -436,3 +436,22 @@ def test_the_voting_screen_shows_the_deadline(team_meeting, signed_in) -> None:
         .get_data(as_text=True)
     )
     assert "Open until Thu 11 Dec, 17:00 PST" in page
+
+
+def test_the_demo_has_one_round_open_until_a_few_days_ahead(app: Flask) -> None:
+    from teamwork.consensus.demo import DAYS_AHEAD, TITLE
+    from teamwork.demo import seed_demo
+
+    seed_demo("demo passphrase for tests")
+    [round_] = db.session.scalars(
+        sa.select(Round).where(Round.status == RoundStatus.OPEN, Round.closes_at.is_not(None))
+    ).all()
+    assert round_.proposal.title == TITLE
+    local = round_.closes_at.astimezone(ZoneInfo(round_.proposal.team.timezone or "UTC"))
+    assert (local.hour, local.minute) == (17, 0)
+    assert (
+        timedelta(days=DAYS_AHEAD - 1)
+        < round_.closes_at - utcnow()
+        < timedelta(days=DAYS_AHEAD + 1)
+    )
+    assert db.session.scalar(sa.select(sa.func.count(Vote.id)).where(Vote.round_id == round_.id))
