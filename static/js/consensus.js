@@ -743,7 +743,7 @@
     if (!words) return;
     setText($("cs-deadline-until"), words.until);
     const left = $("cs-deadline-left");
-    setText(left, words.left ? `· ${words.left}` : "");
+    setText(left, words.left ? `(${words.left})` : "");
     show(left, Boolean(words.left));
   }
 
@@ -1233,7 +1233,7 @@
     else if (open) {
       note = `Round ${r.number} is open. ${r.voted} of ${r.eligible} have voted`;
       note += r.quorum_needed ? ` (at least ${r.quorum_needed} needed). ` : ". ";
-      if (r.closes_at) note += `It closes itself ${r.closes_at_text}. `;
+      if (r.closes_at) note += `It closes itself on ${r.closes_at_text}. `;
       note += "“Close round” counts the votes now; “Withdraw this round” ends it without counting.";
     } else if (canOpen) note = r ? "No round is open. Open the next round when the team is ready." : "No round yet. Open round 1 when the team has discussed the proposal.";
     else note = `No more rounds: this proposal is ${PROPOSAL_STATUS[status] ? PROPOSAL_STATUS[status].toLowerCase() : status}.`;
