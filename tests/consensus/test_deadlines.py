@@ -455,3 +455,30 @@ def test_the_demo_has_one_round_open_until_a_few_days_ahead(app: Flask) -> None:
         < timedelta(days=DAYS_AHEAD + 1)
     )
     assert db.session.scalar(sa.select(sa.func.count(Vote.id)).where(Vote.round_id == round_.id))
+
+
+def test_connecting_after_the_deadline_brings_the_closed_round(
+    team_meeting, signed_in, socket_client
+) -> None:
+    m = team_meeting()
+    round_ = services.open_round(m.moderator.user, m.proposal.id, utcnow() + timedelta(hours=1))
+    move_deadline(round_.id, utcnow() - timedelta(seconds=1))
+    sock = socket_client(signed_in(m.members[0].user), m.proposal.id)
+    [snapshot] = sock.events("snapshot")
+    assert snapshot["state"]["round"]["status"] == "closed"
+    assert snapshot["state"]["round"]["closed_at_deadline"] is True
+
+
+def test_a_page_opened_after_the_deadline_shows_the_round_closed_at_it(
+    team_meeting, signed_in
+) -> None:
+    m = team_meeting()
+    round_ = services.open_round(m.moderator.user, m.proposal.id, utcnow() + timedelta(hours=1))
+    move_deadline(round_.id, utcnow() - timedelta(seconds=1))
+    page = (
+        signed_in(m.members[0].user)
+        .get(f"/teams/{m.team.id}/proposals/{m.proposal.id}")
+        .get_data(as_text=True)
+    )
+    assert "Closed at its deadline" in page
+    assert db.session.get(Round, round_.id, populate_existing=True).closed_at_deadline
