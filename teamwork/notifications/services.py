@@ -388,8 +388,18 @@ def apply_unsubscribe(token: str) -> Unsubscribe:
 # --- What the capabilities below report (their signals, in their transactions) ---------------
 
 from teamwork.consensus.models import Decision, Proposal, Round  # noqa: E402
-from teamwork.consensus.rules import Outcome  # noqa: E402
-from teamwork.consensus.signals import decision_recorded, proposal_created, round_closed  # noqa: E402
+from teamwork.consensus.rules import (
+    Outcome,  # noqa: E402
+    deadline_text,  # noqa: E402
+)
+from teamwork.consensus.services import eligible_voter_ids, zone_name  # noqa: E402
+from teamwork.consensus.signals import (  # noqa: E402
+    decision_recorded,
+    proposal_created,
+    round_closed,
+    round_deadline_near,
+    round_opened,
+)
 from teamwork.meetings.models import ActionItem, Meeting  # noqa: E402
 from teamwork.meetings.signals import action_item_added, minutes_proposed  # noqa: E402
 from teamwork.workplans.models import Activity  # noqa: E402
@@ -423,6 +433,46 @@ def _on_proposal(proposal: Proposal, **extra: Any) -> None:
         detail=proposal.versions[0].text if proposal.versions else "",
         url=_proposal_path(proposal),
         skip_user_id=_actor_id(extra),
+    )
+
+
+def _user_ids(membership_ids: Iterable[int]) -> list[int]:
+    ids = list(membership_ids)
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(Membership.user_id).where(Membership.id.in_(ids))))
+
+
+def _until(round_: Round) -> str:
+    if round_.closes_at is None:
+        return ""
+    return f", open until {deadline_text(round_.closes_at, zone_name(round_.proposal.team_id))}"
+
+
+@round_opened.connect
+def _on_round_opened(round_: Round, **_extra: Any) -> None:
+    """Those who may vote now (in a meeting with attendance, those attending) are asked."""
+    proposal = round_.proposal
+    notify(
+        proposal.team,
+        _user_ids(eligible_voter_ids(proposal.team_id)),
+        Kind.ROUND_OPENED,
+        title=f"Your vote: round {round_.number} on “{proposal.title}”{_until(round_)}",
+        detail=round_.version.text if round_.version is not None else "",
+        url=_proposal_path(proposal),
+        skip_user_id=round_.opened_by_id,
+    )
+
+
+@round_deadline_near.connect
+def _on_deadline_near(round_: Round, **extra: Any) -> None:
+    proposal = round_.proposal
+    notify(
+        proposal.team,
+        _user_ids(extra.get("membership_ids") or ()),
+        Kind.VOTE_MISSING,
+        title=f"Your vote is missing: round {round_.number} on “{proposal.title}”{_until(round_)}",
+        url=_proposal_path(proposal),
     )
 
 

@@ -21,6 +21,7 @@ from teamwork import mail
 from teamwork.auth.services import deactivate_user
 from teamwork.consensus import services as consensus
 from teamwork.consensus import voting
+from teamwork.database import utcnow
 from teamwork.extensions import db, socketio
 from teamwork.meetings import services as meetings
 from teamwork.meetings.minutes import services as minutes
@@ -358,3 +359,34 @@ def test_a_forged_unsubscribe_link_is_not_found(client: FlaskClient, team) -> No
     assert client.get("/notifications/unsubscribe/not-a-token").status_code == 404
     assert client.post("/notifications/unsubscribe/not-a-token").status_code == 404
     assert db.session.scalar(sa.select(sa.func.count(NotificationPreference.id))) == 0
+
+
+def test_an_opened_round_asks_those_who_may_vote_and_a_near_deadline_those_missing(
+    meeting, outbox
+) -> None:
+    from datetime import timedelta
+
+    m = meeting(members=2)
+    db.session.execute(sa.delete(Notification))
+    db.session.commit()
+    round_ = consensus.open_round(
+        m.moderator.user, m.proposal.id, closes_at=utcnow() + timedelta(hours=3)
+    )
+    asked = {n.user_id for n in db.session.scalars(sa.select(Notification))}
+    assert asked == {m.lead.user_id, *(p.user_id for p in m.members)}  # not the observer
+    (note,) = notes_of(m.members[0].user)
+    assert note.kind is Kind.ROUND_OPENED
+    assert "open until" in note.title
+    # The default for an open round is email at once: every voter but the moderator has one.
+    assert {msg["To"] for msg in outbox} == {
+        m.lead.user.email,
+        *(p.user.email for p in m.members),
+    }
+    voting.cast_vote(m.members[0].user, round_.id, choice="up", reason="", request_id="v1")
+    consensus.remind_due_rounds()
+    missing = {
+        n.user_id
+        for n in db.session.scalars(sa.select(Notification))
+        if n.kind is Kind.VOTE_MISSING
+    }
+    assert missing == {m.lead.user_id, m.moderator.user_id, m.members[1].user_id}
