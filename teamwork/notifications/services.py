@@ -23,14 +23,29 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import escape
 
 from teamwork.auth.models import User
+from teamwork.consensus.models import Decision, Proposal, Round
+from teamwork.consensus.rules import Outcome, deadline_text
+from teamwork.consensus.services import eligible_voter_ids, zone_name
+from teamwork.consensus.signals import (
+    decision_recorded,
+    proposal_created,
+    round_closed,
+    round_deadline_near,
+    round_opened,
+)
 from teamwork.database import utcnow
 from teamwork.errors import InvalidInput, NotFound
 from teamwork.extensions import db
 from teamwork.mail import absolute_link, send_email
+from teamwork.meetings.models import ActionItem, Meeting
+from teamwork.meetings.signals import action_item_added, minutes_proposed
 from teamwork.notifications import rules
 from teamwork.notifications.models import Notification, NotificationPreference
 from teamwork.notifications.rules import Delivery, Kind
 from teamwork.teams.models import Membership, Team
+from teamwork.teams.rules import Role
+from teamwork.workplans.models import Activity
+from teamwork.workplans.signals import activity_assigned
 
 log = logging.getLogger("teamwork.notifications")
 
@@ -97,8 +112,6 @@ def notify(
 
 def team_member_ids(team_id: int, *, voters_only: bool = False) -> list[int]:
     """The user ids of the team's current members (observers left out with `voters_only`)."""
-    from teamwork.teams.rules import Role
-
     query = sa.select(Membership.user_id).where(
         Membership.team_id == team_id, Membership.removed_at.is_(None)
     )
@@ -386,24 +399,6 @@ def apply_unsubscribe(token: str) -> Unsubscribe:
 
 
 # --- What the capabilities below report (their signals, in their transactions) ---------------
-
-from teamwork.consensus.models import Decision, Proposal, Round  # noqa: E402
-from teamwork.consensus.rules import (
-    Outcome,  # noqa: E402
-    deadline_text,  # noqa: E402
-)
-from teamwork.consensus.services import eligible_voter_ids, zone_name  # noqa: E402
-from teamwork.consensus.signals import (  # noqa: E402
-    decision_recorded,
-    proposal_created,
-    round_closed,
-    round_deadline_near,
-    round_opened,
-)
-from teamwork.meetings.models import ActionItem, Meeting  # noqa: E402
-from teamwork.meetings.signals import action_item_added, minutes_proposed  # noqa: E402
-from teamwork.workplans.models import Activity  # noqa: E402
-from teamwork.workplans.signals import activity_assigned  # noqa: E402
 
 OUTCOME_WORDS = {
     Outcome.CONSENSUS: "consensus reached",
