@@ -290,6 +290,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "TEAMWORK_SOCKET_CONNECTS_PER_MINUTE": _int(
             env, "SOCKET_CONNECTS_PER_MINUTE", 30, minimum=1
         ),
+        # The bell's own budget: it connects on every page a person opens (realtime.limits).
+        "TEAMWORK_BELL_CONNECTS_PER_MINUTE": _int(env, "BELL_CONNECTS_PER_MINUTE", 240, minimum=1),
         # A connection refused this many events in a row in one family is closed.
         "TEAMWORK_SOCKET_CLOSE_AFTER_REFUSALS": _int(
             env, "SOCKET_CLOSE_AFTER_REFUSALS", 60, minimum=1

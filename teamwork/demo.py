@@ -183,7 +183,27 @@ def seed_demo(password: str) -> list[DemoAccount] | None:
     seed_norms_and_incentives(teams[COUNTY], users)
     seed_agreement(teams[COUNTY], users)
     _seed_later_capabilities(teams[COUNTY], users)
+    _settle_notifications()
     return demo_accounts()
+
+
+def _settle_notifications(unread: int = 5) -> None:
+    """The seed acted out months of a team's life in a second, through the services, and they
+    notified as they went: each person keeps their newest few unread (the bell shows what it
+    is for), the rest are read, and nothing is emailed (the demo's addresses are not real)."""
+    from teamwork.notifications.models import Notification
+    from teamwork.outbox.models import OutboxMessage
+
+    notes = db.session.scalars(sa.select(Notification).order_by(Notification.id.desc()))
+    kept: dict[int, int] = {}
+    now = utcnow()
+    for note in notes:
+        kept[note.user_id] = kept.get(note.user_id, 0) + 1
+        note.digest_pending = False
+        if kept[note.user_id] > unread:
+            note.read_at = now
+    db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.sent_at.is_(None)))
+    db.session.commit()
 
 
 def _seed_later_capabilities(team: Team, users: dict[str, User]) -> None:

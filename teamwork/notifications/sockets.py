@@ -37,7 +37,7 @@ def room_for(user_id: int) -> str:
 def on_connect(auth: Any = None) -> None:
     if not current_user.is_authenticated:
         raise ConnectionRefusedError("unauthenticated")
-    if not admit_connection(current_user.id):
+    if not admit_connection(current_user.id, kind="bell"):
         raise ConnectionRefusedError("rate_limited")
     if two_step_required(current_actor()):
         raise ConnectionRefusedError("two_step_required")

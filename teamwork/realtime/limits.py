@@ -148,13 +148,20 @@ def _close_flooding(sid: str, namespace: str, family: str) -> None:
         server.eio.disconnect(eio_sid)  # and the transport: its queued frames are never read
 
 
-def admit_connection(user_id: int) -> bool:
+def admit_connection(user_id: int, *, kind: str = "live") -> bool:
     """Take one of the user's connection handshakes for this minute
     (TEAMWORK_SOCKET_CONNECTS_PER_MINUTE, counted in Flask-Limiter's storage: Redis when several
     workers run, since a client closed for flooding may come back to any of them). False when
     none is left: a client that reconnects as soon as it is closed cannot make each handshake's
-    snapshot the new flood. A person's tabs and a phone's reconnects stay far below it."""
+    snapshot the new flood. A person's tabs and a phone's reconnects stay far below it.
+
+    `kind="bell"`: the header's bell connects on every page a person opens, so it has a budget
+    of its own (TEAMWORK_BELL_CONNECTS_PER_MINUTE): browsing quickly never costs a live
+    screen its connection."""
     if not (limiter.enabled and limiter.initialized):
         return True
-    item = parse(f"{current_app.config['TEAMWORK_SOCKET_CONNECTS_PER_MINUTE']}/minute")
-    return bool(limiter.limiter.hit(item, "socket-connect", str(user_id)))
+    if kind == "bell":
+        limit, bucket = current_app.config["TEAMWORK_BELL_CONNECTS_PER_MINUTE"], "bell-connect"
+    else:
+        limit, bucket = current_app.config["TEAMWORK_SOCKET_CONNECTS_PER_MINUTE"], "socket-connect"
+    return bool(limiter.limiter.hit(parse(f"{limit}/minute"), bucket, str(user_id)))
