@@ -186,9 +186,14 @@ BLUEPRINT_MODULES = [
     "teamwork.evaluation.views",
     "teamwork.moderation.views",
     "teamwork.teams.audit_trail.views",
+    "teamwork.discussion.views",
 ]
 # Modules with Socket.IO handlers (an `init_app()` registers them).
-SOCKET_MODULES = ["teamwork.consensus.sockets", "teamwork.meetings.live.sockets"]
+SOCKET_MODULES = [
+    "teamwork.consensus.sockets",
+    "teamwork.meetings.live.sockets",
+    "teamwork.discussion.sockets",
+]
 
 
 def register_blueprints(app: Flask) -> None:
