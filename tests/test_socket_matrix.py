@@ -238,7 +238,9 @@ def connect(
 
         from tests.discussion.conftest import DiscussionSocket
 
-        return DiscussionSocket(current_app._get_current_object(), browser, {"team_id": side.team.id})
+        return DiscussionSocket(
+            current_app._get_current_object(), browser, {"team_id": side.team.id}
+        )
     return meeting_socket(browser, side.meeting.id)
 
 

@@ -11,8 +11,8 @@ from typing import Any
 from flask import render_template
 from markupsafe import Markup, escape
 
-from teamwork.discussion.models import Comment
 from teamwork.database import utcnow
+from teamwork.discussion.models import Comment
 from teamwork.discussion.rules import MENTION, CommentState, relative_time
 from teamwork.markdown import render_markdown
 
@@ -62,7 +62,7 @@ def _mention(match: Any, handles: dict[str, str]) -> str:
         return match.group(0)
     return (
         f'<strong class="dc-mention" title="@{escape(handle)}">'
-        f"<span aria-hidden=\"true\">@</span>{escape(name)}</strong>"
+        f'<span aria-hidden="true">@</span>{escape(name)}</strong>'
     )
 
 

@@ -93,7 +93,9 @@ HANDLERS = {
 def init_app() -> None:
     """Register the namespace's handlers once (tests create many apps)."""
     count_as(NAMESPACE, {event: "sync" for event in HANDLERS})
-    if any(entry[0] == "follow_discussion" and entry[2] == NAMESPACE for entry in socketio.handlers):
+    if any(
+        entry[0] == "follow_discussion" and entry[2] == NAMESPACE for entry in socketio.handlers
+    ):
         return
     socketio.on_event("connect", on_connect, namespace=NAMESPACE)
     socketio.on_event("disconnect", on_disconnect, namespace=NAMESPACE)

@@ -135,7 +135,11 @@ def edit(team_id: int, comment_id: int) -> Page:
         except DomainError as exc:
             apply_error(form, exc)
             page = render_template(
-                "discussion/edit.html", team=access.team, comment=comment, subject=subject, form=form
+                "discussion/edit.html",
+                team=access.team,
+                comment=comment,
+                subject=subject,
+                form=form,
             )
             return page, exc.status
         broadcast.announce("comment_changed", comment)
@@ -170,7 +174,11 @@ def hide(team_id: int, comment_id: int) -> Page:
         except DomainError as exc:
             apply_error(form, exc)
             page = render_template(
-                "discussion/hide.html", team=access.team, comment=comment, subject=subject, form=form
+                "discussion/hide.html",
+                team=access.team,
+                comment=comment,
+                subject=subject,
+                form=form,
             )
             return page, exc.status
         broadcast.announce("comment_changed", comment)

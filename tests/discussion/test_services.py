@@ -39,9 +39,7 @@ def post(place: Any, who: Any, body: str = "A thought.", **kwargs: Any) -> Comme
 def test_a_member_posts_a_comment_on_each_kind_of_subject(place) -> None:
     on_proposal = post(place, place.member)
     on_item = services.post_comment(place.member.user, "agenda_item", place.item.id, body="x")
-    on_activity = services.post_comment(
-        place.member.user, "activity", place.activity.id, body="y"
-    )
+    on_activity = services.post_comment(place.member.user, "activity", place.activity.id, body="y")
     for comment in (on_proposal, on_item, on_activity):
         assert comment.team_id == place.team.id
         assert comment.author_id == place.member.id
@@ -77,7 +75,11 @@ def test_mentions_of_current_members_are_sent_with_the_comment(place, sent) -> N
         " @jordan.ellis (me) are not told.",
     )
     assert sent == [
-        {"comment": comment.id, "mentioned": [place.lead.id, place.moderator.id], "replied_to": None}
+        {
+            "comment": comment.id,
+            "mentioned": [place.lead.id, place.moderator.id],
+            "replied_to": None,
+        }
     ]
 
 
@@ -91,9 +93,7 @@ def test_edit_keeps_the_earlier_wording(place) -> None:
     comment = post(place, place.member, "First words.")
     services.edit_comment(place.member.user, comment.id, body="Second words.")
     services.edit_comment(place.member.user, comment.id, body="Third words.")
-    _access, shown, _subject, revisions = services.comment_history(
-        place.second.user, comment.id
-    )
+    _access, shown, _subject, revisions = services.comment_history(place.second.user, comment.id)
     assert shown.body == "Third words." and shown.edited_at is not None
     assert [r.body for r in revisions] == ["First words.", "Second words."]
     assert revisions[0].written_at == comment.created_at
@@ -203,9 +203,7 @@ def test_agenda_items_take_comments_only_until_their_meeting_ends(place, status,
 
 
 def test_foreign_and_unknown_subjects_are_not_found(place) -> None:
-    theirs = services.post_comment(
-        place.member.user, "activity", place.activity.id, body="Ours."
-    )
+    theirs = services.post_comment(place.member.user, "activity", place.activity.id, body="Ours.")
     for call in (
         lambda: post(place, place.outsider),
         lambda: services.list_discussion(place.outsider.user, "proposal", place.proposal.id),
@@ -244,9 +242,7 @@ def test_an_archived_teams_discussions_are_read_only(place) -> None:
     db.session.commit()
     with pytest.raises(TeamArchived):
         post(place, place.member)
-    assert not services.list_discussion(
-        place.member.user, "proposal", place.proposal.id
-    ).can_post
+    assert not services.list_discussion(place.member.user, "proposal", place.proposal.id).can_post
 
 
 def test_handles_are_unique_in_a_team_and_picked_from_names() -> None:

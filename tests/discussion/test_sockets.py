@@ -58,12 +58,8 @@ def test_new_and_changed_comments_reach_followers_of_that_subject_only(
 ) -> None:
     follower = discussion_socket(signed_in(place.observer.user), place.team.id)
     elsewhere = discussion_socket(signed_in(place.second.user), place.team.id)
-    assert follower.emit("follow_discussion", {"kind": "proposal", "id": place.proposal.id})[
-        "ok"
-    ]
-    assert elsewhere.emit("follow_discussion", {"kind": "activity", "id": place.activity.id})[
-        "ok"
-    ]
+    assert follower.emit("follow_discussion", {"kind": "proposal", "id": place.proposal.id})["ok"]
+    assert elsewhere.emit("follow_discussion", {"kind": "activity", "id": place.activity.id})["ok"]
     author = signed_in(place.member.user)
     url = f"/teams/{place.team.id}/discussion/proposal/{place.proposal.id}"
     assert author.post(url, data={"body": "Hello **all** <script>x</script>"}).status_code == 302

@@ -28,7 +28,8 @@ def test_posting_a_comment_redirects_to_it_on_the_voting_screen(place, signed_in
     )
     page = browser.get(response.headers["Location"]).get_data(as_text=True)
     assert f'id="comment-{comment.id}"' in page
-    assert '<strong class="dc-mention" title="@dana.reyes"><span aria-hidden="true">@</span>Dana Reyes</strong>' in page
+    mention = '<strong class="dc-mention" title="@dana.reyes"><span aria-hidden="true">@</span>'
+    assert mention + "Dana Reyes</strong>" in page
 
 
 def test_a_reply_posts_with_its_parent(place, signed_in) -> None:
@@ -65,9 +66,7 @@ def test_a_closed_agenda_item_says_so_instead_of_a_form(place, signed_in) -> Non
     place.meeting.status = MeetingStatus.ENDED
     db.session.commit()
     browser = signed_in(place.member.user)
-    page = browser.get(f"/teams/{place.team.id}/meetings/{place.meeting.id}").get_data(
-        as_text=True
-    )
+    page = browser.get(f"/teams/{place.team.id}/meetings/{place.meeting.id}").get_data(as_text=True)
     assert "Comments on this agenda item closed when its meeting ended." in page
     response = browser.post(thread_url(place, "agenda_item", place.item.id), data={"body": "Late"})
     assert response.status_code == 409
@@ -82,9 +81,9 @@ def test_the_activity_page_and_the_rounds_history_show_the_discussion(place, sig
         f"/teams/{place.team.id}/workplan/activities/{place.activity.id}"
     ).get_data(as_text=True)
     assert "On the work" in activity and 'class="dc-form dc-new"' in activity
-    history = browser.get(
-        f"/teams/{place.team.id}/proposals/{place.proposal.id}/history"
-    ).get_data(as_text=True)
+    history = browser.get(f"/teams/{place.team.id}/proposals/{place.proposal.id}/history").get_data(
+        as_text=True
+    )
     assert 'class="dc-beside-aside"' in history and "On the text" in history
 
 
@@ -150,10 +149,12 @@ def test_the_comment_body_is_sanitized(place, signed_in) -> None:
         place.member.user,
         "proposal",
         place.proposal.id,
-        body='<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>',
+        body="<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>",
     )
-    page = signed_in(place.second.user).get(
-        f"/teams/{place.team.id}/proposals/{place.proposal.id}"
-    ).get_data(as_text=True)
+    page = (
+        signed_in(place.second.user)
+        .get(f"/teams/{place.team.id}/proposals/{place.proposal.id}")
+        .get_data(as_text=True)
+    )
     body = page.split('class="dc-body"', 1)[1].split("</div>", 1)[0]
     assert "<script" not in body and "javascript:" not in body and "onerror" not in body
