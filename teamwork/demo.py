@@ -191,6 +191,7 @@ def _seed_later_capabilities(team: Team, users: dict[str, User]) -> None:
     and the evaluation, each through its own capability's services, in the order they
     depend on one another (the workplan's changes since the last meeting, the evaluation's
     figures from meetings and activities)."""
+    from teamwork.discussion.demo import seed as seed_discussion
     from teamwork.evaluation.demo import seed as seed_evaluation
     from teamwork.meetings.demo import seed as seed_meetings
     from teamwork.moderation.demo import seed as seed_moderation
@@ -200,6 +201,7 @@ def _seed_later_capabilities(team: Team, users: dict[str, User]) -> None:
     seed_moderation(team, users, today)
     seed_meetings(team, users)
     seed_workplan(team, users, today)
+    seed_discussion(team, users)
     seed_evaluation(team, users, today)
 
 

@@ -261,3 +261,14 @@ def test_handles_are_unique_in_a_team_and_picked_from_names() -> None:
 )
 def test_mentions_are_found_where_an_at_sign_opens_a_word(text, found) -> None:
     assert rules.mentioned_handles(text) == found
+
+
+def test_the_demo_has_a_discussion_with_a_mentioning_reply(app) -> None:
+    from teamwork.demo import seed_demo
+
+    seed_demo("demo passphrase for tests")
+    comments = db.session.scalars(sa.select(Comment)).all()
+    kinds = {str(c.subject_kind) for c in comments}
+    assert kinds == {"proposal", "activity"}
+    replies = [c for c in comments if c.parent_id is not None]
+    assert replies and all("@" in c.body for c in replies)
