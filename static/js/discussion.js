@@ -28,27 +28,36 @@
     return article;
   }
 
+  // The quote buttons show while the vote's reason box does: the member can vote and a round
+  // is open (static/js/consensus.js shows and hides #cs-reason-field as rounds open and close).
+  const reasonBox = document.getElementById("cs-reason");
+  const reasonField = document.getElementById("cs-reason-field");
+  const quoting = () => Boolean(reasonBox) && !(reasonField && reasonField.hidden);
+
+  function showQuotes() {
+    for (const button of document.querySelectorAll("section.dc button.dc-quote")) button.hidden = !quoting();
+  }
+
   function setUpQuote(section, root) {
-    if (section.dataset.quote !== "yes") return;
-    const reason = document.getElementById("cs-reason");
-    if (!reason) return;
+    if (!reasonBox) return;
     for (const button of root.querySelectorAll("button.dc-quote")) {
       if (button.dataset.ready) continue;
       button.dataset.ready = "yes";
-      button.hidden = false;
+      button.hidden = !quoting();
       button.addEventListener("click", () => {
         const article = button.closest("article");
         const who = article ? article.dataset.author : "";
         const text = (button.dataset.quote || "").trim().split("\n").map((line) => `> ${line}`).join("\n");
         const quoted = `${who ? `${who} wrote:\n` : ""}${text}\n\n`;
-        const limit = Number(reason.getAttribute("maxlength")) || Infinity;
-        reason.value = `${reason.value ? `${reason.value.trimEnd()}\n\n` : ""}${quoted}`.slice(0, limit);
-        reason.focus();
-        reason.setSelectionRange(reason.value.length, reason.value.length);
-        reason.dispatchEvent(new Event("input", { bubbles: true }));
+        const limit = Number(reasonBox.getAttribute("maxlength")) || Infinity;
+        reasonBox.value = `${reasonBox.value ? `${reasonBox.value.trimEnd()}\n\n` : ""}${quoted}`.slice(0, limit);
+        reasonBox.focus();
+        reasonBox.setSelectionRange(reasonBox.value.length, reasonBox.value.length);
+        reasonBox.dispatchEvent(new Event("input", { bubbles: true }));
       });
     }
   }
+  if (reasonField) new MutationObserver(showQuotes).observe(reasonField, { attributes: true, attributeFilter: ["hidden"] });
 
   function refreshCount(section) {
     const count = section.querySelectorAll("article.dc-comment:not(.dc-deleted)").length;

@@ -64,10 +64,6 @@ class Subject:
     values: dict[str, Any] = field(default_factory=dict)
     anchor: str = ""
 
-    @property
-    def room(self) -> str:
-        return f"discussion:{self.kind}:{self.id}"
-
 
 def parse_kind(value: Any) -> SubjectKind:
     """A subject kind from a URL or a payload; anything else is no discussion of ours."""

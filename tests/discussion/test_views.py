@@ -158,3 +158,15 @@ def test_the_comment_body_is_sanitized(place, signed_in) -> None:
     )
     body = page.split('class="dc-body"', 1)[1].split("</div>", 1)[0]
     assert "<script" not in body and "javascript:" not in body and "onerror" not in body
+
+
+def test_the_audit_trail_says_who_hid_whose_comment_and_why(place, signed_in) -> None:
+    comment = services.post_comment(place.member.user, "proposal", place.proposal.id, body="x")
+    services.hide_comment(place.moderator.user, comment.id, reason="Names a client")
+    services.unhide_comment(place.lead.user, comment.id)
+    page = signed_in(place.lead.user).get(f"/teams/{place.team.id}/audit").get_data(as_text=True)
+    assert (
+        "Morgan Moderator hid Jordan Ellis&#39;s comment on the proposal “Treatment reports”:"
+        " Names a client." in page
+    )
+    assert "Lee Lead showed again Jordan Ellis&#39;s comment on the proposal" in page
