@@ -9,7 +9,7 @@
 # - copies the few files the app and tests use, each with its licence:
 #     static/vendor/pico/       pico.min.css            (served)
 #     static/vendor/socket.io/  socket.io.min.js (+map) (served)
-#     static/vendor/lucide/     the few icons used      (served: the vote thumbs, hand, lock,
+#     static/vendor/lucide/     the few icons used      (served: the vote thumbs, hand, lock, bell,
 #                               drawn as CSS masks so they never depend on an emoji font)
 #     tests/vendor/axe-core/    axe.min.js              (tests only, not served)
 # - writes static/vendor/VERSIONS.txt (package@version, one per line).
@@ -56,7 +56,7 @@ copy_pkg @picocss/pico    static/vendor/pico \
 copy_pkg socket.io-client static/vendor/socket.io \
   dist/socket.io.min.js dist/socket.io.min.js.map LICENSE
 copy_pkg lucide-static   static/vendor/lucide \
-  icons/thumbs-up.svg icons/thumbs-down.svg icons/hand.svg icons/lock.svg LICENSE
+  icons/thumbs-up.svg icons/thumbs-down.svg icons/hand.svg icons/lock.svg icons/bell.svg LICENSE
 copy_pkg axe-core         tests/vendor/axe-core \
   axe.min.js LICENSE LICENSE-3RD-PARTY.txt
 

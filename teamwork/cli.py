@@ -227,6 +227,7 @@ def purge_command(dry_run: bool) -> None:
 
 def register_jobs(app: Flask) -> None:
     """The worker's jobs: each a sweep of what is due (teamwork.jobs.services)."""
+    from teamwork.consensus.services import close_due_rounds, remind_due_rounds
     from teamwork.jobs.rules import Daily, Every
     from teamwork.jobs.services import register_job
     from teamwork.outbox.services import deliver_due
@@ -241,12 +242,30 @@ def register_jobs(app: Flask) -> None:
     def remind() -> str:
         return " ".join(send_reminders())
 
+    def round_deadlines() -> str | None:
+        # Reminders first: a round closing before the next sweep is still reminded.
+        reminded, closed = remind_due_rounds(), close_due_rounds()
+        words = [f"Reminded {len(reminded)} round(s)."] if reminded else []
+        words += [f"Closed {len(closed)} round(s) at their deadline."] if closed else []
+        return " ".join(words) or None
+
     def purge_rows() -> str:
         return ", ".join(f"{count} {label}" for label, count in purge().items())
 
+    def digests() -> str:
+        from teamwork.notifications.services import send_digests
+
+        return send_digests()
+
     register_job("outbox", deliver, Every(config["TEAMWORK_OUTBOX_INTERVAL_SECONDS"]))
+    register_job(
+        "round-deadlines",
+        round_deadlines,
+        Every(config["TEAMWORK_ROUND_DEADLINE_INTERVAL_SECONDS"]),
+    )
     register_job("reminders", remind, Daily(config["TEAMWORK_REMINDERS_HOUR"], zone))
     register_job("purge", purge_rows, Daily(config["TEAMWORK_PURGE_HOUR"], zone))
+    register_job("digests", digests, Daily(config["TEAMWORK_DIGEST_HOUR"], zone))
 
 
 @click.command("worker")

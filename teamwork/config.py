@@ -234,6 +234,15 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "TEAMWORK_OUTBOX_INTERVAL_SECONDS": _int(env, "OUTBOX_INTERVAL_SECONDS", 5, minimum=1),
         "TEAMWORK_REMINDERS_HOUR": _hour(env, "REMINDERS_HOUR", 7),
         "TEAMWORK_PURGE_HOUR": _hour(env, "PURGE_HOUR", 3),
+        # The daily digest of notifications, in TEAMWORK_DEFAULT_TIMEZONE.
+        "TEAMWORK_DIGEST_HOUR": _hour(env, "DIGEST_HOUR", 17),
+        # Rounds with a deadline (teamwork.consensus): how often the worker closes the rounds
+        # whose deadline has passed and looks for reminders due, and how many hours before a
+        # deadline those yet to vote are reminded (0: no reminder).
+        "TEAMWORK_ROUND_DEADLINE_INTERVAL_SECONDS": _int(
+            env, "ROUND_DEADLINE_INTERVAL_SECONDS", 5, minimum=1
+        ),
+        "TEAMWORK_ROUND_REMINDER_HOURS": _int(env, "ROUND_REMINDER_HOURS", 24, minimum=0),
         # Tries of one email before it is marked failed (teamwork.outbox.rules: 1 min, 5, ...).
         "TEAMWORK_MAIL_MAX_ATTEMPTS": _int(env, "MAIL_MAX_ATTEMPTS", 8, minimum=1),
         "TEAMWORK_BASE_URL": _env(env, "BASE_URL"),

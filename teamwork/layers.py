@@ -56,6 +56,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("moderation, workplans", ("moderation", "workplans")),
     ("discussion", ("discussion",)),
     ("evaluation, search", ("evaluation", "search")),
+    ("notifications", ("notifications",)),
     # "" is the package `teamwork/__init__.py` itself (create_app).
     (COMPOSITION_ROOT, ("", "models", "cli", "demo")),
 )

@@ -7,6 +7,9 @@ no script, no event handler, no style and no javascript: link.
 
 from __future__ import annotations
 
+import re
+from html.parser import HTMLParser
+
 import markdown as _markdown
 import nh3
 from markupsafe import Markup
@@ -32,3 +35,31 @@ def render_markdown(text: str | None) -> Markup:
         link_rel="noopener noreferrer nofollow",
     )
     return Markup(clean)  # noqa: S704  # nosec B704 - sanitized by nh3 just above
+
+
+class _Words(HTMLParser):
+    """Collects the text of rendered HTML, a space between blocks."""
+
+    BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "br", "pre"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.BLOCKS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain_text(text: str | None) -> str:
+    """The words of Markdown `text` without its marks (no "#", "**" or list dashes), on one
+    line: for summaries such as the decision log's, where the whole is a click away."""
+    if not text:
+        return ""
+    words = _Words()
+    words.feed(str(render_markdown(text)))
+    words.close()
+    return re.sub(r"\s+", " ", "".join(words.parts)).strip()

@@ -42,6 +42,7 @@ from teamwork.moderation.models import (
     StandIn,
 )
 from teamwork.norms.models import Incentive, IncentiveChange, OperatingNorms
+from teamwork.notifications.models import Notification, NotificationPreference
 from teamwork.outbox.models import OutboxMessage
 from teamwork.realtime.models import SocketConnection
 from teamwork.search.models import SearchEntry
@@ -87,6 +88,8 @@ __all__ = [
     "Minutes",
     "MinutesAmendment",
     "MinutesEntry",
+    "Notification",
+    "NotificationPreference",
     "ModerationPolicy",
     "ModeratorTerm",
     "Nomination",

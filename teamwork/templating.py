@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Flask, current_app, has_app_context, has_request_context
 from flask_login import current_user
 
-from teamwork.markdown import render_markdown
+from teamwork.markdown import plain_text, render_markdown
 
 PAGE_ZONE_KEY = "teamwork.page_zone"  # app.extensions: the lookup a capability registers
 
@@ -71,5 +71,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["plain_text"] = plain_text
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from teamwork.markdown import render_markdown
+from teamwork.markdown import plain_text, render_markdown
 
 # Payloads from the usual XSS cheat sheets, in Markdown and raw HTML forms.
 XSS = [
@@ -102,3 +102,10 @@ def test_formatting_and_safe_links_are_kept() -> None:
 def test_empty_text_renders_nothing() -> None:
     assert str(render_markdown("")) == ""
     assert str(render_markdown(None)) == ""
+
+
+def test_plain_text_keeps_the_words_without_the_marks_on_one_line() -> None:
+    source = "# Minutes\n\n- **Where:** room 204\n- Video: [the call](https://example.org)\n\nDone."
+    assert plain_text(source) == "Minutes Where: room 204 Video: the call Done."
+    assert plain_text("<script>alert(1)</script>Hi") == "Hi"
+    assert plain_text("") == ""

@@ -42,6 +42,7 @@ SOCKET_POLICY: dict[tuple[str, str], str] = {
     (CONSENSUS, "reveal_round"): "moderator",
     (CONSENSUS, "close_round"): "moderator",
     (CONSENSUS, "withdraw_round"): "moderator",
+    (CONSENSUS, "set_deadline"): "moderator",
     (CONSENSUS, "table_proposal"): "moderator",
     (MEETING, "sync"): "member",
     (MEETING, "start_meeting"): "moderator",
@@ -172,6 +173,7 @@ def prepare(world: SocketWorld, namespace: str, event: str) -> dict[str, Any]:
         "reveal_round",
         "close_round",
         "withdraw_round",
+        "set_deadline",
     }:
         ids["round_id"] = consensus.open_round(moderator, side.proposal.id).id
     if namespace == MEETING and event not in {"sync", "start_meeting", "mark_item"}:

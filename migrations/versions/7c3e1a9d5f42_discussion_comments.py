@@ -1,7 +1,7 @@
 """discussion: comments on proposals, agenda items and activities, and their revisions
 
 Revision ID: 7c3e1a9d5f42
-Revises: 5a1c9e7d3b20
+Revises: 7d2f4b9e1c63
 Create Date: 2026-12-07 17:10:00.000000
 
 A comment is about one subject (its kind and id) of a team, by a membership, with an optional
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7c3e1a9d5f42'
-down_revision = '5a1c9e7d3b20'
+down_revision = '7d2f4b9e1c63'
 branch_labels = None
 depends_on = None
 

@@ -297,7 +297,7 @@
     render();
   });
 
-  for (const event of ["round_opened", "round_revealed", "round_closed", "proposal_changed"]) {
+  for (const event of ["round_opened", "round_revealed", "round_closed", "deadline_changed", "proposal_changed"]) {
     socket.on(event, (payload) => applyPayload(payload, false));
   }
   // A vote changes only the round, so `vote_cast` carries just {version, text_version, round},
@@ -337,6 +337,8 @@
     version: () => version,
     sync: requestSync,
   });
+  // The deadline's time left, every second; past it, a sync (the server closes the round).
+  window.TeamworkRound.watchDeadline({ round: () => roundOf(state), paint: paintDeadline, due: requestSync });
 
   function signedOut(message) {
     setConnection("refused", "Signed out. Reload the page to sign in again.");
@@ -568,22 +570,71 @@
   // ---- Console: round actions and raised hands ---------------------------------------------
 
   const ACTION_BUSY = {
+    set_deadline: "Saving the deadline…",
+    remove_deadline: "Removing the deadline…",
     open_round: "Opening the round…",
     reveal_round: "Revealing the votes…",
     close_round: "Closing the round…",
     withdraw_round: "Withdrawing the round…",
   };
 
+  /** The console's "Open until" fields as the server reads them ("2026-12-11T17:00", in the
+   * team's zone), "" for none, or null after showing what is missing beside the fields. */
+  function closesValue() {
+    const date = $("cs-closes-date");
+    const time = $("cs-closes-time");
+    if (!date || !time) return "";
+    showDeadlineError("");
+    if (!date.value && !time.value) return "";
+    if (!date.value || !time.value) {
+      showDeadlineError(date.value ? "Choose the time of day too." : "Choose the date too.", date.value ? time : date);
+      return null;
+    }
+    return `${date.value}T${time.value}`;
+  }
+
+  function showDeadlineError(message, field) {
+    const err = $("cs-closes-error");
+    if (!err) return;
+    setText(err, message);
+    err.hidden = !message;
+    for (const input of [$("cs-closes-date"), $("cs-closes-time")]) {
+      if (!input) continue;
+      if (message && (!field || input === field)) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+    }
+    if (message && field) field.focus();
+  }
+
   function onRoundAction(action) {
     if (ui.busyAction || !socket.connected) return;
     const r = roundOf(state);
-    const payload = action === "open_round" ? { proposal_id: PROPOSAL_ID } : { round_id: r && r.id };
+    let payload = { round_id: r && r.id };
+    let event = action;
+    if (action === "open_round" || action === "set_deadline") {
+      const closes = closesValue();
+      if (closes === null) return;
+      if (action === "set_deadline" && !closes) {
+        showDeadlineError("Choose the date and time, or remove the deadline.", $("cs-closes-date"));
+        return;
+      }
+      payload = action === "open_round" ? { proposal_id: PROPOSAL_ID } : payload;
+      if (closes) payload.closes_at = closes;
+    } else if (action === "remove_deadline") event = "set_deadline";
     if (action !== "open_round" && !(r && r.status === "open")) return;
     ui.busyAction = action;
     clearAlert();
     render();
-    socket.timeout(ACK_TIMEOUT_MS).emit(action, payload, (err, ack) => {
+    socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (err, ack) => {
       ui.busyAction = null;
+      if (ack && ack.ok && (action === "open_round" || action === "set_deadline" || action === "remove_deadline")) {
+        for (const input of [$("cs-closes-date"), $("cs-closes-time")]) if (input) input.value = "";
+      }
+      if (!err && ack && !ack.ok && ack.error && ack.error.field === "closes_at") {
+        showDeadlineError(ack.error.message, $("cs-closes-date"));
+        render();
+        return;
+      }
       if (err) {
         showAlert("No answer from the server. Check the connection, then try again.");
         requestSync();
@@ -634,6 +685,7 @@
 
   function render() {
     renderHeader();
+    paintDeadline(window.TeamworkRound.deadlineWords(roundOf(state), Date.now()));
     renderOutcome();
     renderTally();
     renderVoters();
@@ -681,6 +733,18 @@
     show($("cs-changes-link"), Boolean(state.proposal.changed_since_last_round));
     const conn = $("cs-connection");
     if (conn && conn.dataset.state !== ui.connection) setConnection(ui.connection, ui.connectionDetail);
+  }
+
+  /** The round's deadline and time left (templates/consensus/_deadline.html), or nothing. */
+  function paintDeadline(words) {
+    const line = $("cs-deadline");
+    if (!line) return;
+    line.hidden = !words;
+    if (!words) return;
+    setText($("cs-deadline-until"), words.until);
+    const left = $("cs-deadline-left");
+    setText(left, words.left ? `(${words.left})` : "");
+    show(left, Boolean(words.left));
   }
 
   function renderOutcome() {
@@ -1023,7 +1087,7 @@
     else if (refused) note = "Not connected: reload the page to vote.";
     else if (notEligible)
       note = "You are not recorded as present or remote at this meeting, so you cannot vote in this round. Ask the recorder to mark your attendance.";
-    else if (open) note = "Choose one. You can change your vote until the moderator closes the round.";
+    else if (open) note = roundOf(state).closes_at ? `Choose one. You can change your vote until the round closes, ${roundOf(state).closes_at_text}.` : "Choose one. You can change your vote until the moderator closes the round.";
     else if (!r) note = "Voting opens when the moderator starts a round.";
     else note = "This round is closed. Voting opens again when the moderator starts the next round.";
     setText($("cs-vote-note"), note);
@@ -1131,6 +1195,23 @@
       withdraw: $("cs-withdraw-round"),
     };
     show(controls.open, canOpen);
+    // The deadline: chosen before opening, changed or removed while the round is open.
+    const closes = $("cs-closes");
+    if (closes) {
+      show(closes, canOpen || open);
+      setText($("cs-closes-legend"), open ? (r.closes_at ? `Deadline: ${r.closes_at_text}` : "Add a deadline") : "Open until (optional)");
+      const save = $("cs-set-deadline");
+      const remove = $("cs-remove-deadline");
+      show(save, open);
+      show(remove, open && Boolean(r.closes_at));
+      setText(save, ui.busyAction === "set_deadline" ? ACTION_BUSY.set_deadline : r && r.closes_at ? "Move the deadline" : "Set the deadline");
+      setText(remove, ui.busyAction === "remove_deadline" ? ACTION_BUSY.remove_deadline : "Remove the deadline");
+      for (const btn of [save, remove]) {
+        if (!btn) continue;
+        if (ui.busyAction || !connected) btn.setAttribute("aria-disabled", "true");
+        else btn.removeAttribute("aria-disabled");
+      }
+    }
     setText(controls.open, ui.busyAction === "open_round" ? ACTION_BUSY.open_round : `Open round ${r ? r.number + 1 : 1}`);
     show(controls.reveal, open && rule.reveal_mode === "simultaneous" && !(r && r.tally_visible));
     show(controls.close, open);
@@ -1152,6 +1233,7 @@
     else if (open) {
       note = `Round ${r.number} is open. ${r.voted} of ${r.eligible} have voted`;
       note += r.quorum_needed ? ` (at least ${r.quorum_needed} needed). ` : ". ";
+      if (r.closes_at) note += `It closes itself on ${r.closes_at_text}. `;
       note += "“Close round” counts the votes now; “Withdraw this round” ends it without counting.";
     } else if (canOpen) note = r ? "No round is open. Open the next round when the team is ready." : "No round yet. Open round 1 when the team has discussed the proposal.";
     else note = `No more rounds: this proposal is ${PROPOSAL_STATUS[status] ? PROPOSAL_STATUS[status].toLowerCase() : status}.`;

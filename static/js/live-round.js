@@ -12,6 +12,10 @@
  *
  * `heal` is the other half: a screen that missed a broadcast of any kind learns it from the
  * server's periodic `version_announced`, and from the page becoming visible again.
+ *
+ * `watchDeadline` keeps a round's deadline and time left on a screen ("Open until Fri 11 Dec,
+ * 17:00 PST", "2 days 4 hours left") and asks for a sync when it passes: the server closes a
+ * round past its deadline when asked for its state, so the room sees the outcome at once.
  */
 (() => {
   "use strict";
@@ -88,5 +92,55 @@
     return () => document.removeEventListener("visibilitychange", onVisible);
   }
 
-  window.TeamworkRound = Object.freeze({ applyVote, incomplete, heal, GAP_WAIT_MS });
+  /** "2 days 4 hours left", "3 minutes left" (the words of consensus.rules.time_left_text). */
+  function timeLeftText(ms) {
+    if (!(ms > 0)) return "closing now";
+    let minutes = Math.floor(ms / 60000);
+    if (minutes < 1) return "less than a minute left";
+    const unit = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+    const days = Math.floor(minutes / 1440);
+    const hours = Math.floor((minutes % 1440) / 60);
+    minutes %= 60;
+    let parts;
+    if (days) parts = [unit(days, "day")].concat(hours ? [unit(hours, "hour")] : []);
+    else if (hours) parts = [unit(hours, "hour")].concat(minutes ? [unit(minutes, "minute")] : []);
+    else parts = [unit(minutes, "minute")];
+    return `${parts.join(" ")} left`;
+  }
+
+  /** What to show for the round's deadline: null when it has none worth showing. */
+  function deadlineWords(round, now) {
+    if (!round || !round.closes_at || !round.closes_at_text) return null;
+    if (round.status === "open") {
+      return { until: `Open until ${round.closes_at_text}`, left: timeLeftText(Date.parse(round.closes_at) - now) };
+    }
+    if (round.closed_at_deadline) return { until: `Closed at its deadline, ${round.closes_at_text}`, left: "" };
+    return null;
+  }
+
+  const DUE_RETRY_MS = 5000;
+
+  /**
+   * Every second, `paint(words)` with `deadlineWords(round())` (the caller writes only what
+   * changed); once the open round's deadline has passed, `due()` (a sync), again every few
+   * seconds while the round still shows open (a clock ahead of the server's). Returns a
+   * function that paints at once (call it after each render).
+   */
+  function watchDeadline({ round, paint, due }) {
+    let askedAt = 0;
+    const tick = () => {
+      const r = round();
+      const now = Date.now();
+      paint(deadlineWords(r, now));
+      if (r && r.status === "open" && r.closes_at && Date.parse(r.closes_at) <= now && now - askedAt > DUE_RETRY_MS) {
+        askedAt = now;
+        // Spread over a second: a room's screens reaching zero together do not all ask at once.
+        setTimeout(due, 300 + Math.random() * 1000);
+      }
+    };
+    setInterval(tick, 1000);
+    return tick;
+  }
+
+  window.TeamworkRound = Object.freeze({ applyVote, incomplete, heal, GAP_WAIT_MS, timeLeftText, deadlineWords, watchDeadline });
 })();

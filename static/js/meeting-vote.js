@@ -76,6 +76,23 @@
     const isOpen = () => Boolean(round() && round().status === "open");
     const memberName = (id) => (feed.members.find((m) => m.id === id) || {}).name || "the member";
 
+    /** The round's deadline and time left, under the round's status line (made here once). */
+    function paintDeadline(words) {
+      let line = $("mt-vp-deadline");
+      if (!line && words) {
+        const status = section.querySelector(".mt-vp-status-line");
+        if (!status) return;
+        line = h("p", { id: "mt-vp-deadline", class: "mt-vp-deadline" });
+        status.after(line);
+      }
+      if (!line) return;
+      const text = words ? [words.until, words.left].filter(Boolean).join(" · ") : "";
+      setText(line, text);
+      show(line, Boolean(text));
+    }
+    // Every second; once the deadline passes, a sync (the server closes the round then).
+    window.TeamworkRound.watchDeadline({ round, paint: paintDeadline, due: () => hooks.sync() });
+
     function alert(message) {
       const el = $("mt-vp-alert");
       setText(el, message || "");
@@ -260,6 +277,7 @@
       setText($("mt-vp-title"), s.proposal.title);
       setText($("mt-vp-status"), roundStatus(r));
       setText($("mt-vp-count"), roundCount(r));
+      paintDeadline(window.TeamworkRound.deadlineWords(r, Date.now()));
       setText($("mt-vp-version"), `(text version ${s.proposal.version_number})`);
       setText($("mt-vp-text"), s.proposal.text);
       section.dataset.round = r ? (open ? "open" : r.outcome || "closed") : "none";
@@ -282,6 +300,7 @@
       const final = ["consensus", "withdrawn", "escalated"].includes(s.proposal.status);
       let note = "Voting opens here when the moderator starts a round.";
       if (final) note = "Voting has ended on this proposal.";
+      else if (open && r.closes_at) note = `Choose one. You can change your vote until the round closes, ${r.closes_at_text}.`;
       else if (open) note = "Choose one. You can change your vote until the moderator closes the round.";
       else if (r) note = "This round is closed. Voting opens again when the moderator starts the next round.";
       setText($("mt-vp-note"), note);

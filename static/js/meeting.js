@@ -628,7 +628,7 @@
     // The vote panel's round controls wait for this connection.
     s.on("connect", () => proposalFeed.id === id && renderProposal());
     s.on("disconnect", () => proposalFeed.id === id && renderProposal());
-    for (const event of ["round_opened", "round_revealed", "round_closed", "proposal_changed"]) s.on(event, (p) => take(p, false));
+    for (const event of ["round_opened", "round_revealed", "round_closed", "deadline_changed", "proposal_changed"]) s.on(event, (p) => take(p, false));
     // Only the new voters come with a vote (static/js/live-round.js).
     const sync = () => s.emit("sync", { proposal_id: id }, (ack) => ack && ack.ok && take(ack, true));
     proposalFeed.sync = sync;
@@ -687,6 +687,27 @@
     withdrawn: "Withdrawn by the moderator (not counted)",
   };
 
+  /** The room display: the round's deadline and time left under its round line (made once). */
+  function paintRoomDeadline(words) {
+    let line = $("mt-deadline");
+    const roundLine = $("mt-round-line");
+    if (!line && words && roundLine) {
+      line = h("p", { id: "mt-deadline", class: "pj-deadline" });
+      roundLine.after(line);
+    }
+    if (!line) return;
+    const text = words ? [words.until, words.left].filter(Boolean).join(" · ") : "";
+    setText(line, text);
+    show(line, Boolean(text));
+  }
+  if (MODE === "room" && window.TeamworkRound) {
+    window.TeamworkRound.watchDeadline({
+      round: () => (proposalFeed.state && proposalFeed.id ? proposalFeed.state.round : null),
+      paint: paintRoomDeadline,
+      due: () => proposalFeed.sync && proposalFeed.sync(),
+    });
+  }
+
   function renderProposal() {
     followProposal();
     if (MODE !== "room") {
@@ -720,6 +741,7 @@
     const roundLine = $("mt-round-line");
     setText(roundLine, line);
     if (roundLine) roundLine.dataset.state = r ? r.status : "none";
+    paintRoomDeadline(window.TeamworkRound.deadlineWords(r, Date.now()));
 
     const closed = Boolean(r && r.status === "closed");
     const outcome = $("mt-outcome");

@@ -8,6 +8,7 @@ and eligible voters), auth and teams models, the database layer. It reads; it ne
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ from teamwork.consensus.services import (
     open_concerns,
     text_diff,
     voting_members,
+    zone_name,
 )
 from teamwork.extensions import core, db
 from teamwork.teams.models import Membership
@@ -98,10 +100,13 @@ def _round_fields(
     eligible: int,
     voted: int,
     revealed: bool,
+    closes_at: datetime | None,
+    zone: str,
 ) -> dict[str, Any]:
     """The round's state without voters, tally and concerns (its callers add those)."""
     return {
         "id": round_id,
+        **deadline_fields(closes_at, zone),
         "number": number,
         "status": status.value,
         "outcome": outcome.value if outcome else None,
@@ -114,6 +119,17 @@ def _round_fields(
         "tally": None,
         "reasons": reasons,
         "concerns": None,
+    }
+
+
+def deadline_fields(closes_at: datetime | None, zone: str) -> dict[str, Any]:
+    """`closes_at` (ISO 8601 with the team zone's offset) and `closes_at_text` ("Fri 11 Dec,
+    17:00 PST"), both None for a round without a deadline."""
+    if closes_at is None:
+        return {"closes_at": None, "closes_at_text": None}
+    return {
+        "closes_at": rules.in_zone(closes_at, zone).isoformat(timespec="seconds"),
+        "closes_at_text": rules.deadline_text(closes_at, zone),
     }
 
 
@@ -137,10 +153,9 @@ def round_state(round_: Round, rule: DecisionRule, team_id: int | None = None) -
     not-voted list, who has voted, the counts and quorum all come from that one set."""
     eligible_ids: frozenset[int] | None = None
     votes = db.session.execute(_votes_with_names().where(Vote.round_id == round_.id)).all()
+    team_id = team_id if team_id is not None else round_.proposal.team_id
     if round_.status is RoundStatus.OPEN:
-        eligible_ids = eligible_voter_ids(
-            team_id if team_id is not None else round_.proposal.team_id
-        )
+        eligible_ids = eligible_voter_ids(team_id)
         votes = [row for row in votes if row.membership_id in eligible_ids]
         eligible = len(eligible_ids)
     else:
@@ -157,7 +172,10 @@ def round_state(round_: Round, rule: DecisionRule, team_id: int | None = None) -
         eligible=eligible,
         voted=len(votes),
         revealed=round_.revealed_at is not None,
+        closes_at=round_.closes_at,
+        zone=zone_name(team_id) if round_.closes_at is not None else "UTC",
     )
+    state["closed_at_deadline"] = bool(round_.closed_at_deadline)
     state["eligible_ids"] = None if eligible_ids is None else sorted(eligible_ids)
     state["voters"] = None if rule.anonymous else [row.membership_id for row in votes]
     if state["tally_visible"]:
@@ -179,6 +197,8 @@ def round_update(
     eligible_ids: frozenset[int],
     revealed: bool,
     voter_ids: list[int],
+    closes_at: datetime | None = None,
+    zone: str = "UTC",
 ) -> dict[str, Any]:
     """The open round's state after some votes, for `vote_cast`: counts by choice from the
     index instead of every vote, and instead of the whole `voters` list (a number per member,
@@ -200,7 +220,10 @@ def round_update(
         eligible=len(eligible_ids),
         voted=sum(counts.values()),
         revealed=revealed,
+        closes_at=closes_at,
+        zone=zone,
     )
+    state["closed_at_deadline"] = False
     state["new_voters"] = None if rule.anonymous else [v for v in voter_ids if v in eligible_ids]
     if state["tally_visible"]:
         state["tally"] = {choice.value: counts[choice] for choice in Choice}

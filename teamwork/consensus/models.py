@@ -114,6 +114,12 @@ class Round(db.Model):
     revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the round closes itself, if the moderator set a deadline (no vote counts from then
+    # on); `reminded_at` is when those yet to vote were reminded of it (once per round), and
+    # `closed_at_deadline` says the round was closed by its deadline (`closed_by_id` is None).
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at_deadline: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Fixed at close, so the record shows the quorum the outcome was judged against.
     eligible_count: Mapped[int | None]
     up_count: Mapped[int | None]
@@ -244,6 +250,8 @@ def _audit_round(session: Any, r: Round, new: bool) -> Iterable[recorder.Row]:
     target = ("round", r.id)
     if new:
         details = {"proposal_id": r.proposal_id, "number": r.number}
+        if r.closes_at is not None:
+            details["closes_at"] = r.closes_at.isoformat()
         yield recorder.event_row("round.opened", team_id=team_id, target=target, details=details)
         return
     if (change := recorder.changed(r, "revealed_at")) and change[1] is not None:
@@ -256,6 +264,8 @@ def _audit_round(session: Any, r: Round, new: bool) -> Iterable[recorder.Row]:
             "sideways": r.sideways_count,
             "down": r.down_count,
         }
+        if r.closed_at_deadline:
+            details["at_deadline"] = True
         yield recorder.event_row("round.closed", team_id=team_id, target=target, details=details)
 
 

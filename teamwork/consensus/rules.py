@@ -18,9 +18,11 @@ of consensus changing by accident.
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from fractions import Fraction
 from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Upper bound for every count in a rule. No team comes close to it; it exists so that a
 # hostile or buggy client cannot store a number that overflows an integer database column.
@@ -548,3 +550,87 @@ def describe_rule(rule: DecisionRule) -> str:
 def rounds_text(count: int) -> str:
     """ "1 round", "2 rounds": a count of rounds as people write it."""
     return f"{count} round" if count == 1 else f"{count} rounds"
+
+
+# --- Deadlines ---------------------------------------------------------------------------
+
+DEADLINE_MAX_DAYS = 90
+
+
+def deadline_problem(
+    closes_at: datetime, now: datetime, *, max_days: int = DEADLINE_MAX_DAYS
+) -> str | None:
+    """Why a round may not close at `closes_at` (aware), or None when it may."""
+    if closes_at <= now:
+        return "Choose a closing time in the future."
+    if closes_at - now > timedelta(days=max_days):
+        return f"Choose a closing time within {max_days} days."
+    return None
+
+
+def parse_local_time(text: str, zone: str) -> datetime | None:
+    """The aware UTC time that `text` names: "YYYY-MM-DDTHH:MM" read in `zone` (or in its own
+    offset when it carries one); None for "". ValueError for anything else."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if len(text) > 32:
+        raise ValueError(text)
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        # fold=0: of an hour that happens twice (clocks going back), the first.
+        value = value.replace(tzinfo=_zone(zone))
+        # A time that does not exist (clocks going forward) is moved on by the gap.
+        value = value.astimezone(UTC).astimezone(value.tzinfo)
+    return value.astimezone(UTC)
+
+
+def in_zone(value: datetime, zone: str) -> datetime:
+    """`value` as the clock in `zone` reads it (an unknown zone reads as UTC)."""
+    return value.astimezone(_zone(zone))
+
+
+def _zone(name: str) -> tzinfo:
+    if not name or name == "UTC":
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def deadline_text(closes_at: datetime, zone: str) -> str:
+    """ "Fri 11 Dec, 17:00 PST": a closing time as the team reads it, in its zone."""
+    local = closes_at.astimezone(_zone(zone))
+    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M} {local.tzname() or 'UTC'}"
+
+
+def deadline_clock(closes_at: datetime, now: datetime, zone: str) -> str:
+    """ "17:00" on the day itself, else "Fri 11 Dec, 17:00 PST": for "Voting closed at 17:00."."""
+    local = closes_at.astimezone(_zone(zone))
+    if local.date() == now.astimezone(local.tzinfo).date():
+        return f"{local:%H:%M}"
+    return deadline_text(closes_at, zone)
+
+
+def time_left_text(seconds: float) -> str:
+    """ "2 days 4 hours left", "3 hours 5 minutes left", "3 minutes left", "less than a minute
+    left", "closing now" (the same words as static/js/live-round.js)."""
+    if seconds <= 0:
+        return "closing now"
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "less than a minute left"
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+
+    def unit(n: int, word: str) -> str:
+        return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+    if days:
+        parts = [unit(days, "day")] + ([unit(hours, "hour")] if hours else [])
+    elif hours:
+        parts = [unit(hours, "hour")] + ([unit(minutes, "minute")] if minutes else [])
+    else:
+        parts = [unit(minutes, "minute")]
+    return " ".join(parts) + " left"

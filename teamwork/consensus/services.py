@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from teamwork.auth.models import User
@@ -37,14 +39,17 @@ from teamwork.consensus.rules import Ballot, Choice, DecisionRule, Outcome, Roun
 from teamwork.consensus.signals import (
     attending_voter_ids,
     decision_recorded,
+    proposal_created,
     round_closed,
+    round_deadline_near,
+    round_opened,
 )
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, InvalidInput, NotFound
 from teamwork.extensions import core, db
 from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Action, Role
-from teamwork.teams.services import OversightAccess, TeamAccess, team_access
+from teamwork.teams.services import OversightAccess, TeamAccess, team_access, team_timezone
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000
@@ -56,6 +61,17 @@ VOTING_ROLES = (Role.LEAD, Role.RECORDER, Role.MEMBER)
 class RoundClosed(Conflict):
     code = "round_closed"
     default_message = "This round is closed: votes are no longer accepted."
+
+
+def zone_name(team_id: int) -> str:
+    """The zone the team reads times in: its own, else the deployment's, else UTC."""
+    return team_timezone(team_id) or current_app.config.get("TEAMWORK_DEFAULT_TIMEZONE") or "UTC"
+
+
+def voting_closed_at(closes_at: datetime, team_id: int, now: datetime) -> RoundClosed:
+    """The refusal of a vote that reached the round at or after its deadline."""
+    when = rules.deadline_clock(closes_at, now, zone_name(team_id))
+    return RoundClosed(f"Voting closed at {when}.")
 
 
 # --- Reading -----------------------------------------------------------------------------
@@ -249,8 +265,11 @@ def text_diff(old: str, new: str) -> str:
     )
 
 
-def create_proposal(actor: User, team_id: int, *, title: str, text: str) -> Proposal:
-    """Any voting member may put a proposal to the team; it starts in discussion."""
+def create_proposal(
+    actor: User, team_id: int, *, title: str, text: str, announce: bool = True
+) -> Proposal:
+    """Any voting member may put a proposal to the team; it starts in discussion. With
+    `announce`, `proposal_created` tells the team (the caller may announce it its own way)."""
     access = team_access(actor, team_id, Action.VOTE)
     proposal = Proposal(team=access.team, title=_clean_title(title), created_by_id=actor.id)
     db.session.add(proposal)
@@ -259,6 +278,9 @@ def create_proposal(actor: User, team_id: int, *, title: str, text: str) -> Prop
             proposal=proposal, number=1, title=proposal.title, text=_clean_text(text), author=actor
         )
     )
+    if announce:
+        db.session.flush()
+        proposal_created.send(proposal, actor=actor)
     db.session.commit()
     return proposal
 
@@ -369,8 +391,30 @@ def amend_proposal(
 # --- Rounds ------------------------------------------------------------------------------
 
 
-def open_round(actor: User, proposal_id: int) -> Round:
+def closing_time(team_id: int, closes_at: datetime | str | None) -> datetime | None:
+    """A round's closing time as given: an aware datetime, or the console's text
+    ("2026-12-11T17:00", read in the team's zone); checked to lie ahead, within
+    `rules.DEADLINE_MAX_DAYS`. None (or "") for no deadline."""
+    if isinstance(closes_at, str):
+        try:
+            closes_at = rules.parse_local_time(closes_at, zone_name(team_id))
+        except ValueError:
+            raise InvalidInput(
+                "Give the closing date and time, e.g. 2026-12-11 and 17:00.", field="closes_at"
+            ) from None
+    if closes_at is None:
+        return None
+    if closes_at.tzinfo is None:
+        raise InvalidInput("The closing time needs its time zone.", field="closes_at")
+    if problem := rules.deadline_problem(closes_at, utcnow()):
+        raise InvalidInput(problem, field="closes_at")
+    return closes_at
+
+
+def open_round(actor: User, proposal_id: int, closes_at: datetime | str | None = None) -> Round:
+    """Open the next round on the proposal, until `closes_at` if given (`closing_time`)."""
     access, proposal = proposal_access(actor, proposal_id, Action.MODERATE)
+    deadline = closing_time(access.team.id, closes_at)
     proposal = _lock_between_rounds(
         proposal.id,
         if_voting="A round is already open on this proposal.",
@@ -384,9 +428,29 @@ def open_round(actor: User, proposal_id: int) -> Round:
         status=RoundStatus.OPEN,
         rule=decision_rule(access.team).to_dict(),
         opened_by_id=actor.id,
+        closes_at=deadline,
     )
     db.session.add(round_)
     proposal.status = ProposalStatus.VOTING
+    db.session.flush()
+    round_opened.send(round_)
+    db.session.commit()
+    return round_
+
+
+def set_round_deadline(actor: User, round_id: int, closes_at: datetime | str | None) -> Round:
+    """Move an open round's deadline, or remove it (None or ""). Refused once the deadline has
+    passed: the round has closed itself then (or is about to), like a vote would be."""
+    access, round_ = round_access(actor, round_id, Action.MODERATE)
+    deadline = closing_time(access.team.id, closes_at)
+    round_ = _lock_open_round(round_id, round_.proposal_id)
+    now = utcnow()
+    if round_.closes_at is not None and round_.closes_at <= now:
+        db.session.rollback()
+        raise voting_closed_at(round_.closes_at, access.team.id, now)
+    if deadline != round_.closes_at:
+        round_.closes_at = deadline
+        round_.reminded_at = None  # a new deadline gets its own reminder
     db.session.commit()
     return round_
 
@@ -404,11 +468,96 @@ def close_round(actor: User, round_id: int) -> Round:
     """Judge the round by the rule kept with it; record concerns, and the decision if any."""
     access, round_ = round_access(actor, round_id, Action.MODERATE)
     round_ = _lock_open_round(round_id, round_.proposal_id)
+    _judge(round_, access.team, actor)
+    db.session.commit()
+    return round_
+
+
+def close_due_rounds(now: datetime | None = None, *, proposal_id: int | None = None) -> list[Round]:
+    """Close every open round whose deadline has passed (only the proposal's, if given), each
+    judged by its rule as `close_round` judges it, with no acting user: the record says the
+    deadline closed it. Run by the worker every few seconds and by a screen's sync once its
+    countdown ends; callers racing each other close a round once, since each takes the lock
+    votes take and finds it closed after the first. Returns the rounds this call closed."""
+    now = now or utcnow()
+    query = sa.select(Round.id, Round.proposal_id).where(
+        Round.status == RoundStatus.OPEN, Round.closes_at.is_not(None), Round.closes_at <= now
+    )
+    if proposal_id is not None:
+        query = query.where(Round.proposal_id == proposal_id)
+    due = db.session.execute(query.order_by(Round.closes_at, Round.id)).all()
+    if not due:
+        return []
+    db.session.rollback()  # each close is a transaction of its own, starting with the lock
+    closed = []
+    for round_id, round_proposal_id in due:
+        try:
+            round_ = _lock_open_round(round_id, round_proposal_id)
+        except RoundClosed:
+            continue  # another worker, or a screen's sync, closed it first
+        if round_.closes_at is None or round_.closes_at > now:
+            db.session.rollback()  # the moderator moved the deadline meanwhile
+            continue
+        _judge(round_, round_.proposal.team, None)
+        db.session.commit()
+        closed.append(round_)
+    return closed
+
+
+def remind_due_rounds(now: datetime | None = None, *, hours: float | None = None) -> list[Round]:
+    """Send `round_deadline_near` once for each open round closing within `hours`
+    (TEAMWORK_ROUND_REMINDER_HOURS), with the eligible voters who have not voted. The
+    conditional update that marks a round reminded is the claim: racing workers send it once."""
+    now = now or utcnow()
+    if hours is None:
+        hours = float(current_app.config["TEAMWORK_ROUND_REMINDER_HOURS"])
+    due = db.session.scalars(
+        sa.select(Round.id)
+        .where(
+            Round.status == RoundStatus.OPEN,
+            Round.reminded_at.is_(None),
+            Round.closes_at > now,
+            Round.closes_at <= now + timedelta(hours=hours),
+        )
+        .order_by(Round.closes_at, Round.id)
+    ).all()
+    if not due:
+        return []
+    db.session.rollback()
+    reminded = []
+    for round_id in due:
+        claimed = db.session.execute(
+            sa.update(Round)
+            .where(
+                Round.id == round_id,
+                Round.reminded_at.is_(None),
+                Round.status == RoundStatus.OPEN,
+            )
+            .values(reminded_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not claimed:
+            db.session.rollback()
+            continue
+        round_ = _fresh(Round, round_id)
+        eligible = eligible_voter_ids(round_.proposal.team_id)
+        voted = set(
+            db.session.scalars(sa.select(Vote.membership_id).where(Vote.round_id == round_id))
+        )
+        round_deadline_near.send(round_, membership_ids=frozenset(eligible - voted))
+        db.session.commit()
+        reminded.append(round_)
+    return reminded
+
+
+def _judge(round_: Round, team: Team, actor: User | None) -> None:
+    """Close the locked round: judge it by the rule kept with it, record its concerns, and
+    the decision if any. `actor` None: its deadline closed it."""
     rule = DecisionRule.from_dict(round_.rule)
     # Only the votes of those eligible now count (someone who voted and was then recorded
     # absent does not), as the live tally showed them (consensus.live).
-    eligible = eligible_voter_ids(access.team.id)
-    votes = _counted_votes(round_id, eligible)
+    eligible = eligible_voter_ids(team.id)
+    votes = _counted_votes(round_.id, eligible)
     evaluation = rules.evaluate(
         rule, len(eligible), [Ballot(v.membership_id, v.choice, v.reason) for v in votes]
     )
@@ -443,10 +592,8 @@ def close_round(actor: User, round_id: int) -> Round:
         decision_recorded.send(decision)
     else:
         proposal.status = ProposalStatus.DISCUSSION
-        _apply_fallback(actor, proposal, rule, access.team)
+        _apply_fallback(actor.id if actor else round_.opened_by_id, proposal, rule, team)
     round_closed.send(round_)
-    db.session.commit()
-    return round_
 
 
 def _counted_votes(round_id: int, eligible: frozenset[int]) -> list[Vote]:
@@ -461,12 +608,19 @@ def _counted_votes(round_id: int, eligible: frozenset[int]) -> list[Vote]:
 
 
 def _finish(
-    round_: Round, actor: User, outcome: Outcome, evaluation: rules.Evaluation | None
+    round_: Round, actor: User | None, outcome: Outcome, evaluation: rules.Evaluation | None
 ) -> None:
+    """Mark the round closed; `actor` None when its deadline closed it (then at the deadline:
+    no vote was taken after it)."""
     round_.status = RoundStatus.CLOSED
     round_.outcome = outcome
-    round_.closed_at = utcnow()
-    round_.closed_by_id = actor.id
+    if actor is None:
+        round_.closed_at = round_.closes_at or utcnow()
+        round_.closed_by_id = None
+        round_.closed_at_deadline = True
+    else:
+        round_.closed_at = utcnow()
+        round_.closed_by_id = actor.id
     if evaluation is not None:
         round_.eligible_count = evaluation.eligible
         round_.up_count = evaluation.tally.up
@@ -475,7 +629,9 @@ def _finish(
         round_.outcome_reasons = list(evaluation.reasons)
 
 
-def _apply_fallback(actor: User, proposal: Proposal, rule: DecisionRule, team: Team) -> None:
+def _apply_fallback(
+    author_id: int | None, proposal: Proposal, rule: DecisionRule, team: Team
+) -> None:
     failed = int(
         db.session.scalar(
             sa.select(sa.func.count(Round.id)).where(
@@ -494,7 +650,7 @@ def _apply_fallback(actor: User, proposal: Proposal, rule: DecisionRule, team: T
         copy = Proposal(
             team_id=team.parent_id,
             title=proposal.title,
-            created_by_id=actor.id,
+            created_by_id=author_id,
             escalated_from_id=proposal.id,
         )
         db.session.add(copy)
@@ -508,7 +664,7 @@ def _apply_fallback(actor: User, proposal: Proposal, rule: DecisionRule, team: T
                     f"Escalated from {team.name} after {rules.rounds_text(failed)}"
                     " without consensus."
                 ),
-                author_id=actor.id,
+                author_id=author_id,
             )
         )
         proposal.status = ProposalStatus.ESCALATED

@@ -15,6 +15,19 @@ decision_recorded = _signals.signal("decision-recorded")
 # the outcome; the meetings capability writes the tally into the minutes.
 round_closed = _signals.signal("round-closed")
 
+# Sent with the new `Proposal` (flushed) when a member puts one to the team, unless the
+# capability that made it announces it in its own words (minutes put for approval).
+proposal_created = _signals.signal("proposal-created")
+
+# Sent with the new `Round` (flushed, so it has an id; its `closes_at` set if it has a deadline)
+# when a moderator opens a round; the notifications capability tells those who may vote.
+round_opened = _signals.signal("round-opened")
+
+# Sent with an open `Round` whose deadline is near (TEAMWORK_ROUND_REMINDER_HOURS), once per
+# round, and `membership_ids`: the frozenset of eligible voters who have not voted yet. The
+# notifications capability reminds them; consensus itself sends no email.
+round_deadline_near = _signals.signal("round-deadline-near")
+
 # Asked with a team id before a designee's vote is recorded; a receiver answers True when the
 # team's operating norms let designees vote (the charter's norms do). No receiver, or none
 # answering True, means designees may not vote.

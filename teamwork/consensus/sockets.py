@@ -48,6 +48,7 @@ def on_connect(auth: Any = None) -> None:
         access, proposal = services.proposal_access(current_actor(), int(raw))
     except DomainError as exc:
         raise ConnectionRefusedError(exc.code) from None
+    _close_if_due(proposal.id)
     join_room(room_for(proposal.id))
     # Remembered so that removing the member, deactivating them or ending the sign-in session
     # that authenticated this handshake closes this connection.
@@ -74,11 +75,20 @@ def _snapshot(access: Any, proposal: Any) -> dict[str, Any]:
     }
 
 
+def _close_if_due(proposal_id: int) -> None:
+    """Close the proposal's round if its deadline has passed and no worker has closed it yet
+    (a screen's countdown reaching zero asks for a sync): the room sees the outcome at once,
+    with or without a worker running. Racing the worker, one of them closes it."""
+    if services.close_due_rounds(proposal_id=proposal_id):
+        emit_state("round_closed", proposal_id)
+
+
 @guarded
 def on_sync(data: Any = None) -> Ack:
     data = payload(data, {"proposal_id"})
     proposal_id = id_field(data, "proposal_id")
     access, proposal = services.proposal_access(current_actor(), proposal_id)
+    _close_if_due(proposal.id)  # commits (or rolls back): the rows reload as they are now
     return {"ok": True, **_snapshot(access, proposal)}
 
 
@@ -115,10 +125,26 @@ def _round_event(action: Callable[..., Any], event: str) -> Callable[[Any], Ack]
 
 @guarded
 def on_open_round(data: Any = None) -> Ack:
-    data = payload(data, {"proposal_id"})
-    round_ = services.open_round(current_actor(), id_field(data, "proposal_id"))
+    data = payload(data, {"proposal_id", "closes_at"})
+    round_ = services.open_round(
+        current_actor(),
+        id_field(data, "proposal_id"),
+        closes_at=text_field(data, "closes_at", 32, required=False) or None,
+    )
     emit_state("round_opened", round_.proposal_id)
     return {"ok": True, "round_id": round_.id, "number": round_.number}
+
+
+@guarded
+def on_set_deadline(data: Any = None) -> Ack:
+    data = payload(data, {"round_id", "closes_at"})
+    round_ = services.set_round_deadline(
+        current_actor(),
+        id_field(data, "round_id"),
+        text_field(data, "closes_at", 32, required=False) or None,
+    )
+    emit_state("deadline_changed", round_.proposal_id)
+    return {"ok": True, "round_id": round_.id}
 
 
 @guarded
@@ -151,6 +177,7 @@ FAMILIES = {
     "reveal_round": "moderation",
     "close_round": "moderation",
     "withdraw_round": "moderation",
+    "set_deadline": "moderation",
     "table_proposal": "moderation",
 }
 
@@ -172,5 +199,6 @@ def init_app() -> None:
     socketio.on_event("reveal_round", _round_event(services.reveal_round, "round_revealed"))
     socketio.on_event("close_round", _round_event(services.close_round, "round_closed"))
     socketio.on_event("withdraw_round", _round_event(services.withdraw_round, "round_closed"))
+    socketio.on_event("set_deadline", on_set_deadline)
     socketio.on_event("table_proposal", on_table_proposal)
     socketio.on_error_default(on_error)

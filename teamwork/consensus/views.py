@@ -7,11 +7,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from teamwork.consensus import charts, live, services
+from teamwork.consensus import charts, live, rules, services
 from teamwork.consensus.broadcast import emit_state
 from teamwork.consensus.forms import AmendForm, ProposalForm
 from teamwork.consensus.models import ProposalStatus
 from teamwork.consensus.signals import designees_may_vote
+from teamwork.database import utcnow
 from teamwork.errors import Conflict, InvalidInput
 from teamwork.forms import EmptyForm, apply_error
 from teamwork.teams.audit_trail.services import register_subjects
@@ -71,9 +72,16 @@ def proposals(team_id: int) -> Page:
     ), status
 
 
+def _close_if_due(proposal_id: int) -> None:
+    """A page opened after a round's deadline shows it closed, worker or not (as a sync does)."""
+    if services.close_due_rounds(proposal_id=proposal_id):
+        emit_state("round_closed", proposal_id)
+
+
 @bp.get("/proposals/<int:proposal_id>")
 def vote(team_id: int, proposal_id: int) -> Page:
     access, proposal = services.team_proposal(current_user, team_id, proposal_id)
+    _close_if_due(proposal_id)
     return render_template(
         "consensus/vote.html",
         access=access,
@@ -90,6 +98,7 @@ def vote(team_id: int, proposal_id: int) -> Page:
 def room(team_id: int, proposal_id: int) -> Page:
     """The read-only room display (the projector): large type, no controls, updated live."""
     access, proposal = services.team_proposal(current_user, team_id, proposal_id)
+    _close_if_due(proposal_id)
     return render_template(
         "consensus/room.html",
         team=access.team,
@@ -102,6 +111,7 @@ def room(team_id: int, proposal_id: int) -> Page:
 @bp.get("/proposals/<int:proposal_id>/console")
 def console(team_id: int, proposal_id: int) -> Page:
     access, proposal = services.team_proposal(current_user, team_id, proposal_id, Action.MODERATE)
+    _close_if_due(proposal_id)
     return render_template(
         "consensus/console.html",
         access=access,
@@ -110,8 +120,15 @@ def console(team_id: int, proposal_id: int) -> Page:
         state=live.live_state(proposal),
         members=live.members_state(team_id),
         designees_may_vote=designees_may_vote(team_id),
+        deadline_zone=_zone_label(services.zone_name(team_id)),
         button=EmptyForm(),
     )
+
+
+def _zone_label(zone: str) -> str:
+    """ "America/Los_Angeles (PST)": the zone the console's deadline is typed in."""
+    abbreviation = rules.in_zone(utcnow(), zone).tzname() or "UTC"
+    return zone if abbreviation == zone else f"{zone} ({abbreviation})"
 
 
 @bp.route("/proposals/<int:proposal_id>/amend", methods=["GET", "POST"])

@@ -40,6 +40,8 @@ from teamwork.consensus.services import (
     RoundClosed,
     bump_live_version,
     eligible_voter_ids,
+    voting_closed_at,
+    zone_name,
 )
 from teamwork.consensus.signals import designees_may_vote
 from teamwork.database import utcnow
@@ -160,7 +162,7 @@ _ROUND_FOR_VOTE = (
     .join(Proposal, Proposal.id == Round.proposal_id)
     .where(Round.id == sa.bindparam("round_id"))
 )
-_ROUND_STATUS = sa.select(Round.status, Round.revealed_at).where(
+_ROUND_STATUS = sa.select(Round.status, Round.revealed_at, Round.closes_at).where(
     Round.id == sa.bindparam("round_id")
 )
 _INSERT_VOTE_EVENT = VoteEvent.__table__.insert()
@@ -354,12 +356,19 @@ def _write_ballots(ballots: list[_Ballot]) -> list[CastResult | Exception]:
         version = bump_live_version(proposal_id)
         for round_id in proposals[proposal_id]:
             indexes = rounds[round_id]
-            status, revealed_at = core(_ROUND_STATUS, {"round_id": round_id}).one()
+            status, revealed_at, closes_at = core(_ROUND_STATUS, {"round_id": round_id}).one()
             if status is not RoundStatus.OPEN:
                 for index in indexes:
                     outcomes[index] = RoundClosed()
                 continue
             group = [ballots[i] for i in indexes]
+            # The deadline is judged here, under the lock the close takes: a vote written
+            # now was in before the close; from the deadline on, none is.
+            if closes_at is not None and (now := utcnow()) >= closes_at:
+                refusal = voting_closed_at(closes_at, group[0].team_id, now)
+                for index in indexes:
+                    outcomes[index] = refusal
+                continue
             # A member who changed their mind within the group: the last vote stands, and
             # every one of them is kept in the history.
             latest = {b.voter_id: b for b in group}
@@ -391,6 +400,8 @@ def _write_ballots(ballots: list[_Ballot]) -> list[CastResult | Exception]:
                     eligible_ids=eligible[first.team_id],
                     revealed=revealed_at is not None,
                     voter_ids=list(latest),
+                    closes_at=closes_at,
+                    zone=zone_name(first.team_id) if closes_at is not None else "UTC",
                 ),
             }
             for position, (index, ballot) in enumerate(zip(indexes, group, strict=True)):

@@ -15,3 +15,9 @@ _signals = Namespace()
 # Sent with a team id and `action_item_ids` (a list): a receiver answers {action item id: the
 # workplan activity it became}, for those that became one (workplans.services answers).
 action_item_activities = _signals.signal("action-item-activities")
+
+# Sent with the new `ActionItem` (flushed) when the recorder gives it to its owner.
+action_item_added = _signals.signal("action-item-added")
+
+# Sent with the meeting and the `Proposal` that puts its minutes to the team for approval.
+minutes_proposed = _signals.signal("minutes-proposed")

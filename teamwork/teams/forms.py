@@ -43,6 +43,17 @@ class TeamForm(FlaskForm):
         " zone on their account page sees theirs.",
     )
 
+    detail_in_email = SelectField(
+        "Detail in emails",
+        choices=[
+            SelectChoice("", "As usual for the team's level (case management: no detail)"),
+            SelectChoice("yes", "Emails may include proposals' wording and comments"),
+            SelectChoice("no", "Emails only say something needs attention, with a link"),
+        ],
+        default="",
+        description="For teams that may not send case or policy detail by email.",
+    )
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         default = current_app.config.get("TEAMWORK_DEFAULT_TIMEZONE") or "UTC"

@@ -45,6 +45,9 @@ class Team(db.Model):
     # The IANA zone the team's pages show times in ("" for the deployment's,
     # TEAMWORK_DEFAULT_TIMEZONE); a reader who chose their own zone sees theirs.
     timezone: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    # Whether emails about the team may carry its case or policy detail (a proposal's wording,
+    # a comment); None takes the default for its level (`email_detail_allowed`).
+    email_detail: Mapped[bool | None]
 
     parent: Mapped[Team | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Team]] = relationship(back_populates="parent")
@@ -53,6 +56,14 @@ class Team(db.Model):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    @property
+    def email_detail_allowed(self) -> bool:
+        """Case-management teams discuss individual offenders: by default their emails say
+        only that something needs attention, with a link (the other levels include detail)."""
+        if self.email_detail is not None:
+            return self.email_detail
+        return self.level is not TeamLevel.CASE_MANAGEMENT
 
     def __repr__(self) -> str:
         return f"<Team {self.id} {self.name!r}>"

@@ -494,9 +494,14 @@ def update_team(
     description: str,
     juvenile_focus: bool | None = None,
     timezone: str | None = None,
+    email_detail: bool | None | str = "unchanged",
 ) -> Team:
+    """Save the team's details; `email_detail` True/False, None for the level's default, or
+    left out to keep it."""
     team = team_access(actor, team_id, Action.EDIT_TEAM).team
     zone = _clean_timezone(timezone) if timezone is not None else team.timezone
+    if email_detail != "unchanged":
+        team.email_detail = email_detail if isinstance(email_detail, bool) else None
     team.name = _clean_name(name)
     team.level = TeamLevel(level)
     team.description = _clean_description(description)

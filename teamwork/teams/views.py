@@ -127,6 +127,8 @@ def edit(team_id: int) -> Page:
     form = TeamForm(obj=access.team)
     if request.method == "GET":
         form.level.data = access.team.level.value
+        chosen = access.team.email_detail
+        form.detail_in_email.data = "" if chosen is None else "yes" if chosen else "no"
     if form.validate_on_submit():
         try:
             services.update_team(
@@ -137,6 +139,7 @@ def edit(team_id: int) -> Page:
                 description=form.description.data or "",
                 juvenile_focus=bool(form.juvenile_focus.data),
                 timezone=form.timezone.data or "",
+                email_detail={"yes": True, "no": False}.get(form.detail_in_email.data or ""),
             )
         except DomainError as exc:
             if exc.field is None:

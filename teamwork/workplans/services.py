@@ -38,6 +38,7 @@ from teamwork.workplans.models import (
     ChangeKind,
 )
 from teamwork.workplans.rules import ActivityStatus, Progress, RuleViolation, Timing
+from teamwork.workplans.signals import activity_assigned
 
 GOAL_KINDS = (StatementKind.LONG_TERM_GOAL, StatementKind.SHORT_TERM_GOAL)
 # Fields an activity's owner may change; everything else is for leads.
@@ -601,6 +602,8 @@ def create_activity(
     except InvalidInput:
         db.session.rollback()
         raise
+    db.session.flush()
+    activity_assigned.send(activity, actor=actor)
     db.session.commit()
     return activity
 
@@ -623,6 +626,8 @@ def apply_changes(
     changes = rules.diff(before, _snapshot(activity))
     if changes:
         _record(activity, actor, kind, changes)
+        if "owner" in changes:
+            activity_assigned.send(activity, actor=actor)
     return changes
 
 

@@ -109,12 +109,12 @@ def test_a_decision_reached_is_recorded(meeting) -> None:
 def test_a_refused_request_is_recorded_as_access_denied(make_team, make_member, signed_in) -> None:
     team = make_team()
     member = make_member(team)
-    response = signed_in(member.user).get(f"/teams/{team.id}/members")
+    response = signed_in(member.user).get(f"/teams/{team.id}/edit")  # leads only
     assert response.status_code == 403
     [denied] = events("access.denied")
     assert denied.actor_id == member.user.id
     assert denied.team_id == team.id
-    assert denied.details["path"] == f"/teams/{team.id}/members"
+    assert denied.details["path"] == f"/teams/{team.id}/edit"
 
 
 def test_a_failed_action_records_nothing_of_it(meeting) -> None:

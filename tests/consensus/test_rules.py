@@ -669,3 +669,49 @@ def test_a_rule_counts_its_rounds_in_words_one_round_or_several() -> None:
     assert "After 1 round without consensus the proposal is tabled." in rules.describe_rule(one)
     assert "After 3 rounds without consensus" in rules.describe_rule(three)
     assert [rules.rounds_text(n) for n in (1, 2)] == ["1 round", "2 rounds"]
+
+
+# --- Deadlines ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (0, "closing now"),
+        (-5, "closing now"),
+        (59, "less than a minute left"),
+        (60, "1 minute left"),
+        (3 * 60 + 59, "3 minutes left"),
+        (3600, "1 hour left"),
+        (3 * 3600 + 5 * 60, "3 hours 5 minutes left"),
+        (86400, "1 day left"),
+        (2 * 86400 + 4 * 3600 + 59 * 60, "2 days 4 hours left"),
+    ],
+)
+def test_time_left_is_said_in_words(seconds: float, words: str) -> None:
+    assert rules.time_left_text(seconds) == words
+
+
+def test_a_local_closing_time_is_read_in_the_teams_zone_across_daylight_saving() -> None:
+    from datetime import UTC, datetime
+
+    winter = rules.parse_local_time("2026-12-11T17:00", "America/Los_Angeles")
+    summer = rules.parse_local_time("2026-07-10T17:00", "America/Los_Angeles")
+    assert winter == datetime(2026, 12, 12, 1, 0, tzinfo=UTC)
+    assert summer == datetime(2026, 7, 11, 0, 0, tzinfo=UTC)
+    assert rules.parse_local_time("2026-12-11T17:00+01:00", "America/Los_Angeles") == datetime(
+        2026, 12, 11, 16, 0, tzinfo=UTC
+    )
+    assert rules.parse_local_time("", "America/Los_Angeles") is None
+    assert rules.deadline_text(winter, "America/Los_Angeles") == "Fri 11 Dec, 17:00 PST"
+
+
+def test_a_closing_time_must_lie_ahead_and_within_the_bound() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    assert rules.deadline_problem(now + timedelta(hours=1), now) is None
+    assert rules.deadline_problem(now, now) == "Choose a closing time in the future."
+    assert rules.deadline_problem(now + timedelta(days=91), now) == (
+        "Choose a closing time within 90 days."
+    )

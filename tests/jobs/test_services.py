@@ -89,11 +89,14 @@ def test_at_start_the_worker_runs_the_occurrence_missed_while_it_was_down(app: F
     assert len(calls) == 2
 
 
-def test_the_worker_runs_the_outbox_the_reminders_and_the_purge(app: Flask) -> None:
+def test_the_worker_runs_the_outbox_the_reminders_the_purge_and_round_deadlines(
+    app: Flask,
+) -> None:
     app.config["TEAMWORK_REMINDERS_HOUR"] = 6
     register_jobs(app)
-    assert [job.name for job in services.registered_jobs()] == ["outbox", "purge", "reminders"]
-    assert services.catch_up() == ["outbox", "purge", "reminders"]
+    names = ["digests", "outbox", "purge", "reminders", "round-deadlines"]
+    assert [job.name for job in services.registered_jobs()] == names
+    assert services.catch_up() == names
     (reminders,) = runs("reminders")
     assert reminders.error is None
     assert "meeting reminder(s)" in reminders.summary

@@ -65,6 +65,7 @@ from teamwork.meetings.services import (
     team_meeting,
     when_text,
 )
+from teamwork.meetings.signals import action_item_added, minutes_proposed
 from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Action
 from teamwork.teams.services import TeamAccess, team_access
@@ -194,6 +195,8 @@ def add_action_item(
     )
     bump_live_version(meeting.id)
     db.session.add(action)
+    db.session.flush()
+    action_item_added.send(action, actor=actor)
     db.session.commit()
     return action
 
@@ -474,7 +477,9 @@ def propose_minutes_approval(actor: User, team_id: int, meeting_id: int) -> Prop
             f"The minutes are longer than a proposal can hold ({consensus.TEXT_MAX:,} "
             "characters): shorten the notes before proposing them for approval."
         )
-    proposal = consensus.create_proposal(actor, team_id, title=minutes_title(meeting), text=text)
+    proposal = consensus.create_proposal(
+        actor, team_id, title=minutes_title(meeting), text=text, announce=False
+    )
     minutes = minutes_row(meeting)
     if minutes is None:
         minutes = Minutes(meeting_id=meeting.id)
@@ -496,6 +501,7 @@ def propose_minutes_approval(actor: User, team_id: int, meeting_id: int) -> Prop
                 proposal_id=proposal.id,
             )
         )
+    minutes_proposed.send(meeting, proposal=proposal, actor=actor)
     db.session.commit()
     return proposal
 
