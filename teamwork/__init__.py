@@ -186,12 +186,14 @@ BLUEPRINT_MODULES = [
     "teamwork.evaluation.views",
     "teamwork.moderation.views",
     "teamwork.teams.audit_trail.views",
+    "teamwork.discussion.views",
     "teamwork.notifications.views",
 ]
 # Modules with Socket.IO handlers (an `init_app()` registers them).
 SOCKET_MODULES = [
     "teamwork.consensus.sockets",
     "teamwork.meetings.live.sockets",
+    "teamwork.discussion.sockets",
     "teamwork.notifications.sockets",
 ]
 

@@ -212,6 +212,7 @@ def _seed_later_capabilities(team: Team, users: dict[str, User]) -> None:
     depend on one another (the workplan's changes since the last meeting, the evaluation's
     figures from meetings and activities)."""
     from teamwork.consensus.demo import seed as seed_round_with_deadline
+    from teamwork.discussion.demo import seed as seed_discussion
     from teamwork.evaluation.demo import seed as seed_evaluation
     from teamwork.meetings.demo import seed as seed_meetings
     from teamwork.moderation.demo import seed as seed_moderation
@@ -221,6 +222,7 @@ def _seed_later_capabilities(team: Team, users: dict[str, User]) -> None:
     seed_moderation(team, users, today)
     seed_meetings(team, users)
     seed_workplan(team, users, today)
+    seed_discussion(team, users)
     seed_evaluation(team, users, today)
     # A round open until a few days from now, voted on between meetings.
     seed_round_with_deadline(team, users)

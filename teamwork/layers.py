@@ -54,6 +54,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("charter", ("charter",)),
     ("meetings", ("meetings",)),
     ("moderation, workplans", ("moderation", "workplans")),
+    ("discussion", ("discussion",)),
     ("evaluation, search", ("evaluation", "search")),
     ("notifications", ("notifications",)),
     # "" is the package `teamwork/__init__.py` itself (create_app).

@@ -13,6 +13,7 @@ from teamwork.consensus.models import (
     Vote,
     VoteEvent,
 )
+from teamwork.discussion.models import Comment, CommentRevision
 from teamwork.evaluation.models import (
     AssessmentAnswer,
     AssessmentPeriod,
@@ -71,6 +72,8 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "CalendarFeed",
+    "Comment",
+    "CommentRevision",
     "Concern",
     "DataPoint",
     "Decision",

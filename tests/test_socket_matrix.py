@@ -34,6 +34,7 @@ from tests.table_state import committed_writes
 
 CONSENSUS = "/"
 MEETING = "/meeting"
+DISCUSSION = "/discussion"
 SOCKET_POLICY: dict[tuple[str, str], str] = {
     (CONSENSUS, "sync"): "member",
     (CONSENSUS, "cast_vote"): "voter",
@@ -55,6 +56,8 @@ SOCKET_POLICY: dict[tuple[str, str], str] = {
     (MEETING, "set_attendance"): "staff",
     (MEETING, "save_notes"): "recorder",
     (MEETING, "add_action_item"): "recorder",
+    (DISCUSSION, "follow_discussion"): "member",
+    (DISCUSSION, "unfollow_discussion"): "member",
 }
 ALLOWED = {
     "member": {"observer", "member", "recorder", "moderator", "lead", "former_moderator"},
@@ -185,6 +188,8 @@ def prepare(world: SocketWorld, namespace: str, event: str) -> dict[str, Any]:
 
 def payload(world: SocketWorld, namespace: str, event: str, ids: dict[str, Any]) -> Any:
     side = world.ours
+    if namespace == DISCUSSION:
+        return {"kind": "proposal", "id": side.proposal.id}
     if namespace == CONSENSUS:
         if event in {"sync", "open_round", "table_proposal"}:
             return {"proposal_id": side.proposal.id}
@@ -230,6 +235,14 @@ def connect(
 ) -> Any:
     if namespace == CONSENSUS:
         return socket_client(browser, side.proposal.id)
+    if namespace == DISCUSSION:
+        from flask import current_app
+
+        from tests.discussion.conftest import DiscussionSocket
+
+        return DiscussionSocket(
+            current_app._get_current_object(), browser, {"team_id": side.team.id}
+        )
     return meeting_socket(browser, side.meeting.id)
 
 

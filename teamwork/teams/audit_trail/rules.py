@@ -196,6 +196,14 @@ SENTENCES: dict[str, Sentence] = {
         f"{a} deleted the {e.details.get('recorded_on', '')} value {e.details.get('value', '')}"
         f" of {n.subject('measure', e.details.get('measure_id'), 'a measure')}"
     ),
+    "comment.hidden": lambda e, n, a: (
+        f"{a} hid {n.member(e.details.get('membership_id'))}'s comment on"
+        f" {e.details.get('subject', 'a discussion')}: {e.details.get('reason', '')}"
+    ),
+    "comment.unhidden": lambda e, n, a: (
+        f"{a} showed again {n.member(e.details.get('membership_id'))}'s comment on"
+        f" {e.details.get('subject', 'a discussion')}"
+    ),
     "audit.exported": lambda _e, _n, a: f"{a} exported the audit trail",
     "access.denied": _denied,
 }

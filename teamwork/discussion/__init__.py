@@ -1,0 +1,1 @@
+"""Discussion: comments on proposals, agenda items and workplan activities."""
