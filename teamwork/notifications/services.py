@@ -34,6 +34,9 @@ from teamwork.consensus.signals import (
     round_opened,
 )
 from teamwork.database import utcnow
+from teamwork.discussion.models import Comment
+from teamwork.discussion.services import find_subject
+from teamwork.discussion.signals import comment_posted
 from teamwork.errors import InvalidInput, NotFound
 from teamwork.extensions import db
 from teamwork.mail import absolute_link, send_email
@@ -551,3 +554,35 @@ def _on_activity(activity: Activity, **extra: Any) -> None:
         url=_path("workplans.show", team_id=owner.team_id, activity_id=activity.id),
         skip_user_id=_actor_id(extra),
     )
+
+
+@comment_posted.connect
+def _on_comment(comment: Comment, **extra: Any) -> None:
+    """Those named with an @handle are told they were mentioned; the author of the comment
+    answered, that they have a reply (once: a mentioned author hears of the mention). The
+    comment is committed already (discussion sends after its commit), so this commits."""
+    team = db.session.get(Team, comment.team_id)
+    if team is None:
+        return
+    subject = find_subject(comment.subject_kind, comment.subject_id)
+    path = _path(subject.endpoint, **subject.values) + f"#comment-{comment.id}"
+    author = comment.author.user.name if comment.author is not None else "Someone"
+    mentioned = set(_user_ids(extra.get("mentioned") or ()))
+    replied = set(_user_ids([extra["replied_to"]] if extra.get("replied_to") else ())) - mentioned
+    notify(
+        team,
+        mentioned,
+        Kind.MENTIONED,
+        title=f"{author} mentioned you on “{subject.title}”",
+        detail=comment.body,
+        url=path,
+    )
+    notify(
+        team,
+        replied,
+        Kind.REPLIED,
+        title=f"{author} replied to your comment on “{subject.title}”",
+        detail=comment.body,
+        url=path,
+    )
+    db.session.commit()

@@ -390,3 +390,27 @@ def test_an_opened_round_asks_those_who_may_vote_and_a_near_deadline_those_missi
         if n.kind is Kind.VOTE_MISSING
     }
     assert missing == {m.lead.user_id, m.moderator.user_id, m.members[1].user_id}
+
+
+def test_a_mention_and_a_reply_tell_the_people_named_and_answered(team) -> None:
+    from teamwork.discussion import services as discussion
+    from teamwork.discussion.services import mentionable_members
+
+    proposal = propose(team)
+    db.session.execute(sa.delete(Notification))
+    db.session.commit()
+    people = mentionable_members(team.team.id)
+    handle = next(m.handle for m in people if m.membership_id == team.other.id)
+    first = discussion.post_comment(
+        team.member.user, "proposal", proposal.id, body=f"What does @{handle} think?"
+    )
+    (mention,) = notes_of(team.other.user)
+    assert mention.kind is Kind.MENTIONED
+    assert mention.url == f"/teams/{team.team.id}/proposals/{proposal.id}#comment-{first.id}"
+    assert "mentioned you" in mention.title
+    discussion.post_comment(
+        team.other.user, "proposal", proposal.id, body="Five days is fine.", parent_id=first.id
+    )
+    (reply,) = notes_of(team.member.user)
+    assert reply.kind is Kind.REPLIED
+    assert notes_of(team.lead.user) == []  # neither named nor answered
