@@ -287,6 +287,18 @@ def unread_count(user: User) -> int:
     return int(db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0)
 
 
+def unread_notifications(user: User, *, limit: int) -> list[Notification]:
+    """The newest unread ones (the dashboard's panel)."""
+    return list(
+        db.session.scalars(
+            _visible(user)
+            .where(Notification.read_at.is_(None))
+            .order_by(Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def list_notifications(user: User, *, before_id: int | None = None) -> list[Notification]:
     """The newest first, a page at a time (`before_id`: the last id of the previous page)."""
     query = _visible(user)

@@ -15,8 +15,16 @@ from teamwork.forms import EmptyForm
 from teamwork.notifications import services
 from teamwork.notifications.forms import PreferencesForm
 from teamwork.notifications.rules import KINDS
+from teamwork.teams.panels import register_dashboard_panel
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+# First on the dashboard: what the person has not read yet, newest first.
+register_dashboard_panel(
+    "unread_notifications",
+    "notifications/_dashboard_panel.html",
+    lambda user: {"unread_notifications": services.unread_notifications(user, limit=5)},
+    order=5,
+)
 
 Page = Response | str | tuple[str, int]
 

@@ -414,3 +414,18 @@ def test_a_mention_and_a_reply_tell_the_people_named_and_answered(team) -> None:
     (reply,) = notes_of(team.member.user)
     assert reply.kind is Kind.REPLIED
     assert notes_of(team.lead.user) == []  # neither named nor answered
+
+
+def test_the_dashboard_opens_with_what_is_new_and_the_rounds_deadline(
+    meeting, signed_in: Callable[..., FlaskClient]
+) -> None:
+    from datetime import timedelta
+
+    m = meeting(members=1)
+    consensus.open_round(m.moderator.user, m.proposal.id, closes_at=utcnow() + timedelta(days=2))
+    page = signed_in(m.members[0].user).get("/").get_data(as_text=True)
+    new_for_you = page.split('id="unread-heading"', 1)[1].split("</section>", 1)[0]
+    assert "Your vote: round 1 on “Share polygraph results”" in new_for_you
+    waiting = page.split('id="awaiting-vote-heading"', 1)[1].split("</section>", 1)[0]
+    assert "open until" in waiting
+    assert page.index('id="unread-heading"') < page.index('id="awaiting-vote-heading"')
