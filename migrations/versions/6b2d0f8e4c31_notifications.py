@@ -20,7 +20,7 @@ depends_on = None
 
 KINDS = (
     'proposal_made', 'round_opened', 'vote_missing', 'round_closed', 'decision_reached',
-    'minutes_ready', 'action_assigned', 'activity_assigned', 'mentioned', 'replied',
+    'minutes_ready', 'meeting_summary', 'action_assigned', 'activity_assigned', 'mentioned', 'replied',
 )
 
 

@@ -21,3 +21,7 @@ action_item_added = _signals.signal("action-item-added")
 
 # Sent with the meeting and the `Proposal` that puts its minutes to the team for approval.
 minutes_proposed = _signals.signal("minutes-proposed")
+
+# Sent with the `Meeting` when the moderator ends it (status ended, unresolved items carried
+# forward), inside that transaction: its summary goes to every member.
+meeting_ended = _signals.signal("meeting-ended")

@@ -15,6 +15,7 @@ class Kind(StrEnum):
     ROUND_CLOSED = "round_closed"
     DECISION_REACHED = "decision_reached"
     MINUTES_READY = "minutes_ready"
+    MEETING_SUMMARY = "meeting_summary"
     ACTION_ASSIGNED = "action_assigned"
     ACTIVITY_ASSIGNED = "activity_assigned"
     MENTIONED = "mentioned"
@@ -48,6 +49,7 @@ KINDS: dict[Kind, KindInfo] = {
     Kind.ROUND_CLOSED: KindInfo("A round I could vote in closed, and its outcome", Delivery.DAILY),
     Kind.DECISION_REACHED: KindInfo("My team reached a decision", Delivery.DAILY),
     Kind.MINUTES_READY: KindInfo("Minutes are ready for approval", Delivery.DAILY),
+    Kind.MEETING_SUMMARY: KindInfo("A meeting's summary, once it ends", Delivery.AT_ONCE),
     Kind.ACTION_ASSIGNED: KindInfo("An action item was given to me", Delivery.AT_ONCE),
     Kind.ACTIVITY_ASSIGNED: KindInfo("A workplan activity was given to me", Delivery.AT_ONCE),
     Kind.MENTIONED: KindInfo("Someone mentioned me in a comment", Delivery.AT_ONCE),

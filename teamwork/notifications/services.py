@@ -40,8 +40,8 @@ from teamwork.discussion.signals import comment_posted
 from teamwork.errors import InvalidInput, NotFound
 from teamwork.extensions import db
 from teamwork.mail import absolute_link, send_email
-from teamwork.meetings.models import ActionItem, Meeting
-from teamwork.meetings.signals import action_item_added, minutes_proposed
+from teamwork.meetings.models import ActionItem, Attendance, AttendanceStatus, Meeting, MinutesEntry
+from teamwork.meetings.signals import action_item_added, meeting_ended, minutes_proposed
 from teamwork.notifications import rules
 from teamwork.notifications.models import Notification, NotificationPreference
 from teamwork.notifications.rules import Delivery, Kind
@@ -531,6 +531,66 @@ def _on_minutes(meeting: Meeting, **extra: Any) -> None:
         title=f"Minutes ready for approval: {proposal.title}",
         url=_proposal_path(proposal),
         skip_user_id=_actor_id(extra),
+    )
+
+
+@meeting_ended.connect
+def _on_meeting_ended(meeting: Meeting, **extra: Any) -> None:
+    """Every member gets the summary: the decisions in the words agreed, the action items
+    with their owners, the way to the draft minutes; those recorded absent are told so."""
+    decisions = list(
+        db.session.scalars(
+            sa.select(Decision)
+            .join(MinutesEntry, MinutesEntry.decision_id == Decision.id)
+            .where(MinutesEntry.meeting_id == meeting.id)
+            .order_by(Decision.id)
+        )
+    )
+    actions = list(
+        db.session.scalars(
+            sa.select(ActionItem).where(ActionItem.meeting_id == meeting.id).order_by(ActionItem.id)
+        )
+    )
+    lines = []
+    for decision in decisions:
+        lines += [f"Decided: {decision.title}", f"  “{decision.text.strip()}”"]
+    for action in actions:
+        owner = action.owner.user.name if action.owner else "no one yet"
+        due = f", due {action.due_on:%d %b %Y}" if action.due_on else ""
+        lines.append(f"To do: {action.description} ({owner}{due})")
+    if not lines:
+        lines.append("No decisions or action items were recorded.")
+    detail = "\n".join(lines)
+    absent = set(
+        db.session.scalars(
+            sa.select(Membership.user_id)
+            .join(Attendance, Attendance.membership_id == Membership.id)
+            .where(
+                Attendance.meeting_id == meeting.id,
+                Attendance.status == AttendanceStatus.ABSENT,
+            )
+        )
+    )
+    everyone = set(team_member_ids(meeting.team_id))
+    url = _path("meetings.minutes", team_id=meeting.team_id, meeting_id=meeting.id)
+    counts = f"{len(decisions)} decision{'s' if len(decisions) != 1 else ''}, " + (
+        f"{len(actions)} action item{'s' if len(actions) != 1 else ''}"
+    )
+    notify(
+        meeting.team,
+        everyone - absent,
+        Kind.MEETING_SUMMARY,
+        title=f"{meeting.title} has ended: {counts}",
+        detail=detail,
+        url=url,
+    )
+    notify(
+        meeting.team,
+        everyone & absent,
+        Kind.MEETING_SUMMARY,
+        title=f"You were recorded absent from {meeting.title}: {counts}",
+        detail=detail,
+        url=url,
     )
 
 

@@ -429,3 +429,43 @@ def test_the_dashboard_opens_with_what_is_new_and_the_rounds_deadline(
     waiting = page.split('id="awaiting-vote-heading"', 1)[1].split("</section>", 1)[0]
     assert "open until" in waiting
     assert page.index('id="unread-heading"') < page.index('id="awaiting-vote-heading"')
+
+
+def test_an_ended_meeting_sends_its_summary_and_tells_the_absent_they_were(team) -> None:
+    from datetime import date, time, timedelta
+
+    from teamwork.meetings.live import services as live
+
+    (meeting,) = meetings.schedule_meeting(
+        team.lead.user,
+        team.team.id,
+        meetings.MeetingInput(
+            title="Monthly meeting",
+            day=date.today() + timedelta(days=1),
+            start_time=time(9, 30),
+            timezone="UTC",
+            duration_minutes=60,
+            location="Courthouse, room 204",
+        ),
+    )
+    live.start_meeting(team.lead.user, meeting.id)
+    meetings.set_attendance(team.lead.user, team.team.id, meeting.id, team.other.id, "absent")
+    minutes.add_action_item(
+        team.lead.user,
+        team.team.id,
+        meeting.id,
+        description="Collect the shelters' rules",
+        owner_id=team.member.id,
+        due_on=None,
+    )
+    db.session.execute(sa.delete(Notification))
+    db.session.commit()
+    live.end_meeting(team.lead.user, meeting.id)
+    (present,) = notes_of(team.member.user)
+    assert present.kind is Kind.MEETING_SUMMARY
+    assert present.title == "Monthly meeting has ended: 0 decisions, 1 action item"
+    assert "To do: Collect the shelters' rules" in present.detail
+    assert present.url == f"/teams/{team.team.id}/meetings/{meeting.id}/minutes"
+    (absent,) = notes_of(team.other.user)
+    assert absent.title.startswith("You were recorded absent from Monthly meeting")
+    assert len(notes_of(team.lead.user)) == 1  # the one who ended it is told too

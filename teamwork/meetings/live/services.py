@@ -55,6 +55,7 @@ from teamwork.meetings.services import (
     ordered_items,
     require_draft_minutes,
 )
+from teamwork.meetings.signals import meeting_ended
 from teamwork.teams.models import Membership
 from teamwork.teams.rules import Action, Role
 from teamwork.teams.services import TeamAccess, current_members
@@ -205,6 +206,7 @@ def end_meeting(actor: User, meeting_id: int, item_status: ItemStatus | None = N
     db.session.flush()
     # Unresolved items become carried, and wait on the next meeting's agenda (does not commit).
     carry_forward_unresolved(meeting)
+    meeting_ended.send(meeting, actor=actor)
     db.session.commit()
     return meeting
 
