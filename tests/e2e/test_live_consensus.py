@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -331,6 +332,45 @@ def test_keyboard_only_voting_works(
     expect(moderator.page.locator("#cs-tally .cs-tally-down .cs-tally-count")).to_have_text("1")
     expect(moderator.page.locator("#cs-progress-text")).to_have_text("1 of 11 have voted")
     screenshot(page, "voting-screen-phone-keyboard")
+    screens.assert_no_browser_errors()
+
+
+def test_a_member_hears_of_a_round_by_the_bell_and_votes_from_it_before_its_deadline(
+    screens: Screens, screenshot: Callable[[Page, str], Path]
+) -> None:
+    """Between meetings: the moderator opens a round until tomorrow 17:00; a member's bell
+    counts it at once, the notification leads to the voting screen, which shows the deadline."""
+    moderator = screens.open("moderator@example.org")
+    team = team_path(moderator.page)
+    moderator.page.goto(f"{team}/proposals")
+    title = "Share the supervision calendar with treatment providers"
+    moderator.page.get_by_role("textbox", name="Title").fill(title)
+    moderator.page.get_by_role("textbox", name="Proposal").fill("Officers share it weekly.")
+    moderator.page.get_by_role("button", name="Create proposal").click()
+    expect(moderator.page).to_have_url(re.compile(rf"{team}/proposals/\d+$"))
+    proposal = moderator.page.url.removeprefix(screens.base_url)
+
+    member = screens.open("member5@example.org", device=PHONE)
+    expect(member.page.locator("#bell-count")).to_be_visible()  # the new proposal, at least
+    before = int(member.page.locator("#bell").get_attribute("data-unread") or "0")
+    moderator.page.goto(f"{proposal}/console")
+    expect_live(moderator)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    moderator.page.locator("#cs-closes-date").fill(tomorrow)
+    moderator.page.locator("#cs-closes-time").fill("17:00")
+    moderator.page.get_by_role("button", name="Open round 1").click()
+    expect(moderator.page.locator("#cs-round-line")).to_have_text("Round 1 — open")
+
+    # The bell hears of it without a reload.
+    expect(member.page.locator("#bell")).to_have_attribute("data-unread", str(before + 1))
+    screenshot(member.page, "dashboard-phone-bell")
+    member.page.locator("#bell").click()
+    member.page.get_by_role("link", name=re.compile(rf"Your vote: round 1 on “{title}”")).click()
+    expect(member.page).to_have_url(re.compile(rf"{re.escape(proposal)}$"))
+    expect(member.page.locator("main")).to_contain_text("Open until")
+    expect(member.page.locator("main")).to_contain_text("17:00")
+    vote(member.page, UP)
+    screenshot(member.page, "voting-screen-phone-deadline")
     screens.assert_no_browser_errors()
 
 
