@@ -55,8 +55,8 @@ serve-cluster: $(VENV)/.installed-postgres
 
 # The whole suite on SQLite (browser tests included), then again on PostgreSQL when it is
 # reachable (CI has it), without the browser tests (they ran once already and what they drive is
-# the same server) and without the tests that touch no database (the pure rules, the Markdown
-# sanitizer, the settings: tests/conftest.py, DATABASE_FREE). Both passes run one process per core (pytest-xdist); the wall time is printed.
+# the same server) and without the tests no database changes (the pure rules, the Markdown
+# sanitizer, the settings, the two authorization matrices: tests/conftest.py, DATABASE_FREE). Both passes run one process per core (pytest-xdist); the wall time is printed.
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # --dist loadfile: a file's tests stay on one worker, so a module's server (the browser tests)
 # starts once and the fixtures a file builds once per process (tests/snapshots.py) are reused.

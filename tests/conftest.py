@@ -290,10 +290,14 @@ LONG_FIRST = (
 
 
 # Tests that never touch a database: the pure rules (stdlib-only modules, tests/test_architecture
-# enforces it), the Markdown sanitizer and the settings. The PostgreSQL pass leaves them out:
-# they ran in the SQLite pass and cannot differ on another database.
+# enforces it), the Markdown sanitizer and the settings; and the two authorization matrices (see
+# below). The PostgreSQL pass leaves them out: they ran in the SQLite pass.
 DATABASE_FREE = re.compile(
     r"/test_rules\.py$|/tests/test_markdown\.py$|/tests/test_config\.py$|/tests/test_architecture\.py$"
+    # The authorization matrices (every route and socket event for every kind of actor) decide
+    # through the same access queries every service test runs on PostgreSQL; what they add is
+    # the policy table, which no database changes. They cost a tenth of the PostgreSQL pass.
+    r"|/tests/test_authorization_matrix\.py$|/tests/test_socket_matrix\.py$"
 )
 
 

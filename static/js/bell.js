@@ -15,10 +15,15 @@
     badge.firstChild.nodeValue = String(n);
   }
 
-  // A connection of its own (forceNew): the live screens open theirs with their own query
-  // and auth, which a shared connection would not carry.
-  const socket = window.io("/notifications", { transports: ["websocket", "polling"], forceNew: true });
-  socket.on("notifications_changed", (data) => {
-    if (data && typeof data.unread === "number") show(data.unread);
-  });
+  // Connected once the page has stayed open a moment: someone clicking through pages needs
+  // no live count on each (the count from the page itself is current), and the server is
+  // spared a handshake per page view. A connection of its own (forceNew): the live screens
+  // open theirs with their own query and auth, which a shared connection would not carry.
+  const CONNECT_AFTER_MS = 2000;
+  window.setTimeout(() => {
+    const socket = window.io("/notifications", { transports: ["websocket", "polling"], forceNew: true });
+    socket.on("notifications_changed", (data) => {
+      if (data && typeof data.unread === "number") show(data.unread);
+    });
+  }, CONNECT_AFTER_MS);
 })();
