@@ -40,6 +40,7 @@ from teamwork.consensus.signals import (
     attending_voter_ids,
     decision_recorded,
     proposal_created,
+    proposals_listed_apart,
     round_closed,
     round_deadline_near,
     round_opened,
@@ -143,15 +144,17 @@ def open_rounds(team_id: int) -> list[Round]:
     )
 
 
-def rounds_awaiting_vote(actor: User) -> list[Round]:
+def rounds_awaiting_vote(actor: User, *, listed_apart: bool = False) -> list[Round]:
     """Open rounds, in the actor's active teams, where the actor holds a voting role and has not
-    voted yet (the dashboard's "What needs you now"), oldest first."""
+    voted yet (the dashboard's "What needs you now"), oldest first. Rounds on proposals that a
+    capability above lists under its own heading (`signals.listed_apart`: minutes waiting for
+    approval) are left out, unless `listed_apart` asks for them too."""
     voted = (
         sa.select(Vote.id)
         .where(Vote.round_id == Round.id, Vote.membership_id == Membership.id)
         .exists()
     )
-    return list(
+    rounds = list(
         db.session.scalars(
             sa.select(Round)
             .join(Proposal, Proposal.id == Round.proposal_id)
@@ -169,6 +172,10 @@ def rounds_awaiting_vote(actor: User) -> list[Round]:
             .order_by(Round.opened_at)
         )
     )
+    if listed_apart or not rounds:
+        return rounds
+    apart = proposals_listed_apart(frozenset(r.proposal_id for r in rounds))
+    return [r for r in rounds if r.proposal_id not in apart]
 
 
 def proposal_access(

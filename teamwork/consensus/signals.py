@@ -33,6 +33,20 @@ round_deadline_near = _signals.signal("round-deadline-near")
 # answering True, means designees may not vote.
 designee_votes_allowed = _signals.signal("designee-votes-allowed")
 
+# Asked with the frozenset of ids of proposals whose open rounds wait for someone's vote (the
+# dashboard); a receiver answers the set of those it lists under a heading of its own (the
+# meetings capability: minutes put to the team for approval), so that "Waiting for your vote"
+# leaves them out rather than list them twice.
+listed_apart = _signals.signal("listed-apart")
+
+
+def proposals_listed_apart(proposal_ids: frozenset[int]) -> frozenset[int]:
+    found: set[int] = set()
+    for _receiver, answer in listed_apart.send(proposal_ids):
+        if isinstance(answer, frozenset | set):
+            found |= answer
+    return frozenset(found & proposal_ids)
+
 
 def designees_may_vote(team_id: int) -> bool:
     return any(answer is True for _receiver, answer in designee_votes_allowed.send(team_id))

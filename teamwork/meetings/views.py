@@ -56,6 +56,14 @@ register_panel(
     lambda access: {"next_meeting": services.next_meeting(access.team.id)},
     order=10,
 )
+# Minutes are approved by a consensus round: listed here in their own words, and left out of
+# consensus's "Waiting for your vote" (consensus.signals.listed_apart).
+register_dashboard_panel(
+    "minutes_awaiting_vote",
+    "meetings/_dashboard_minutes_panel.html",
+    lambda user: {"minutes_awaiting_vote": minutes_services.minutes_awaiting_vote(user)},
+    order=15,
+)
 register_dashboard_panel(
     "next_meetings",
     "meetings/_dashboard_panel.html",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -299,19 +299,6 @@ def my_deliverables(actor: User, day: date | None = None) -> list[TeamDeliverabl
     return sorted(result, key=lambda t: t.team.name.lower())
 
 
-def my_overdue_deliverables(actor: User, day: date | None = None) -> list[tuple[Team, ActivityRow]]:
-    """The actor's overdue activities in their active teams, most overdue first (the dashboard's
-    "What needs you now")."""
-    overdue = [
-        (group.team, item)
-        for group in my_deliverables(actor, day)
-        if not group.team.is_archived
-        for item in group.rows
-        if item.days_overdue > 0
-    ]
-    return sorted(overdue, key=lambda pair: -pair[1].days_overdue)
-
-
 @dataclass(frozen=True)
 class MyActionItem:
     """An action item given to the actor in a meeting, as "My deliverables" shows it."""
@@ -347,6 +334,47 @@ def my_action_items(actor: User, day: date | None = None) -> list[MyActionItem]:
         for a in actions
         if a.id not in became
     ]
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """A line of the dashboard's "Due soon and overdue": an open workplan activity or a meeting
+    action item not marked done, owned by the actor."""
+
+    team: Team
+    title: str
+    due_on: date
+    days_left: int  # negative: overdue by that many days
+    activity: Activity | None = None
+    action: Any = None  # meetings.models.ActionItem, when it is one
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, -self.days_left)
+
+
+def my_due_soon(
+    actor: User, day: date | None = None, *, soon_days: int = rules.DUE_SOON_DAYS
+) -> list[DueItem]:
+    """The actor's open activities and open action items due within `soon_days` days (today
+    included) or overdue, in the active teams they still belong to, soonest due first (so the
+    most overdue lead). An action item that became an activity is listed once, as the activity
+    (`my_action_items`); an item without a due date is never due, so it is not here."""
+    day = day or today()
+    horizon = day + timedelta(days=soon_days)
+    items = [
+        DueItem(group.team, r.activity.title, due, (due - day).days, activity=r.activity)
+        for group in my_deliverables(actor, day)
+        if not group.team.is_archived
+        for r in group.rows
+        if r.activity.status.is_open and (due := r.activity.due_on) is not None and due <= horizon
+    ]
+    items += [
+        DueItem(mine.team, mine.action.description, due, (due - day).days, action=mine.action)
+        for mine in my_action_items(actor, day)
+        if not mine.team.is_archived and (due := mine.action.due_on) is not None and due <= horizon
+    ]
+    return sorted(items, key=lambda i: (i.due_on, i.team.name.lower(), i.title.lower()))
 
 
 def history(access: TeamAccess, activity_id: int) -> list[ActivityChange]:

@@ -33,10 +33,12 @@ from teamwork.workplans.models import Activity
 from teamwork.workplans.rules import ActivityStatus
 
 bp = Blueprint("workplans", __name__)
+# Workplans sit above meetings, so this panel lists both my activities and my meetings' action
+# items; "Mark done" posts to `action_item_done`, which brings me back to the dashboard.
 register_dashboard_panel(
-    "overdue_deliverables",
+    "due_soon",
     "workplans/_dashboard_panel.html",
-    lambda user: {"my_overdue": services.my_overdue_deliverables(user, today())},
+    lambda user: {"my_due_soon": services.my_due_soon(user, today()), "due_done_form": EmptyForm()},
     order=30,
 )
 
@@ -173,7 +175,8 @@ def my_deliverables() -> Page:
 
 @bp.post(TEAM + "/action-items/<int:action_item_id>/done")
 def action_item_done(team_id: int, action_item_id: int) -> Page:
-    """The owner marks an action item from a meeting done, from "My deliverables"."""
+    """The owner marks an action item from a meeting done, from "My deliverables" (or from the
+    dashboard, whose form asks to come back with `?back=dashboard`)."""
     team_access(current_user, team_id, writing=True)  # outsiders: 404 before anything else
     if not EmptyForm().validate_on_submit():
         raise InvalidInput("The form has expired. Reload the page and try again.")
@@ -183,6 +186,8 @@ def action_item_done(team_id: int, action_item_id: int) -> Page:
         flash(exc.message, "error")
     else:
         flash(f"Done: “{action.description}”.", "success")
+    if request.args.get("back") == "dashboard":  # a fixed target: never a URL from the request
+        return redirect(url_for("teams.dashboard"))
     return redirect(url_for("workplans.my_deliverables") + "#my-actions")
 
 

@@ -15,6 +15,7 @@ from flask import Flask
 from teamwork.consensus import services as consensus
 from teamwork.consensus import voting
 from teamwork.consensus.models import Decision, Proposal, ProposalStatus
+from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, InvalidInput
 from teamwork.extensions import db
 from teamwork.mail import message_queued
@@ -286,6 +287,70 @@ def test_the_agenda_item_and_meeting_title_fields_say_their_limit(team: Team, si
 
 
 # --- Approval, immutability and amendments -------------------------------------------------
+
+
+def _section(html: str, heading_id: str) -> str:
+    return html.split(f'id="{heading_id}"', 1)[1].split("</section>", 1)[0]
+
+
+def test_minutes_waiting_for_my_vote_are_listed_as_minutes_not_among_other_rounds(
+    team: Team, make_team, make_member
+) -> None:
+    meeting = schedule(team, days=-7)
+    end(meeting)
+    proposal = minutes_services.propose_minutes_approval(team.recorder.user, team.id, meeting.id)
+    approval = consensus.open_round(team.moderator.user, proposal.id)
+    ordinary = consensus.open_round(team.moderator.user, team.proposal.id)
+    member, other = team.members
+
+    [waiting] = minutes_services.minutes_awaiting_vote(member.user)
+    assert (waiting.round.id, waiting.meeting.id) == (approval.id, meeting.id)
+    # Listed once: "Waiting for your vote" keeps only the ordinary proposal's round.
+    assert [r.id for r in consensus.rounds_awaiting_vote(member.user)] == [ordinary.id]
+    assert minutes_services.minutes_awaiting_vote(team.observer.user) == []  # no vote
+    assert minutes_services.minutes_awaiting_vote(make_member(make_team()).user) == []
+
+    voting.cast_vote(member.user, approval.id, choice="up", reason="", request_id="m")
+    assert minutes_services.minutes_awaiting_vote(member.user) == []
+    assert len(minutes_services.minutes_awaiting_vote(other.user)) == 1
+    other.removed_at = utcnow()
+    db.session.commit()
+    assert minutes_services.minutes_awaiting_vote(other.user) == []
+
+
+def test_the_dashboard_shows_minutes_to_approve_and_my_action_item_due_with_mark_done(
+    team: Team, signed_in
+) -> None:
+    meeting = schedule(team, days=-7)
+    action = minutes_services.add_action_item(
+        team.recorder.user,
+        team.id,
+        meeting.id,
+        description="Call the shelter",
+        owner_id=team.members[0].id,
+        due_on=today() + timedelta(days=2),
+    )
+    end(meeting)
+    proposal = minutes_services.propose_minutes_approval(team.recorder.user, team.id, meeting.id)
+    consensus.open_round(team.moderator.user, proposal.id)
+    browser = signed_in(team.members[0].user)
+
+    html = page(browser.get("/"))
+    minutes_card = _section(html, "minutes-vote-heading")
+    when = meeting.local_starts_at.strftime("%a %d %b %Y")
+    assert f"Minutes of Monthly meeting, {when}" in minutes_card
+    assert f'href="/teams/{team.id}/proposals/{proposal.id}"' in minutes_card
+    assert proposal.title not in _section(html, "awaiting-vote-heading")
+    due = _section(html, "due-soon-heading")
+    assert "Due in 2 days" in due and "Call the shelter" in due
+    assert f"/teams/{team.id}/meetings/{meeting.id}/minutes#actions-heading" in due
+    done_url = f"/teams/{team.id}/workplan/action-items/{action.id}/done?back=dashboard"
+    assert done_url in due
+
+    response = browser.post(done_url)
+    assert (response.status_code, response.headers["Location"]) == (302, "/")
+    after = _section(page(browser.get("/")), "due-soon-heading")
+    assert "Call the shelter" not in after and "Nothing of yours is due" in after
 
 
 def test_minutes_are_approved_by_a_real_consensus_round(team: Team) -> None:

@@ -296,6 +296,50 @@ def test_action_items_of_a_team_i_left_leave_my_list(plan) -> None:
     assert services.my_action_items(p.owner.user, TODAY) == []
 
 
+def test_due_soon_lists_my_open_work_of_the_next_week_and_overdue_soonest_first(
+    plan, make_member
+) -> None:
+    p, other = plan(), plan()
+    day = date(2026, 3, 28)
+    late = p.add(title="Late", due_on=date(2026, 3, 25))
+    week = p.add(title="In a week", due_on=date(2026, 4, 4))
+    p.add(title="Later", due_on=date(2026, 4, 5))
+    p.add(title="No due date")
+    p.add(title="Someone else's", owner_id=p.member.id, due_on=date(2026, 3, 27))
+    finished = p.add(title="Finished", due_on=date(2026, 3, 27))
+    services.set_status(p.owner.user, p.team.id, finished.id, status=S.DONE, day=TODAY)
+    action = _action_item(p.team, p.owner)  # due 1 April
+    _action_item(p.team, p.member, description="Someone else's action")
+    elsewhere = make_member(other.team, p.owner.user)
+    there = other.add(title="In my other team", owner_id=elsewhere.id, due_on=date(2026, 3, 30))
+
+    def listed() -> list[tuple[str, int]]:
+        return [(i.title, i.days_left) for i in services.my_due_soon(p.owner.user, day)]
+
+    assert listed() == [
+        (late.title, -3),
+        (there.title, 2),
+        (action.description, 4),
+        (week.title, 7),
+    ]
+    first = services.my_due_soon(p.owner.user, day)[0]
+    assert (first.activity.id, first.team.id, first.days_overdue) == (late.id, p.team.id, 3)
+    theirs = services.my_due_soon(p.member.user, day)
+    assert [i.title for i in theirs] == ["Someone else's", "Someone else's action"]
+
+    # Done work leaves the list; so does a team archived, or left.
+    minutes.complete_action_item(p.owner.user, p.team.id, action.id)
+    services.set_status(p.owner.user, p.team.id, late.id, status=S.DONE, day=day)
+    assert listed() == [(there.title, 2), (week.title, 7)]
+    other.team.archived_at = utcnow()
+    db.session.commit()
+    assert listed() == [(week.title, 7)]
+    other.team.archived_at = None
+    p.owner.removed_at = utcnow()
+    db.session.commit()
+    assert listed() == [(there.title, 2)]
+
+
 def test_long_action_items_get_a_shortened_title(plan) -> None:
     p = plan()
     item = _action_item(p.team, p.owner, description="Collect data " * 30)  # 390 of 500

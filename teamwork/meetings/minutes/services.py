@@ -28,8 +28,8 @@ from sqlalchemy.orm import joinedload
 from teamwork.auth.models import User
 from teamwork.cleaning import clean_line
 from teamwork.consensus import services as consensus
-from teamwork.consensus.models import Decision, Proposal
-from teamwork.consensus.signals import decision_recorded
+from teamwork.consensus.models import Decision, Proposal, Round
+from teamwork.consensus.signals import decision_recorded, listed_apart
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, InvalidInput, InvalidInputs, NotFound
 from teamwork.extensions import db
@@ -504,6 +504,48 @@ def propose_minutes_approval(actor: User, team_id: int, meeting_id: int) -> Prop
     minutes_proposed.send(meeting, proposal=proposal, actor=actor)
     db.session.commit()
     return proposal
+
+
+@dataclass(frozen=True)
+class MinutesAwaitingVote:
+    """An open round approving a meeting's minutes, where the actor has yet to vote."""
+
+    round: Round
+    meeting: Meeting
+
+
+def minutes_awaiting_vote(actor: User) -> list[MinutesAwaitingVote]:
+    """The rounds approving minutes in which the actor may vote and has not (the dashboard's
+    "Minutes waiting for your approval"), in every active team they belong to, the earliest
+    meeting first. The same rounds consensus would list are read (who may vote, current
+    memberships, teams not archived), and only those whose proposal is a meeting's minutes."""
+    rounds = consensus.rounds_awaiting_vote(actor, listed_apart=True)
+    if not rounds:
+        return []
+    meetings: dict[int, Meeting] = {
+        proposal_id: meeting
+        for proposal_id, meeting in db.session.execute(
+            sa.select(Minutes.approval_proposal_id, Meeting)
+            .join(Meeting, Meeting.id == Minutes.meeting_id)
+            .where(Minutes.approval_proposal_id.in_([r.proposal_id for r in rounds]))
+        )
+    }
+    waiting = [
+        MinutesAwaitingVote(r, meetings[r.proposal_id]) for r in rounds if r.proposal_id in meetings
+    ]
+    return sorted(waiting, key=lambda w: (w.meeting.starts_at, w.meeting.id))
+
+
+@listed_apart.connect
+def _minutes_listed_apart(proposal_ids: frozenset[int], **_extra: Any) -> frozenset[int]:
+    """The proposals among these that approve minutes: the dashboard lists them as minutes."""
+    return frozenset(
+        db.session.scalars(
+            sa.select(Minutes.approval_proposal_id).where(
+                Minutes.approval_proposal_id.in_(proposal_ids)
+            )
+        )
+    )
 
 
 @decision_recorded.connect
