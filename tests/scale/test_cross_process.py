@@ -34,6 +34,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -468,3 +469,188 @@ def test_a_workers_sweep_closes_a_socket_whose_session_was_revoked_without_a_mes
 ) -> None:
     asyncio.run(asyncio.wait_for(_sweep_scenario(cluster), 3 * TIMEOUT))
     assert "Traceback" not in cluster.log_text(), cluster.log_text()
+
+
+# ---- A deadline racing last-second votes on both workers --------------------------------------
+
+DEADLINE_SECONDS = 2.0  # from opening the round to its deadline
+AFTER_DEADLINE = 0.7  # seconds the clients go on voting and syncing past it
+
+
+@dataclass
+class Ballot:
+    email: str
+    worker: int
+    choice: str
+    sent: float  # time.time() just before the call
+    ack: Any
+
+
+async def _deadline_scenario(cluster: Cluster) -> tuple[Any, float, list[Ballot], list[Any]]:
+    """Every member votes again and again on its own worker (up, then sideways, ...) from the
+    round's opening until after its deadline, while the lead (worker A) and every member, once
+    the deadline is near, ask both workers to `sync`, each of which closes the round lazily
+    if it is due: the closes of two processes race each other and the votes."""
+    import socketio
+
+    proposal_id = cluster.seed["proposal_id"]
+    lead = Person(cluster.seed["lead"], connect_to=0)
+    members = [Person(email, connect_to=n % 2) for n, email in enumerate(cluster.seed["members"])]
+    people = [lead, *members]
+    closed_seen: set[str] = set()
+    try:
+        for person in people:
+            cookie = await _sign_in(cluster.urls[1 - person.connect_to], person.email)
+            person.sio = socketio.AsyncClient(reconnection=False, request_timeout=TIMEOUT)
+            person.sio.on("round_opened", person.on_round_opened)
+            person.sio.on("round_closed", lambda *_a, email=person.email: closed_seen.add(email))
+            await person.sio.connect(
+                f"{cluster.urls[person.connect_to]}/?proposal={proposal_id}",
+                headers={"Cookie": cookie},
+                transports=["websocket"],
+                wait_timeout=TIMEOUT,
+            )
+        closes = time.time() + DEADLINE_SECONDS
+        closes_at = datetime.fromtimestamp(closes, UTC).isoformat(timespec="milliseconds")
+        ack = await lead.sio.call(
+            "open_round", {"proposal_id": proposal_id, "closes_at": closes_at}, timeout=TIMEOUT
+        )
+        assert isinstance(ack, dict) and ack.get("ok"), f"open_round refused: {ack!r}"
+        round_id = ack["round_id"]
+        stop_at = closes + AFTER_DEADLINE
+
+        async def keep_voting(person: Person, offset: int) -> list[Ballot]:
+            ballots = []
+            while (sent := time.time()) < stop_at:
+                choice = ("up", "sideways")[(len(ballots) + offset) % 2]
+                answer = await person.sio.call(
+                    "cast_vote",
+                    {
+                        "round_id": round_id,
+                        "choice": choice,
+                        "reason": "",
+                        "request_id": uuid.uuid4().hex,
+                    },
+                    timeout=TIMEOUT,
+                )
+                ballots.append(Ballot(person.email, person.connect_to, choice, sent, answer))
+                await asyncio.sleep(0.05)
+            return ballots
+
+        async def keep_syncing(person: Person) -> list[Any]:
+            await asyncio.sleep(max(0.0, closes - 0.1 - time.time()))
+            answers = []
+            while time.time() < stop_at:
+                answers.append(
+                    await person.sio.call("sync", {"proposal_id": proposal_id}, timeout=TIMEOUT)
+                )
+                await asyncio.sleep(0.02)
+            return answers
+
+        results = await asyncio.gather(
+            *(keep_voting(p, n) for n, p in enumerate(members)),
+            *(keep_syncing(p) for p in people),
+        )
+        await _until(
+            lambda: closed_seen == {p.email for p in people},
+            "every client on both workers sees round_closed "
+            f"(missing: {sorted({p.email for p in people} - closed_seen)})",
+        )
+        ballots = [b for part in results[: len(members)] for b in part]
+        syncs = [a for part in results[len(members) :] for a in part]
+        return round_id, closes, ballots, syncs
+    finally:
+        for person in people:
+            if person.sio is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(person.sio.disconnect(), 5)
+
+
+@pytest.mark.parametrize(
+    "cluster",
+    # Each client votes or syncs up to 50 times a second: the per-connection limits are not
+    # what this test is about.
+    [{"TEAMWORK_SOCKET_EVENTS_PER_SECOND": "1000", "TEAMWORK_SOCKET_EVENT_BURST": "1000"}],
+    indirect=True,
+    ids=["deadline"],
+)
+def test_a_deadline_closes_the_round_once_on_two_workers_counting_every_acknowledged_vote(
+    cluster: Cluster,
+) -> None:
+    import sqlalchemy as sa
+
+    from teamwork.consensus.rules import Ballot as RuleBallot
+    from teamwork.consensus.rules import Choice, DecisionRule, evaluate
+
+    round_id, closes, ballots, syncs = asyncio.run(
+        asyncio.wait_for(_deadline_scenario(cluster), 4 * TIMEOUT)
+    )
+    assert "Traceback" not in cluster.log_text(), cluster.log_text()
+    assert all(isinstance(a, dict) and a.get("ok") for a in syncs), syncs
+    accepted = [b for b in ballots if isinstance(b.ack, dict) and b.ack.get("ok")]
+    refused = [b for b in ballots if b not in accepted]
+    # The race happened: votes were taken and refused on both workers.
+    assert {b.worker for b in accepted} == {b.worker for b in refused} == {0, 1}
+    assert {b.ack["error"]["code"] for b in refused} == {"round_closed"}, refused[:3]
+    # Nothing sent from the deadline on was taken, and once refused, a client stays refused.
+    assert all(b.sent < closes for b in accepted)
+    for email in {b.email for b in ballots}:
+        own = [b.ack.get("ok") for b in ballots if b.email == email]
+        assert own == sorted(own, reverse=True), (email, own)
+
+    engine = sa.create_engine(cluster.database_url)
+    try:
+        with engine.connect() as connection:
+            row = (
+                connection.execute(
+                    sa.text("SELECT * FROM rounds WHERE id = :round"), {"round": round_id}
+                )
+                .mappings()
+                .one()
+            )
+            closes_ = connection.execute(
+                sa.text(
+                    "SELECT count(*) FROM audit_events WHERE action = 'round.closed'"
+                    " AND target_type = 'round' AND target_id = :round"
+                ),
+                {"round": round_id},
+            ).scalar_one()
+            stored = dict(
+                connection.execute(
+                    sa.text(
+                        "SELECT u.email, v.choice FROM votes v"
+                        " JOIN memberships m ON m.id = v.membership_id"
+                        " JOIN users u ON u.id = m.user_id WHERE v.round_id = :round"
+                    ),
+                    {"round": round_id},
+                ).all()
+            )
+            events, latest_cast = connection.execute(
+                sa.text("SELECT count(*), max(cast_at) FROM vote_events WHERE round_id = :round"),
+                {"round": round_id},
+            ).one()
+    finally:
+        engine.dispose()
+
+    # Closed once, at its deadline, by no one in particular.
+    assert closes_ == 1
+    assert row["status"] == "closed" and row["closed_at_deadline"]
+    assert row["closed_by_id"] is None and row["closed_at"] == row["closes_at"]
+    # Every acknowledged vote is recorded and none other; each member's last one is counted.
+    assert events == len(accepted) and latest_cast < row["closes_at"]
+    last = {b.email: b.choice for b in accepted}  # in the order each client sent them
+    assert stored == last
+    choices = list(last.values())
+    assert (row["up_count"], row["sideways_count"], row["down_count"]) == (
+        choices.count("up"),
+        choices.count("sideways"),
+        0,
+    )
+    # Judged by the rule kept with the round, over every voting member of the team.
+    assert row["eligible_count"] == MEMBERS + 1  # the lead and the members
+    judged = evaluate(
+        DecisionRule.from_dict(row["rule"]),
+        row["eligible_count"],
+        [RuleBallot(n, Choice(c), "") for n, c in enumerate(choices)],
+    )
+    assert row["outcome"] == str(judged.outcome)
