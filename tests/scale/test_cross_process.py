@@ -10,7 +10,9 @@ open and a state with every vote counted, and PostgreSQL must hold exactly the v
 A second test signs a member out over HTTP on worker A while worker B holds their socket: B
 must close it (the disconnect crosses through Redis) and it must not see the next round open.
 A third checks that a worker's sweep (a gevent background task) closes a socket whose session
-was revoked in the database only.
+was revoked in the database only. A fourth races a round's deadline: members vote on both
+workers up to and past it while both workers close it lazily (`sync`); it must close once, at
+its deadline, judged by its rule, counting every acknowledged vote and refusing every later one.
 
 Runs only in the PostgreSQL pass of `make test` (TEAMWORK_TEST_DATABASE_URL set) and only when
 Redis answers at REDIS_URL. Redis database 7 holds this test's rate-limit counters and is
