@@ -161,6 +161,12 @@ def sees_hidden_text(access: TeamAccess, comment: Comment) -> bool:
     return comment.author_id == access.membership.id or can_moderate(access)
 
 
+def can_post(access: TeamAccess, subject: Subject) -> bool:
+    """Whether the subject takes comments now (and so replies and edits): not once an agenda
+    item's meeting is over, nor in an archived team."""
+    return not subject.closed_message and access.team.archived_at is None
+
+
 # --- Members and mentions --------------------------------------------------------------------
 
 
@@ -378,7 +384,7 @@ class Discussion:
 
     @property
     def can_post(self) -> bool:
-        return not self.subject.closed_message and self.access.team.archived_at is None
+        return can_post(self.access, self.subject)
 
     @property
     def can_moderate(self) -> bool:
