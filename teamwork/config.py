@@ -229,6 +229,9 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         ),
         "TEAMWORK_PURGE_OUTBOX_AFTER": timedelta(days=_int(env, "PURGE_OUTBOX_DAYS", 30)),
         "TEAMWORK_PURGE_JOB_RUNS_AFTER": timedelta(days=_int(env, "PURGE_JOB_RUNS_DAYS", 7)),
+        "TEAMWORK_PURGE_DELETED_COMMENTS_AFTER": timedelta(
+            days=_int(env, "PURGE_DELETED_COMMENTS_DAYS", 30)
+        ),
         # The background worker (`flask worker`, teamwork.jobs): how often it sends the queued
         # emails, and the hour (in TEAMWORK_DEFAULT_TIMEZONE) of its daily reminders and purge.
         "TEAMWORK_OUTBOX_INTERVAL_SECONDS": _int(env, "OUTBOX_INTERVAL_SECONDS", 5, minimum=1),

@@ -1,7 +1,15 @@
 /*
  * Teamwork — discussions, progressively better (the forms work without this file):
+ *   - posts comments and replies without a reload: the form is sent with fetch (its CSRF
+ *     token in the body and the X-CSRFToken header) asking for JSON; on success the box is
+ *     cleared and the comment shown, on an error the text stays and the server's message is
+ *     shown beside the box;
  *   - follows each discussion on the page over Socket.IO ("/discussion", docs/realtime.md) and
- *     puts new, edited, deleted and hidden comments in place without a reload;
+ *     puts new, edited, deleted and hidden comments in place without a reload. An event carries
+ *     the comment as any member sees it; the page asks the server for this reader's version
+ *     (GET .../comments/<id>: their Reply, Edit, Delete, Hide buttons, decided there) and
+ *     shows the event's own only when that fails. A comment is shown once, however many of
+ *     the post's answer and the event arrive, in whatever order;
  *   - the mention picker: choosing a member inserts their @handle into the comment box;
  *   - "Quote as a concern" on the voting screen: puts a quotation of the comment into the
  *     vote's reason box (#cs-reason), while a round is open and the member can vote;
@@ -72,8 +80,35 @@
     if (live) live.textContent = text;
   }
 
+  // The latest request for each comment's reader version: an older answer arriving late (an
+  // edit, then a hide) must not undo a newer one.
+  const asked = new Map();
+
+  function commentUrl(section, id) {
+    return section.dataset.commentUrl.replace(/\/0$/, `/${id}`);
+  }
+
+  /** This reader's version of a comment an event announced (or the event's, if that fails). */
+  async function readersVersion(section, comment) {
+    const ticket = (asked.get(comment.id) || 0) + 1;
+    asked.set(comment.id, ticket);
+    let mine = comment;
+    try {
+      const response = await fetch(commentUrl(section, comment.id), {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      const data = response.ok ? await response.json() : null;
+      if (data && data.ok && data.comment) mine = data.comment;
+    } catch (_err) {
+      // Offline for a moment: the event's version, without this reader's buttons.
+    }
+    return asked.get(comment.id) === ticket ? mine : null;
+  }
+
   function posted(section, comment) {
-    if (document.getElementById(`comment-${comment.id}`)) return; // our own, after the redirect
+    // Shown already: our own post's answer, or the event that came first, or a redirect.
+    if (document.getElementById(`comment-${comment.id}`)) return;
     const article = parseArticle(comment.html);
     if (!article) return;
     if (comment.parent_id) {
@@ -94,12 +129,91 @@
     const old = document.getElementById(`comment-${comment.id}`);
     const article = parseArticle(comment.html);
     if (!old || !article) return;
-    const words = { deleted: "A comment was deleted.", hidden: "A comment was hidden by the moderator." };
-    // The author and moderators see more than members do: their own page keeps its buttons.
-    if (comment.state === "shown" || !old.querySelector(".dc-hidden-note")) old.replaceWith(article);
+    // A reply being written under the comment stays as it is, text and all.
+    const draft = old.querySelector("details.dc-reply");
+    const fresh = article.querySelector("details.dc-reply");
+    const box = draft && draft.querySelector("textarea");
+    if (draft && fresh && (draft.open || (box && box.value))) fresh.replaceWith(draft);
+    old.replaceWith(article);
     setUpQuote(section, article);
     refreshCount(section);
-    announce(section, words[comment.state] || "A comment was edited.");
+    const said = { deleted: "A comment was deleted.", hidden: "A comment was hidden by the moderator." };
+    announce(section, said[comment.state] || "A comment was edited.");
+  }
+
+  // --- Posting without a reload ---------------------------------------------------------
+
+  function fieldError(box, message) {
+    const id = `${box.id}-error`;
+    let error = document.getElementById(id);
+    const hint = `${box.id}-hint`;
+    if (!message) {
+      if (error) error.remove();
+      box.removeAttribute("aria-invalid");
+      box.setAttribute("aria-describedby", hint);
+      return;
+    }
+    if (!error) {
+      error = h("div", { class: "field-error", id, role: "alert" });
+      (document.getElementById(hint) || box).after(error);
+    }
+    error.replaceChildren(h("p", null, h("span", { "aria-hidden": "true" }, "⚠"), " ", h("strong", null, "Error:"), ` ${message}`));
+    box.setAttribute("aria-invalid", "true");
+    box.setAttribute("aria-describedby", `${hint} ${id}`);
+  }
+
+  async function send(section, form) {
+    const box = form.querySelector("textarea[name=body]");
+    const button = form.querySelector("button[type=submit]");
+    if (!box || form.dataset.sending) return;
+    form.dataset.sending = "yes";
+    if (button) button.setAttribute("aria-busy", "true");
+    const body = new URLSearchParams(new FormData(form));
+    let data = null;
+    let message = "The comment could not be sent. Check your connection and try again: your text is kept.";
+    try {
+      const token = (form.querySelector('input[name="csrf_token"]') || {}).value || csrfToken();
+      const response = await fetch(form.action, {
+        method: "POST",
+        body,
+        headers: { Accept: "application/json", "X-CSRFToken": token },
+        credentials: "same-origin",
+      });
+      if (response.redirected) {
+        message = "Your sign-in has ended. Sign in again in another tab, then post: your text is kept.";
+      } else if ((response.headers.get("Content-Type") || "").includes("application/json")) {
+        data = await response.json();
+      }
+    } catch (_err) {
+      data = null;
+    } finally {
+      delete form.dataset.sending;
+      if (button) button.removeAttribute("aria-busy");
+    }
+    if (!data || !data.ok) {
+      fieldError(box, (data && data.error && data.error.message) || message);
+      box.focus();
+      return;
+    }
+    fieldError(box, "");
+    box.value = "";
+    posted(section, data.comment);
+    const reply = form.closest("details.dc-reply");
+    if (reply) {
+      reply.open = false;
+      const summary = reply.querySelector("summary");
+      if (summary) summary.focus();
+    }
+    announce(section, data.comment.parent_id ? "Your reply was posted." : "Your comment was posted.");
+  }
+
+  function setUpPosting(section) {
+    section.addEventListener("submit", (event) => {
+      const form = event.target;
+      if (!(form instanceof HTMLFormElement) || !form.matches("form.dc-form") || !window.fetch) return;
+      event.preventDefault();
+      send(section, form);
+    });
   }
 
   function setUpMentions(section) {
@@ -136,16 +250,26 @@
     const bySubject = new Map(sections.map((s) => [`${s.dataset.kind}:${s.dataset.id}`, s]));
     socket.on("connect", () => {
       for (const section of sections) {
-        socket.emit("follow_discussion", { kind: section.dataset.kind, id: Number(section.dataset.id) }, () => {});
+        socket.emit("follow_discussion", { kind: section.dataset.kind, id: Number(section.dataset.id) }, (ack) => {
+          // Says the section hears of new comments (tests wait for it; nothing styles it).
+          if (ack && ack.ok) section.dataset.live = "following";
+        });
       }
     });
-    socket.on("comment_posted", (data) => {
-      const section = data && bySubject.get(`${data.kind}:${data.id}`);
-      if (section && data.comment) posted(section, data.comment);
+    socket.on("disconnect", () => {
+      for (const section of sections) delete section.dataset.live;
     });
-    socket.on("comment_changed", (data) => {
+    socket.on("comment_posted", async (data) => {
       const section = data && bySubject.get(`${data.kind}:${data.id}`);
-      if (section && data.comment) changed(section, data.comment);
+      if (!section || !data.comment || document.getElementById(`comment-${data.comment.id}`)) return;
+      const mine = await readersVersion(section, data.comment);
+      if (mine) posted(section, mine);
+    });
+    socket.on("comment_changed", async (data) => {
+      const section = data && bySubject.get(`${data.kind}:${data.id}`);
+      if (!section || !data.comment) return;
+      const mine = await readersVersion(section, data.comment);
+      if (mine) changed(section, mine);
     });
   }
 
@@ -160,6 +284,7 @@
   for (const section of sections) {
     setUpQuote(section, section);
     setUpMentions(section);
+    setUpPosting(section);
   }
   openTarget();
   window.addEventListener("hashchange", openTarget);

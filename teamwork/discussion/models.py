@@ -6,15 +6,23 @@ reply's `parent_id` is always a top-level comment (`rules.thread_parent`). Delet
 author and hiding by a moderator or lead only set timestamps: the row, and its text, stay (a
 hidden comment's text is kept for the audit trail's sake; a deleted one is simply not shown).
 Each edit keeps the previous body as a `CommentRevision`.
+
+Retention (`flask purge`, teamwork.retention): TEAMWORK_PURGE_DELETED_COMMENTS_AFTER after its
+author deleted it, a comment's text is cleared and its earlier wordings deleted; the row stays,
+so its replies keep their thread and "Comment deleted" its place. A hidden comment keeps its
+text (the audit trail records the hiding, and the moderator may need to read what was hidden),
+and so does a shown one its history: what it said before an edit is part of the discussion.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from teamwork import retention
 from teamwork.database import UTCDateTime, enum_column, utcnow
 from teamwork.discussion.rules import CommentState, SubjectKind
 from teamwork.extensions import db
@@ -83,3 +91,25 @@ class CommentRevision(db.Model):
 
     def __repr__(self) -> str:
         return f"<CommentRevision {self.id} comment={self.comment_id}>"
+
+
+def _deleted_long_ago(now: datetime, config: Any) -> sa.ColumnElement[bool]:
+    """Comments their author deleted more than TEAMWORK_PURGE_DELETED_COMMENTS_AFTER ago, and
+    not hidden before (a hidden comment's text is kept with its audit record)."""
+    before = now - config["TEAMWORK_PURGE_DELETED_COMMENTS_AFTER"]
+    return sa.and_(Comment.deleted_at < before, Comment.hidden_at.is_(None))
+
+
+retention.register(
+    "texts of deleted comments",
+    Comment,
+    lambda now, config: sa.and_(_deleted_long_ago(now, config), Comment.body != ""),
+    clear={"body": ""},
+)
+retention.register(
+    "earlier wordings of deleted comments",
+    CommentRevision,
+    lambda now, config: CommentRevision.comment_id.in_(
+        sa.select(Comment.id).where(_deleted_long_ago(now, config))
+    ),
+)

@@ -78,13 +78,48 @@ def shown_html(comment: Comment, handles: dict[str, str], *, text_visible: bool)
 
 def live_comment(comment: Comment, handles: dict[str, str], team: Any) -> dict[str, Any]:
     """A comment as a live event carries it: ids, its state, and `html`, the comment's article
-    as any member sees it (no author's or moderator's buttons: those come with a reload)."""
+    as any member sees it (no author's or moderator's buttons, and a reply form whose CSRF
+    token the page fills in). A page asks for its reader's own version (`readers_comment`, the
+    view `discussion.comment`) and shows this one only when it cannot get that."""
     html = render_template(
-        "discussion/_live_comment.html",
+        "discussion/_comment.html",
         comment=comment,
         team=team,
         body=shown_html(comment, handles, text_visible=False),
+        me=None,
+        can_post=False,
+        can_moderate=False,
+        live=True,
     )
+    return _carried(comment, html)
+
+
+def readers_comment(
+    comment: Comment,
+    handles: dict[str, str],
+    team: Any,
+    *,
+    me: Any,
+    can_post: bool,
+    can_moderate: bool,
+    text_visible: bool,
+) -> dict[str, Any]:
+    """A comment as one reader sees it on the page: the same article as the discussion
+    section renders, with their buttons (decided by the caller from the database)."""
+    html = render_template(
+        "discussion/_comment.html",
+        comment=comment,
+        team=team,
+        body=shown_html(comment, handles, text_visible=text_visible),
+        me=me,
+        can_post=can_post,
+        can_moderate=can_moderate,
+        live=False,
+    )
+    return _carried(comment, html)
+
+
+def _carried(comment: Comment, html: str) -> dict[str, Any]:
     return {
         "id": comment.id,
         "parent_id": comment.parent_id,

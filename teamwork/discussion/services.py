@@ -22,6 +22,7 @@ May import the capabilities below it (consensus, meetings, workplans, teams, aud
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,15 @@ class Subject:
     anchor: str = ""
 
 
+# Each kind's page (the endpoint, and the URL value naming the subject or, for an agenda item,
+# its meeting), where its discussion is shown.
+PAGES: dict[SubjectKind, tuple[str, str]] = {
+    SubjectKind.PROPOSAL: ("consensus.vote", "proposal_id"),
+    SubjectKind.AGENDA_ITEM: ("meetings.show", "meeting_id"),
+    SubjectKind.ACTIVITY: ("workplans.show", "activity_id"),
+}
+
+
 def parse_kind(value: Any) -> SubjectKind:
     """A subject kind from a URL or a payload; anything else is no discussion of ours."""
     try:
@@ -91,7 +101,7 @@ def find_subject(kind: SubjectKind, subject_id: int) -> Subject:
             subject_id,
             proposal.team_id,
             proposal.title,
-            endpoint="consensus.vote",
+            endpoint=PAGES[kind][0],
             values={"team_id": proposal.team_id, "proposal_id": proposal.id},
         )
     if kind is SubjectKind.AGENDA_ITEM:
@@ -114,7 +124,7 @@ def find_subject(kind: SubjectKind, subject_id: int) -> Subject:
             meeting.team_id,
             item.title,
             closed,
-            endpoint="meetings.show",
+            endpoint=PAGES[kind][0],
             values={"team_id": meeting.team_id, "meeting_id": meeting.id},
             anchor=f"item-{item.id}-discussion",
         )
@@ -126,9 +136,39 @@ def find_subject(kind: SubjectKind, subject_id: int) -> Subject:
         subject_id,
         activity.team_id,
         activity.title,
-        endpoint="workplans.show",
+        endpoint=PAGES[kind][0],
         values={"team_id": activity.team_id, "activity_id": activity.id},
     )
+
+
+def comment_places(comment_ids: Iterable[int]) -> dict[int, tuple[str, dict[str, Any]]]:
+    """Where each comment is shown: its subject page's endpoint and URL values (the caller adds
+    the `comment-N` anchor), in two queries however many there are (search results link here).
+    No access check: callers show only comments the reader may find (search joins their
+    memberships); a comment whose subject is gone has no place."""
+    ids = list(comment_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Comment.id, Comment.team_id, Comment.subject_kind, Comment.subject_id).where(
+            Comment.id.in_(ids)
+        )
+    ).all()
+    items = [subject_id for _id, _team, kind, subject_id in rows if kind is SubjectKind.AGENDA_ITEM]
+    meetings = dict(
+        db.session.execute(
+            sa.select(AgendaItem.id, AgendaItem.meeting_id).where(AgendaItem.id.in_(items))
+        ).all()
+        if items
+        else []
+    )
+    places = {}
+    for comment_id, team_id, kind, subject_id in rows:
+        endpoint, name = PAGES[kind]
+        value = meetings.get(subject_id) if kind is SubjectKind.AGENDA_ITEM else subject_id
+        if value is not None:
+            places[comment_id] = (endpoint, {"team_id": team_id, name: value})
+    return places
 
 
 def subject_access(
@@ -159,6 +199,12 @@ def can_moderate(access: TeamAccess) -> bool:
 
 def sees_hidden_text(access: TeamAccess, comment: Comment) -> bool:
     return comment.author_id == access.membership.id or can_moderate(access)
+
+
+def can_post(access: TeamAccess, subject: Subject) -> bool:
+    """Whether the subject takes comments now (and so replies and edits): not once an agenda
+    item's meeting is over, nor in an archived team."""
+    return not subject.closed_message and access.team.archived_at is None
 
 
 # --- Members and mentions --------------------------------------------------------------------
@@ -378,7 +424,7 @@ class Discussion:
 
     @property
     def can_post(self) -> bool:
-        return not self.subject.closed_message and self.access.team.archived_at is None
+        return can_post(self.access, self.subject)
 
     @property
     def can_moderate(self) -> bool:

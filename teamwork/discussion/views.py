@@ -3,6 +3,13 @@ history. Every form works without JavaScript (a plain POST, then a redirect back
 subject's page, at the comment); static/js/discussion.js adds live updates, mention completion
 and "Quote as a concern" on top.
 
+Two answers are for that script. A post sent with `Accept: application/json` is answered
+with JSON instead of a redirect or a page: the new comment's article, or the service's error
+and the field it names, so the page keeps the text and shows the message beside its box. And
+`GET .../comments/<id>` answers one comment's article as the signed-in reader may see it, with
+their own buttons: a live event carries the comment as any member sees it, and each page asks
+for its reader's version of it here, so the buttons are decided by the server, per reader.
+
 The discussions themselves are shown on the pages of the things discussed (a proposal's voting
 screen and rounds history, a meeting's agenda items, a workplan activity). Those pages belong to
 capabilities below this one, which may not import it: their templates call the Jinja global
@@ -13,18 +20,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from teamwork.discussion import broadcast, render, services
 from teamwork.discussion.forms import CommentForm, EditForm, HideForm
-from teamwork.errors import DomainError, NotFound
+from teamwork.errors import DomainError, NotFound, wants_json
 from teamwork.forms import EmptyForm, apply_error, parse_id
 
 bp = Blueprint("discussion", __name__)
-Page = Response | str | tuple[str, int]
+Page = Response | str | tuple[str, int] | tuple[Response, int]
 TEAM = "/teams/<int:team_id>"
 COMMENT = TEAM + "/comments/<int:comment_id>"
 
@@ -109,6 +116,9 @@ def thread(team_id: int, kind: str, subject_id: int) -> Page:
             team_id=team_id,
         )
     except DomainError as exc:
+        if wants_json():
+            # The script keeps the text and shows the message beside the box it names.
+            return jsonify(ok=False, error=exc.to_dict()), exc.status
         apply_error(form, exc)
         discussion = services.list_discussion(current_user, kind, subject_id, team_id=team_id)
         page = render_template(
@@ -117,8 +127,33 @@ def thread(team_id: int, kind: str, subject_id: int) -> Page:
         )
         return page, exc.status
     broadcast.announce("comment_posted", comment)
+    if wants_json():
+        return jsonify(ok=True, comment=_readers_comment(comment.id, team_id))
     flash("Your reply was posted." if parent_id else "Your comment was posted.", "success")
     return redirect(subject_url(discussion.subject, comment.id))
+
+
+def _readers_comment(comment_id: int, team_id: int) -> dict[str, Any]:
+    """One comment as the signed-in reader sees it, with the buttons theirs to use."""
+    access, comment, subject = services.get_comment(current_user, comment_id, team_id=team_id)
+    handles = {m.handle: m.name for m in services.mentionable_members(access.team.id)}
+    return render.readers_comment(
+        comment,
+        handles,
+        access.team,
+        me=access.membership,
+        can_post=services.can_post(access, subject),
+        can_moderate=services.can_moderate(access),
+        text_visible=services.sees_hidden_text(access, comment),
+    )
+
+
+@bp.get(COMMENT)
+def comment(team_id: int, comment_id: int) -> Response:
+    """One comment's article for the page's script (JSON): what a live event announced, as
+    this reader may see it and with their own buttons (Reply, Edit and Delete for its author,
+    Hide or Show again for the moderator and leads)."""
+    return jsonify(ok=True, comment=_readers_comment(comment_id, team_id))
 
 
 @bp.route(COMMENT + "/edit", methods=["GET", "POST"])

@@ -1,1 +1,1 @@
-"""Full-text search across minutes, decisions and proposals"""
+"""Full-text search across minutes, decisions, proposals and comments"""

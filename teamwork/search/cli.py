@@ -15,7 +15,7 @@ from teamwork.search.services import reindex_all
 
 @click.command("search-reindex")
 def search_reindex_command() -> None:
-    """Rebuild the full-text search index of minutes, decisions and proposals."""
+    """Rebuild the full-text search index of minutes, decisions, proposals and comments."""
     click.echo(f"Indexed {reindex_all()} search entries.")
 
 

@@ -12,6 +12,11 @@ lets it run, and rebuilds their entries. Updates that touch no indexed column (t
 version bumped on every vote) are let through untouched. Plain Core statements on the tables
 themselves are not seen (`reindex_all` repairs whatever they changed). Deleting a meeting,
 proposal or team removes their entries through the foreign keys' ON DELETE CASCADE.
+
+Comments are indexed while they are shown: deleting one (its author) or hiding it (the
+moderator) removes its entry, showing it again puts it back. Its title is its subject's ("Case
+plan — comment"), so renaming a proposal, an agenda item, its meeting or an activity retitles
+the comments on it.
 """
 
 from __future__ import annotations
@@ -26,10 +31,13 @@ from sqlalchemy.orm import ORMExecuteState, Session, aliased
 
 from teamwork.consensus.models import Decision, Proposal, ProposalVersion
 from teamwork.database import utcnow
+from teamwork.discussion.models import Comment
+from teamwork.discussion.rules import SubjectKind
 from teamwork.extensions import db
 from teamwork.meetings.models import AgendaItem, Meeting, Minutes, MinutesAmendment
 from teamwork.search.models import SearchEntry, SearchKind
 from teamwork.search.rules import clean_text, plain_text
+from teamwork.workplans.models import Activity
 
 TITLE_MAX = 500
 
@@ -41,6 +49,8 @@ _WATCHED: dict[type, tuple[str, ...]] = {
     Proposal: ("title", "team_id"),
     ProposalVersion: ("text", "title"),
     Meeting: ("title", "starts_at", "team_id"),
+    Comment: ("body", "deleted_at", "hidden_at", "subject_id", "team_id"),
+    Activity: ("title",),
 }
 
 
@@ -122,6 +132,60 @@ def _proposal_rows(ids: Iterable[int] | None = None):
     return query
 
 
+def _comment_rows(ids: Iterable[int] | None = None):
+    """Shown comments with their subject's title (and the meeting of an agenda item's)."""
+    kind = Comment.subject_kind
+    query = (
+        sa.select(
+            Comment.id,
+            Comment.team_id,
+            kind,
+            Comment.subject_id,
+            Comment.body,
+            Comment.created_at,
+            Proposal.title,
+            Meeting.id,
+            Meeting.title,
+            AgendaItem.title,
+            Activity.title,
+        )
+        .outerjoin(
+            Proposal,
+            sa.and_(kind == SubjectKind.PROPOSAL, Proposal.id == Comment.subject_id),
+        )
+        .outerjoin(
+            AgendaItem,
+            sa.and_(kind == SubjectKind.AGENDA_ITEM, AgendaItem.id == Comment.subject_id),
+        )
+        .outerjoin(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .outerjoin(
+            Activity,
+            sa.and_(kind == SubjectKind.ACTIVITY, Activity.id == Comment.subject_id),
+        )
+        .where(
+            Comment.deleted_at.is_(None),
+            Comment.hidden_at.is_(None),
+            # A comment whose subject is gone (an agenda item taken off) is found no more.
+            sa.or_(Proposal.id.is_not(None), AgendaItem.id.is_not(None), Activity.id.is_not(None)),
+        )
+    )
+    if ids is not None:
+        query = query.where(Comment.id.in_(list(ids)))
+    return query
+
+
+def _comments_on(connection: sa.Connection, subjects: dict[SubjectKind, set[int]]) -> set[int]:
+    """The ids of every comment on these subjects."""
+    conditions = [
+        sa.and_(Comment.subject_kind == kind, Comment.subject_id.in_(list(ids)))
+        for kind, ids in subjects.items()
+        if ids
+    ]
+    if not conditions:
+        return set()
+    return set(connection.scalars(sa.select(Comment.id).where(sa.or_(*conditions))))
+
+
 def _title(*parts: str | None) -> str:
     return clean_text(" — ".join(p for p in parts if p))[:TITLE_MAX]
 
@@ -162,6 +226,24 @@ def _entries(connection: sa.Connection, kind: SearchKind, query: Any) -> list[di
                 "proposal_id": proposal_id,
                 "title": _title(title),
                 "body": plain_text(text),
+                "occurred_at": when,
+            }
+        elif kind is SearchKind.COMMENT:
+            (comment_id, team_id, subject_kind, subject_id, body, when, proposal_title,
+             meeting_id, meeting_title, item_title, activity_title) = row  # fmt: skip
+            on_proposal = subject_kind == SubjectKind.PROPOSAL
+            on_item = subject_kind == SubjectKind.AGENDA_ITEM
+            if on_item:
+                title = _title(meeting_title, item_title, "comment")
+            else:
+                title = _title(proposal_title if on_proposal else activity_title, "comment")
+            values = {
+                "object_id": comment_id,
+                "team_id": team_id,
+                "meeting_id": meeting_id if on_item else None,
+                "proposal_id": subject_id if on_proposal else None,
+                "title": title,
+                "body": plain_text(body),
                 "occurred_at": when,
             }
         else:
@@ -216,6 +298,14 @@ def _changed(obj: Any, attributes: tuple[str, ...]) -> bool:
     return any(state.attrs[name].history.has_changes() for name in attributes)
 
 
+def _retitled(session: Session, obj: Any) -> bool:
+    """Whether the comments on this subject need their entries again: it was renamed, or is
+    gone (a new subject has no comments yet)."""
+    if obj in session.new:
+        return False
+    return obj in session.deleted or _changed(obj, ("title",))
+
+
 def _collect(session: Session) -> dict[str, set[int]]:
     """The source ids whose entries this flush may have changed, by kind of source."""
     touched: dict[str, set[int]] = defaultdict(set)
@@ -230,12 +320,21 @@ def _collect(session: Session) -> dict[str, set[int]]:
         loaded = sa.inspect(obj).dict
         if isinstance(obj, AgendaItem):
             touched["item"].add(loaded.get("id"))
+            if _retitled(session, obj):
+                touched["item_comments"].add(loaded.get("id"))
+        elif isinstance(obj, Comment):
+            touched["comment"].add(loaded.get("id"))
+        elif isinstance(obj, Activity):
+            if _retitled(session, obj):
+                touched["activity_comments"].add(loaded.get("id"))
         elif isinstance(obj, MinutesAmendment):
             touched["amendment"].add(loaded.get("id"))
         elif isinstance(obj, Decision):
             touched["decision"].add(loaded.get("id"))
         elif isinstance(obj, Proposal):
             touched["proposal"].add(loaded.get("id"))
+            if _retitled(session, obj):
+                touched["proposal_comments"].add(loaded.get("id"))
         elif isinstance(obj, ProposalVersion):
             touched["proposal"].add(loaded.get("proposal_id"))
         elif isinstance(obj, Meeting) and obj not in session.new:
@@ -246,13 +345,17 @@ def _collect(session: Session) -> dict[str, set[int]]:
 
 def refresh_touched(connection: sa.Connection, touched: dict[str, set[int]]) -> None:
     """Rebuild the entries of these sources, by kind ("item", "amendment", "decision",
-    "proposal"; a "meeting" stands for all its minutes and amendments)."""
+    "proposal", "comment"; a "meeting" stands for all its minutes, amendments and comments
+    on its items; "proposal_comments", "item_comments" and "activity_comments" for the
+    comments on those retitled subjects)."""
     touched = dict(touched)
     if touched.get("meeting"):
         meetings = touched["meeting"]
-        touched["item"] = touched.get("item", set()) | set(
+        items = set(
             connection.scalars(sa.select(AgendaItem.id).where(AgendaItem.meeting_id.in_(meetings)))
         )
+        touched["item"] = touched.get("item", set()) | items
+        touched["item_comments"] = touched.get("item_comments", set()) | items
         touched["amendment"] = touched.get("amendment", set()) | set(
             connection.scalars(
                 sa.select(MinutesAmendment.id)
@@ -268,6 +371,16 @@ def refresh_touched(connection: sa.Connection, touched: dict[str, set[int]]) -> 
         _refresh(connection, SearchKind.DECISION, _decision_rows(ids), ids)
     if ids := touched.get("proposal"):
         _refresh(connection, SearchKind.PROPOSAL, _proposal_rows(ids), ids)
+    comments = touched.get("comment", set()) | _comments_on(
+        connection,
+        {
+            SubjectKind.PROPOSAL: touched.get("proposal_comments", set()),
+            SubjectKind.AGENDA_ITEM: touched.get("item_comments", set()),
+            SubjectKind.ACTIVITY: touched.get("activity_comments", set()),
+        },
+    )
+    if comments:
+        _refresh(connection, SearchKind.COMMENT, _comment_rows(comments), comments)
 
 
 @sa.event.listens_for(db.session, "after_flush")
@@ -357,6 +470,7 @@ def reindex_all() -> int:
         (SearchKind.AMENDMENT, _amendment_rows()),
         (SearchKind.DECISION, _decision_rows()),
         (SearchKind.PROPOSAL, _proposal_rows()),
+        (SearchKind.COMMENT, _comment_rows()),
     ):
         _upsert(connection, _entries(connection, kind, query))
     db.session.commit()

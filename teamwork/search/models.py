@@ -1,5 +1,5 @@
 """The search index: one row per searchable thing (an agenda item's minutes, a minutes
-amendment, a decision, a proposal's current text), kept in step with its source by
+amendment, a decision, a proposal's current text, a comment), kept in step with its source by
 `teamwork.search.indexing`, and the full-text machinery each database adds beside it.
 
 SQLite (the embedded default) gets an FTS5 table over `search_entries` (external content,
@@ -26,6 +26,7 @@ class SearchKind(StrEnum):
     AMENDMENT = "amendment"  # a correction to approved minutes
     DECISION = "decision"
     PROPOSAL = "proposal"
+    COMMENT = "comment"  # a discussion's comment or reply, while it is shown
 
     @property
     def label(self) -> str:
@@ -37,6 +38,7 @@ SEARCH_KIND_LABELS = {
     SearchKind.AMENDMENT: "Minutes amendment",
     SearchKind.DECISION: "Decision",
     SearchKind.PROPOSAL: "Proposal",
+    SearchKind.COMMENT: "Comment",
 }
 
 
@@ -48,9 +50,11 @@ class SearchEntry(db.Model):
     # Every search is confined to the teams the searcher belongs to through this column.
     team_id: Mapped[int] = mapped_column(sa.ForeignKey("teams.id", ondelete="CASCADE"), index=True)
     kind: Mapped[SearchKind] = mapped_column(enum_column(SearchKind))
-    # The id of the source row in its own table (agenda item, amendment, decision, proposal).
+    # The id of the source row in its own table (agenda item, amendment, decision, proposal,
+    # comment).
     object_id: Mapped[int]
-    # Where a result links to; deleting the meeting or proposal deletes its entries.
+    # Where a result links to; deleting the meeting or proposal deletes its entries (a
+    # comment's: the meeting of its agenda item, or its proposal).
     meeting_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True
     )

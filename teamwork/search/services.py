@@ -1,4 +1,5 @@
-"""Searching the team's institutional memory: minutes, amendments, decisions and proposals.
+"""Searching the team's institutional memory: minutes, amendments, decisions, proposals and
+the comments of its discussions (shown ones: never a hidden or deleted comment).
 
 Results come only from the teams the searcher belongs to at this moment (a current
 membership, an active account): the membership join is part of the query itself, so no
@@ -14,10 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
 from teamwork.auth.models import User
+from teamwork.discussion.services import comment_places
 from teamwork.extensions import db
 from teamwork.search import indexing
 from teamwork.search.models import FTS_TABLE, PG_DOCUMENT, SearchEntry, SearchKind
@@ -49,6 +52,8 @@ class SearchResult:
     title: list[Fragment]
     snippet: list[Fragment]
     occurred_at: datetime
+    # A comment's subject page: (endpoint, URL values); None for the other kinds.
+    place: tuple[str, dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,9 @@ def _search(actor: User, query: str, *, team_id: int | None) -> SearchResults:
         for row in rows
         if not (row[0].kind is SearchKind.PROPOSAL and row[0].object_id in decided)
     ]
+    places = comment_places(
+        entry.object_id for entry, *_rest in rows[:RESULT_LIMIT] if entry.kind is SearchKind.COMMENT
+    )
     results = [
         SearchResult(
             kind=entry.kind,
@@ -106,8 +114,11 @@ def _search(actor: User, query: str, *, team_id: int | None) -> SearchResults:
             title=split_marked(title),
             snippet=split_marked(snippet or ""),
             occurred_at=entry.occurred_at,
+            place=places.get(entry.object_id) if entry.kind is SearchKind.COMMENT else None,
         )
         for entry, team_name, title, snippet in rows[:RESULT_LIMIT]
+        # A comment whose subject is gone has nowhere to link to.
+        if entry.kind is not SearchKind.COMMENT or entry.object_id in places
     ]
     return SearchResults(query, results, truncated=len(rows) > RESULT_LIMIT)
 

@@ -1,5 +1,5 @@
-"""Full-text search across minutes, decisions and proposals (pages): one team's search and a
-search across all of my teams. Searching changes nothing, so both are GET pages."""
+"""Full-text search across minutes, decisions, proposals and comments (pages): one team's
+search and a search across all of my teams. Searching changes nothing, so both are GET pages."""
 
 from __future__ import annotations
 
@@ -51,7 +51,11 @@ def team(team_id: int) -> tuple[str, int]:
 
 
 def result_link(result: SearchResult) -> str:
-    """Where a result leads: the minutes (at the item), the decision, or the proposal."""
+    """Where a result leads: the minutes (at the item), the decision, the proposal, or the
+    page a comment is shown on, at the comment."""
+    if result.kind is SearchKind.COMMENT and result.place is not None:
+        endpoint, values = result.place
+        return url_for(endpoint, **values, _anchor=f"comment-{result.object_id}")
     if result.kind in (SearchKind.MINUTES, SearchKind.AMENDMENT):
         anchor = f"item-{result.object_id}" if result.kind is SearchKind.MINUTES else None
         try:

@@ -14,6 +14,7 @@ from teamwork.discussion import services
 POLICY: dict[str, dict[str, str]] = {
     "discussion.thread": {"GET": "member", "POST": "member"},
     "discussion.history": {"GET": "member"},
+    "discussion.comment": {"GET": "member"},
     "discussion.edit": {"GET": "own", "POST": "own"},
     "discussion.delete": {"POST": "own"},
     "discussion.hide": {"GET": "stand_in", "POST": "stand_in"},

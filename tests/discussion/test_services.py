@@ -3,15 +3,17 @@ deleting, hiding by the moderator or a lead (audited), mentions and the signal, 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from teamwork import retention
 from teamwork.audit.models import AuditEvent
 from teamwork.database import utcnow
 from teamwork.discussion import rules, services
-from teamwork.discussion.models import Comment
+from teamwork.discussion.models import Comment, CommentRevision
 from teamwork.discussion.rules import BODY_MAX, CommentState
 from teamwork.discussion.signals import comment_posted
 from teamwork.errors import Conflict, Forbidden, InvalidInput, NotFound, TeamArchived
@@ -272,3 +274,36 @@ def test_the_demo_has_a_discussion_with_a_mentioning_reply(app) -> None:
     assert kinds == {"proposal", "activity"}
     replies = [c for c in comments if c.parent_id is not None]
     assert replies and all("@" in c.body for c in replies)
+
+
+def test_purge_clears_deleted_comments_text_and_history_after_the_period(app, place) -> None:
+    def post(body: str) -> Comment:
+        comment = services.post_comment(place.member.user, "proposal", place.proposal.id, body=body)
+        services.edit_comment(place.member.user, comment.id, body=body + " (edited)")
+        return comment
+
+    old, recent, hidden, shown = post("Old"), post("Recent"), post("Hidden"), post("Shown")
+    reply = services.reply_to_comment(place.second.user, old.id, body="A reply")
+    for comment in (old, recent, hidden):
+        services.delete_comment(place.member.user, comment.id)
+    services.hide_comment(place.lead.user, shown.id, reason="x")
+    services.unhide_comment(place.lead.user, shown.id)
+    db.session.execute(sa.update(Comment).where(Comment.id == hidden.id).values(hidden_at=utcnow()))
+    long_ago = utcnow() - timedelta(days=31)
+    db.session.execute(
+        sa.update(Comment).where(Comment.id.in_([old.id, hidden.id])).values(deleted_at=long_ago)
+    )
+    db.session.commit()
+
+    assert retention.purge(utcnow(), app.config, dry_run=True)["texts of deleted comments"] == 1
+    counts = retention.purge(utcnow(), app.config)
+    db.session.commit()
+    assert counts["texts of deleted comments"] == 1
+    assert counts["earlier wordings of deleted comments"] == 1
+    bodies = dict(db.session.execute(sa.select(Comment.id, Comment.body)).all())
+    assert bodies[old.id] == "" and bodies[reply.id] == "A reply"
+    assert bodies[recent.id] == "Recent (edited)" and bodies[hidden.id] == "Hidden (edited)"
+    revised = set(db.session.scalars(sa.select(CommentRevision.comment_id)))
+    assert revised == {recent.id, hidden.id, shown.id}
+    again = retention.purge(utcnow(), app.config)
+    assert again["texts of deleted comments"] == 0

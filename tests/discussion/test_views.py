@@ -170,3 +170,71 @@ def test_the_audit_trail_says_who_hid_whose_comment_and_why(place, signed_in) ->
         " Names a client." in page
     )
     assert "Lee Lead showed again Jordan Ellis&#39;s comment on the proposal" in page
+
+
+# --- What static/js/discussion.js asks for --------------------------------------------------
+
+JSON = {"Accept": "application/json"}
+
+
+def test_a_post_asking_for_json_answers_with_the_authors_own_article(place, signed_in) -> None:
+    response = signed_in(place.member.user).post(
+        thread_url(place), data={"body": "Without a reload"}, headers=JSON
+    )
+    data = response.get_json()
+    comment = db.session.scalar(sa.select(Comment))
+    assert response.status_code == 200 and data["ok"] is True
+    assert data["comment"]["id"] == comment.id and data["comment"]["parent_id"] is None
+    html = data["comment"]["html"]
+    assert "Without a reload" in html and f"/comments/{comment.id}/edit" in html
+    assert f"/comments/{comment.id}/delete" in html and 'name="parent_id"' in html
+
+
+def test_a_refused_json_post_names_the_field_and_stores_nothing(place, signed_in) -> None:
+    response = signed_in(place.member.user).post(
+        thread_url(place), data={"body": " "}, headers=JSON
+    )
+    assert response.status_code == 422
+    assert response.get_json() == {
+        "ok": False,
+        "error": {"code": "invalid_input", "message": "Write your comment first.", "field": "body"},
+    }
+    assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 0
+
+
+def test_each_reader_gets_the_comment_with_their_own_buttons(place, signed_in) -> None:
+    comment = services.post_comment(place.member.user, "proposal", place.proposal.id, body="Hi")
+    url = f"/teams/{place.team.id}/comments/{comment.id}"
+
+    def article(user: Any) -> str:
+        response = signed_in(user).get(url, headers=JSON)
+        assert response.status_code == 200
+        return response.get_json()["comment"]["html"]
+
+    author, member, moderator = (
+        article(place.member.user),
+        article(place.second.user),
+        article(place.moderator.user),
+    )
+    for html in (author, member, moderator):
+        assert "<summary>Reply" in html and 'name="csrf_token" value=""' not in html
+    assert url + "/edit" in author and url + "/hide" not in author
+    assert url + "/edit" not in member and url + "/delete" not in member
+    assert url + "/hide" not in member
+    assert url + "/hide" in moderator and url + "/edit" not in moderator
+    assert signed_in(place.outsider.user).get(url, headers=JSON).status_code == 404
+    other_team = f"/teams/{place.other.id}/comments/{comment.id}"
+    assert signed_in(place.outsider.user).get(other_team, headers=JSON).status_code == 404
+
+
+def test_a_hidden_comment_reaches_each_reader_as_they_may_see_it(place, signed_in) -> None:
+    comment = services.post_comment(place.member.user, "proposal", place.proposal.id, body="Rude")
+    services.hide_comment(place.lead.user, comment.id, reason="Off topic")
+    url = f"/teams/{place.team.id}/comments/{comment.id}"
+    member = signed_in(place.second.user).get(url, headers=JSON).get_json()["comment"]
+    assert member["state"] == "hidden" and "Rude" not in member["html"]
+    assert "Hidden by the moderator: Off topic" in member["html"]
+    author = signed_in(place.member.user).get(url, headers=JSON).get_json()["comment"]["html"]
+    assert "Rude" in author and "Hidden from members" in author
+    lead = signed_in(place.lead.user).get(url, headers=JSON).get_json()["comment"]["html"]
+    assert url + "/unhide" in lead

@@ -1,8 +1,9 @@
 """Whole scenarios in real browsers, end to end on one real server with the demo jurisdiction
 (issue #10): an invitation followed to a first sign-in; a charter goal drafted, put to the team
 and adopted by consensus; an action item from a meeting's minutes turned into a workplan
-activity and carried to done by its owner; and a search that finds a decision for its team's
-members only.
+activity and carried to done by its owner; a search that finds a decision for its team's
+members only; and a comment posted without a reload that appears, with its Reply, on another
+member's open page.
 
 The tests share the module's server, so each works on data of its own (a new address, a new
 goal, the one action item it turns into an activity, words no other test changes) and none
@@ -29,7 +30,14 @@ from tests.e2e.conftest import (
     Screens,
     chromium_missing_reason,
 )
-from tests.e2e.test_live_consensus import NAMES, UP, enter_raised_hand, team_path, vote
+from tests.e2e.test_live_consensus import (
+    NAMES,
+    UP,
+    enter_raised_hand,
+    proposal_path,
+    team_path,
+    vote,
+)
 
 pytest.importorskip("playwright.sync_api", reason="needs Playwright for Python")
 from playwright.sync_api import Page, expect  # noqa: E402
@@ -355,3 +363,49 @@ def test_search_finds_a_decision_for_members_and_nothing_for_another_team(
     # Nor through the county team's own search: that team does not exist for them.
     assert outsider.context.request.get(f"{team}/search?q={word}").status == 404
     screens.assert_no_browser_errors()
+
+
+def test_a_comment_posted_without_a_reload_reaches_another_members_page_with_its_reply(
+    screens: Screens, screenshot: Callable[[Page, str], Path]
+) -> None:
+    title = "Notify the victim advocate before any change to a supervision plan"
+    words = "Could the advocate also hear of curfew exceptions granted at the weekend?"
+    author = screens.open("member1@example.org")  # Jordan Ellis, at a desk
+    reader = screens.open("member3@example.org", device=PHONE)  # Alex Moreno, on a phone
+    vote_page = proposal_path(author.page, team_path(author.page), title)
+    for screen in (author, reader):
+        screen.page.goto(vote_page)
+        expect(screen.page.locator("section.dc")).to_have_attribute("data-live", "following")
+    page = author.page
+    page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+    section = page.locator("section.dc")
+    box = section.get_by_label("Add a comment")
+
+    # An empty comment: the server's message beside the box, nothing posted.
+    box.fill("   ")
+    section.get_by_role("button", name="Post comment").click()
+    expect(box).to_have_attribute("aria-invalid", "true")
+    expect(section.locator(".field-error")).to_contain_text("Write your comment first.")
+
+    box.fill(words)
+    section.get_by_role("button", name="Post comment").click()
+    mine = section.locator("article.dc-comment", has_text=words)
+    expect(mine).to_have_count(1)
+    expect(box).to_have_value("")
+    expect(section.locator(".field-error")).to_have_count(0)
+    expect(mine.get_by_role("link", name="Edit your comment")).to_be_visible()
+    assert page.evaluate("window.__sameDocument") is True
+    screenshot(page, "discussion-posted-desktop")
+
+    # The other member's open page shows it once, with its Reply and not the author's buttons.
+    theirs = reader.page.locator("section.dc article.dc-comment", has_text=words)
+    expect(theirs).to_have_count(1)
+    expect(theirs.locator("summary", has_text="Reply")).to_be_visible()
+    expect(theirs.get_by_role("link", name=re.compile("^Edit"))).to_have_count(0)
+    theirs.scroll_into_view_if_needed()
+    screenshot(reader.page, "discussion-live-phone")
+    expect(mine).to_have_count(1)  # the post's answer and the live event: shown once
+    # The browser logs the refused empty post's 422 as a failed load: that one was expected.
+    screens.assert_no_browser_errors(
+        ignore=lambda _screen, text: "status of 422" in text and "/discussion/proposal/" in text
+    )

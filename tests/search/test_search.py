@@ -368,3 +368,66 @@ def test_searching_needs_a_sign_in(client) -> None:
     response = client.get("/search?q=polygraph")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
+
+
+# --- Comments -------------------------------------------------------------------------------
+
+
+def test_a_comment_is_found_and_links_to_itself_on_its_subject_page(
+    teams, make_minutes, signed_in
+) -> None:
+    from teamwork.discussion import services as discussion
+    from teamwork.workplans import services as workplans
+
+    ours, theirs, lead, member, stranger = teams
+    proposal = consensus.create_proposal(lead.user, ours.id, title="Curfew checks", text="T")
+    item = make_minutes(ours, "Housing", "")
+    activity = workplans.create_activity(
+        lead.user, ours.id, title="Draft the protocol", owner_id=member.id
+    )
+    on_proposal = discussion.post_comment(
+        member.user, "proposal", proposal.id, body="A _sober_ plan"
+    )
+    on_item = discussion.post_comment(member.user, "agenda_item", item.id, body="A sober landlord")
+    on_activity = discussion.post_comment(lead.user, "activity", activity.id, body="Sober living")
+    theirs_proposal = consensus.create_proposal(stranger.user, theirs.id, title="X", text="T")
+    discussion.post_comment(stranger.user, "proposal", theirs_proposal.id, body="Sober elsewhere")
+
+    found = services.search_team(member.user, ours.id, "sober")
+    assert {(r.kind, r.object_id) for r in found.results} == {
+        (SearchKind.COMMENT, on_proposal.id),
+        (SearchKind.COMMENT, on_item.id),
+        (SearchKind.COMMENT, on_activity.id),
+    }
+    assert "Curfew checks — comment" in titles(found)
+    assert "Monthly meeting — Housing — comment" in titles(found)
+    assert len(services.search_my_teams(member.user, "sober").results) == 3
+    html = page(signed_in(member.user).get("/search?q=sober"))
+    team = f"/teams/{ours.id}"
+    assert f'href="{team}/proposals/{proposal.id}#comment-{on_proposal.id}"' in html
+    assert f'href="{team}/meetings/{item.meeting_id}#comment-{on_item.id}"' in html
+    assert f'href="{team}/workplan/activities/{activity.id}#comment-{on_activity.id}"' in html
+    assert "Sober elsewhere" not in html
+
+
+def test_hidden_and_deleted_comments_are_not_found(teams) -> None:
+    from teamwork.discussion import services as discussion
+
+    ours, _theirs, lead, member, _stranger = teams
+    proposal = consensus.create_proposal(lead.user, ours.id, title="Curfew checks", text="T")
+    kept = discussion.post_comment(member.user, "proposal", proposal.id, body="Polygraph first")
+    gone = discussion.post_comment(member.user, "proposal", proposal.id, body="Polygraph later")
+    discussion.edit_comment(member.user, kept.id, body="Polygraph weekly")
+    discussion.delete_comment(member.user, gone.id)
+    discussion.hide_comment(lead.user, kept.id, reason="Names a client")
+    assert services.search_team(lead.user, ours.id, "polygraph").results == []
+
+    discussion.unhide_comment(lead.user, kept.id)
+    found = services.search_team(member.user, ours.id, "polygraph")
+    assert [r.object_id for r in found.results] == [kept.id]
+    assert services.search_team(member.user, ours.id, "first").results == []  # the old wording
+    consensus.amend_proposal(lead.user, proposal.id, title="Curfew visits", text="T")
+    assert titles(services.search_team(member.user, ours.id, "weekly")) == [
+        "Curfew visits — comment"
+    ]
+    assert_full_text_index_matches_entries()
