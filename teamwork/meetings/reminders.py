@@ -124,7 +124,7 @@ def send_action_item_reminders(day: date, days_before: int | None = None) -> int
                 User.deactivated_at.is_(None),
             )
             .order_by(ActionItem.due_on, ActionItem.id)
-        ).tuples()
+        )
     )
     by_team: dict[int, list[int]] = {}
     for action, team_id in candidates:
