@@ -157,7 +157,7 @@ def send_reminders() -> list[str]:
     day sends nothing twice); a line per kind."""
     from teamwork.agreements.services import send_renewal_reminders
     from teamwork.database import utcnow
-    from teamwork.meetings.reminders import send_meeting_reminders
+    from teamwork.meetings.reminders import send_action_item_reminders, send_meeting_reminders
     from teamwork.moderation.notices import prepare_upcoming_terms, send_term_notices
     from teamwork.norms.reminders import send_incentive_reminders
     from teamwork.teams.services import today
@@ -169,7 +169,8 @@ def send_reminders() -> list[str]:
     lines.append(f"Sent {send_meeting_reminders(utcnow())} meeting reminder(s).")
     lines.append(f"Prepared {prepare_upcoming_terms(today())} moderator term(s).")
     lines.append(f"Sent {send_term_notices(today())} moderator term notice(s).")
-    lines.append(f"Sent {send_due_reminders(today())} workplan due-date reminder(s).")
+    lines.append(f"Sent {send_due_reminders(today())} workplan due-date notice(s).")
+    lines.append(f"Sent {send_action_item_reminders(today())} action item due-date notice(s).")
     return lines
 
 

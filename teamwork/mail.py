@@ -47,7 +47,14 @@ def absolute_link(endpoint: str, **values: object) -> str | None:
     config = current_app.config
     base = config.get("TEAMWORK_BASE_URL")
     if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
+        # The worker sends from no request, where url_for needs SERVER_NAME: the path is built
+        # from the URL map itself.
+        path = (
+            url_for(endpoint, **values)
+            if has_request_context()
+            else current_app.url_map.bind("localhost").build(endpoint, values)
+        )
+        return base.rstrip("/") + path
     if has_request_context() or config.get("SERVER_NAME"):
         return url_for(endpoint, _external=True, **values)
     return None

@@ -272,6 +272,10 @@ class ActionItem(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Set when its owner marks it done (from "My deliverables"): it then leaves their list.
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The due date its owner was told was near, and the one they were told had passed: one
+    # of each per due date (`meetings.reminders`).
+    reminder_due_on: Mapped[date | None] = mapped_column(sa.Date)
+    overdue_due_on: Mapped[date | None] = mapped_column(sa.Date)
 
     owner: Mapped[Membership] = relationship()
     item: Mapped[AgendaItem | None] = relationship()

@@ -185,3 +185,29 @@ def minutes_label(seconds: int) -> str:
     """Seconds as "12 min 5 s" (or "0 min")."""
     minutes, rest = divmod(max(0, int(seconds)), 60)
     return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+
+
+# --- Due dates (action items; the workplan's activities use the same rule) ----------------
+
+# How long after its due date something may still be reported overdue: a worker down for some
+# days still catches up, and one started on years of history does not send a notice for every
+# date long past.
+OVERDUE_NOTICE_DAYS = 7
+
+
+def due_soon_notice(
+    due_on: date | None, noticed_for: date | None, day: date, days_before: int
+) -> bool:
+    """Its owner is told once per due date that it is near, from `days_before` days before it
+    until it passes (a missed run still tells them). A new due date earns a new notice."""
+    if due_on is None or noticed_for == due_on:
+        return False
+    return day <= due_on <= day + timedelta(days=days_before)
+
+
+def overdue_notice(due_on: date | None, noticed_for: date | None, day: date) -> bool:
+    """Its owner is told once per due date that it passed: the first run after it (within
+    OVERDUE_NOTICE_DAYS). A new due date earns a new notice."""
+    if due_on is None or noticed_for == due_on:
+        return False
+    return due_on < day <= due_on + timedelta(days=OVERDUE_NOTICE_DAYS)

@@ -51,6 +51,7 @@ from teamwork.meetings.models import (
     Minutes,
     MinutesStatus,
 )
+from teamwork.meetings.signals import agenda_published
 from teamwork.norms.models import OperatingNorms
 from teamwork.norms.services import current_norms
 from teamwork.teams.models import Membership, Team
@@ -567,14 +568,9 @@ def move_agenda_item(
     return ordered_items(meeting)
 
 
-def _agenda_email(meeting: Meeting, items: list[AgendaItem], updated: bool) -> str:
-    lines = [
-        f"The agenda of {meeting.team.name}'s meeting"
-        + (" has been updated." if updated else " is published."),
-        "",
-        meeting.title,
-        f"When: {when_text(meeting)}",
-    ]
+def agenda_text(meeting: Meeting, items: list[AgendaItem]) -> str:
+    """The agenda as the members are told of it: when, where, and each item with its time."""
+    lines = [meeting.title, f"When: {when_text(meeting)}"]
     if meeting.location:
         lines.append(f"Where: {meeting.location}")
     if meeting.video_url:
@@ -585,12 +581,13 @@ def _agenda_email(meeting: Meeting, items: list[AgendaItem], updated: bool) -> s
         lines.append(
             f"{number}. {item.title} ({item.kind.label}, {item.minutes_allotted} min{waited})"
         )
-    lines += ["", meeting_link(meeting)]
     return "\n".join(lines)
 
 
-def publish_agenda(actor: User, team_id: int, meeting_id: int) -> int:
-    """Publish (or republish) the agenda and email every current member; returns how many."""
+def publish_agenda(actor: User, team_id: int, meeting_id: int) -> Meeting:
+    """Publish (or republish) the agenda; every current member is told (`agenda_published`,
+    in this transaction: the notifications capability tells them, in the app and by email as
+    each chose)."""
     _access, meeting = team_meeting(actor, team_id, meeting_id, Action.EDIT_AGENDA)
     _require_scheduled(meeting, "its agenda can be published")
     items = ordered_items(meeting)
@@ -599,12 +596,9 @@ def publish_agenda(actor: User, team_id: int, meeting_id: int) -> int:
     updated = meeting.agenda_published_at is not None
     meeting.agenda_published_at = utcnow()
     meeting.sequence += 1
+    agenda_published.send(meeting, items=items, updated=updated, actor=actor)
     db.session.commit()
-    start = meeting.local_starts_at
-    subject = ("Agenda updated: " if updated else "Agenda: ") + (
-        f"{meeting.title}, {start:%A} {start.day} {start:%B %Y}"
-    )
-    return _notify_members(meeting.team_id, subject, _agenda_email(meeting, items, updated))
+    return meeting
 
 
 # --- Carrying unresolved items forward -----------------------------------------------------

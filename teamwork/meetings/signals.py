@@ -25,3 +25,13 @@ minutes_proposed = _signals.signal("minutes-proposed")
 # Sent with the `Meeting` when the moderator ends it (status ended, unresolved items carried
 # forward), inside that transaction: its summary goes to every member.
 meeting_ended = _signals.signal("meeting-ended")
+
+# Sent with the `Meeting`, its agenda `items` (in order), `updated` (published before) and
+# `actor`, when the agenda is published or published again; inside that transaction.
+agenda_published = _signals.signal("agenda-published")
+
+# Sent by the daily job (`meetings.reminders.send_action_item_reminders`) with the `ActionItem`
+# and `day`, once per due date: `action_item_due_soon` in the days before it,
+# `action_item_overdue` the first run after it passed; inside the transaction that records it.
+action_item_due_soon = _signals.signal("action-item-due-soon")
+action_item_overdue = _signals.signal("action-item-overdue")

@@ -341,16 +341,12 @@ def remove_item(team_id: int, meeting_id: int) -> Page:
 @bp.post("/meetings/<int:meeting_id>/agenda/publish")
 def publish(team_id: int, meeting_id: int) -> Page:
     _access, meeting = services.team_meeting(current_user, team_id, meeting_id, Action.EDIT_AGENDA)
-    sent: list[int] = []
-    response = _button(
+    return _button(
         meeting,
         EmptyForm(),
-        lambda f: sent.append(services.publish_agenda(current_user, team_id, meeting_id)),
-        "The agenda is published.",
+        lambda f: services.publish_agenda(current_user, team_id, meeting_id),
+        "The agenda is published: the members are told, by email as each of them chose.",
     )
-    if sent:
-        flash(f"{sent[0]} members were sent the agenda by email.", "info")
-    return response
 
 
 @bp.post("/meetings/<int:meeting_id>/carry-forward")

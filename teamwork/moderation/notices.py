@@ -1,9 +1,12 @@
 """The daily moderator-terms job: prepare the next rotation term, and tell the people concerned.
 
-`flask send-reminders` runs these once a day. `prepare_upcoming_terms(day)` prepares the successor
-of each rotating team's term `notice_days` before it ends; `send_term_notices(day)` emails the
-incoming moderator, the outgoing one and the backup `notice_days` before a term starts, once per
-term (`ModeratorTerm.notified_on`).
+The worker's daily job (and `flask send-reminders`) runs these. `prepare_upcoming_terms(day)`
+prepares the successor of each rotating team's term `notice_days` before it ends;
+`send_term_notices(day)` tells the incoming moderator, the outgoing one and the backup
+`notice_days` before a term starts, once per term (`ModeratorTerm.notified_on`). What they are
+told (in the app, and by email as each chose) is the notifications capability's: it receives
+`moderation.signals.term_starting` inside the transaction that marks the term announced;
+`term_notice` gives it the words for each of them.
 """
 
 from __future__ import annotations
@@ -15,12 +18,12 @@ import sqlalchemy as sa
 
 from teamwork.errors import DomainError
 from teamwork.extensions import db
-from teamwork.mail import send_email
 from teamwork.moderation import rules, services
 from teamwork.moderation.models import ModerationPolicy, ModeratorTerm
 from teamwork.moderation.rules import Method
+from teamwork.moderation.signals import term_starting
 from teamwork.moderation.terms import current_term
-from teamwork.teams.models import Membership, Team
+from teamwork.teams.models import Membership
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,10 @@ def _person(membership: Membership | None) -> Membership | None:
     return membership if membership is not None and membership.is_current else None
 
 
-def _body(team: Team, term: ModeratorTerm, outgoing: Membership | None, role: str) -> str:
+def term_notice(term: ModeratorTerm, outgoing: Membership | None, role: str) -> tuple[str, str]:
+    """What the `role` ("incoming", "outgoing" or "backup") of a starting term is told: a
+    headline and the explanation."""
+    team = term.team
     holder = term.membership.user.name
     period = f"from {term.starts_on:%d %B %Y}"
     if term.ends_on is not None:
@@ -63,7 +69,7 @@ def _body(team: Team, term: ModeratorTerm, outgoing: Membership | None, role: st
         "backup": f"{holder} moderates the meetings of {team.name} {period}, and you are the "
         "backup moderator: you stand in when the moderator's absence is recorded.",
     }
-    text = [lines[role], ""]
+    text: list[str] = []
     if role == "incoming":
         text.append(
             "From that day you run the agenda and open, reveal and close the rounds of thumbs. "
@@ -71,13 +77,13 @@ def _body(team: Team, term: ModeratorTerm, outgoing: Membership | None, role: st
         )
         if outgoing is not None:
             text.append(f"{outgoing.user.name} moderates until then.")
-    text += ["", "The team page shows the current and next moderator and every past term."]
-    return "\n".join(text)
+    text.append("The team page shows the current and next moderator and every past term.")
+    return lines[role], "\n".join(text)
 
 
 def send_term_notices(day: date) -> int:
-    """Email the people concerned by each term starting within its team's notice period and
-    not yet announced; returns how many emails were sent. Each term is announced once."""
+    """Tell the people concerned by each term starting within its team's notice period and
+    not yet announced; returns how many were told. Each term is announced once."""
     sent = 0
     terms = db.session.scalars(
         sa.select(ModeratorTerm)
@@ -103,12 +109,9 @@ def send_term_notices(day: date) -> int:
         backup = services.backup_of(term)
         if backup is not None:
             recipients.append((backup, "backup"))
-        subject = f"Moderator of {term.team.name} from {term.starts_on:%d %b %Y}"
-        for membership, role in recipients:
-            # Queued in the transaction that marks the term notified: both or neither.
-            body = _body(term.team, term, outgoing, role)
-            send_email(membership.user.email, subject, body, commit=False)
-            sent += 1
+        # Told in the transaction that marks the term announced: both or neither.
+        term_starting.send(term, recipients=recipients, outgoing=outgoing)
+        sent += len(recipients)
         term.notified_on = day
         db.session.commit()
     return sent

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,15 +40,33 @@ from teamwork.discussion.signals import comment_posted
 from teamwork.errors import InvalidInput, NotFound
 from teamwork.extensions import db
 from teamwork.mail import absolute_link, send_email
-from teamwork.meetings.models import ActionItem, Attendance, AttendanceStatus, Meeting, MinutesEntry
-from teamwork.meetings.signals import action_item_added, meeting_ended, minutes_proposed
+from teamwork.meetings.models import (
+    ActionItem,
+    AgendaItem,
+    Attendance,
+    AttendanceStatus,
+    Meeting,
+    MinutesEntry,
+)
+from teamwork.meetings.services import agenda_text
+from teamwork.meetings.signals import (
+    action_item_added,
+    action_item_due_soon,
+    action_item_overdue,
+    agenda_published,
+    meeting_ended,
+    minutes_proposed,
+)
+from teamwork.moderation.models import ModeratorTerm
+from teamwork.moderation.notices import term_notice
+from teamwork.moderation.signals import term_starting
 from teamwork.notifications import rules
 from teamwork.notifications.models import Notification, NotificationPreference
 from teamwork.notifications.rules import Delivery, Kind
 from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Role
 from teamwork.workplans.models import Activity
-from teamwork.workplans.signals import activity_assigned
+from teamwork.workplans.signals import activity_assigned, activity_due_soon, activity_overdue
 
 log = logging.getLogger("teamwork.notifications")
 
@@ -658,3 +676,123 @@ def _on_comment(comment: Comment, **extra: Any) -> None:
         url=path,
     )
     db.session.commit()
+
+
+@agenda_published.connect
+def _on_agenda(meeting: Meeting, **extra: Any) -> None:
+    """Every member prepares for the meeting from its agenda (the one who published it knows)."""
+    items: list[AgendaItem] = extra.get("items") or []
+    updated = bool(extra.get("updated"))
+    start = meeting.local_starts_at
+    title = ("Agenda updated: " if updated else "Agenda: ") + (
+        f"{meeting.title}, {start:%A} {start.day} {start:%B %Y}"
+    )
+    lead = f"The agenda of {meeting.team.name}'s meeting " + (
+        "has been updated." if updated else "is published."
+    )
+    notify(
+        meeting.team,
+        team_member_ids(meeting.team_id),
+        Kind.AGENDA_PUBLISHED,
+        title=title,
+        detail=f"{lead}\n\n{agenda_text(meeting, items)}",
+        url=_path("meetings.show", team_id=meeting.team_id, meeting_id=meeting.id),
+        skip_user_id=_actor_id(extra),
+    )
+
+
+def _due_when(due_on: date, day: date) -> str:
+    days = (due_on - day).days
+    return "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
+
+
+@activity_due_soon.connect
+def _on_activity_due_soon(activity: Activity, **extra: Any) -> None:
+    assert activity.due_on is not None  # noqa: S101 - only dated activities are reminded
+    day: date = extra["day"]
+    lines = [
+        f"“{activity.title}” in {activity.team.name}'s workplan is due "
+        f"{_due_when(activity.due_on, day)}, on {activity.due_on:%d %B %Y}."
+    ]
+    if activity.deliverable:
+        lines.append(f"Deliverable: {activity.deliverable}")
+    lines += [f"Status: {activity.status.label}.", "Update its status or add a progress note."]
+    notify(
+        activity.team,
+        [activity.owner.user_id],
+        Kind.ACTIVITY_DUE_SOON,
+        title=f"Due {activity.due_on:%d %B}: {activity.title}",
+        detail="\n".join(lines),
+        url=_path("workplans.show", team_id=activity.team_id, activity_id=activity.id),
+    )
+
+
+@activity_overdue.connect
+def _on_activity_overdue(activity: Activity, **_extra: Any) -> None:
+    assert activity.due_on is not None  # noqa: S101 - only dated activities are overdue
+    lines = [
+        f"“{activity.title}” in {activity.team.name}'s workplan was due on "
+        f"{activity.due_on:%d %B %Y} and is not done.",
+        f"Status: {activity.status.label}.",
+        "Update its status, add a progress note, or agree a new due date with the team's lead.",
+    ]
+    notify(
+        activity.team,
+        [activity.owner.user_id],
+        Kind.ACTIVITY_OVERDUE,
+        title=f"Overdue since {activity.due_on:%d %B}: {activity.title}",
+        detail="\n".join(lines),
+        url=_path("workplans.show", team_id=activity.team_id, activity_id=activity.id),
+    )
+
+
+def _action_item_notice(action: ActionItem, kind: Kind, title: str, first_line: str) -> None:
+    meeting = db.session.get(Meeting, action.meeting_id)
+    owner = db.session.get(Membership, action.owner_id)
+    if meeting is None or owner is None:
+        return
+    notify(
+        meeting.team,
+        [owner.user_id],
+        kind,
+        title=title,
+        detail=f"{first_line}\n“{action.description}”\nMark it done in My deliverables.",
+        url=_path("workplans.my_deliverables"),
+    )
+
+
+@action_item_due_soon.connect
+def _on_action_due_soon(action: ActionItem, **extra: Any) -> None:
+    assert action.due_on is not None  # noqa: S101 - only dated action items are reminded
+    meeting = action.meeting
+    _action_item_notice(
+        action,
+        Kind.ACTION_DUE_SOON,
+        f"Due {action.due_on:%d %B}: {action.description}",
+        f"Your action item from {meeting.title} ({meeting.team.name}) is due "
+        f"{_due_when(action.due_on, extra['day'])}, on {action.due_on:%d %B %Y}:",
+    )
+
+
+@action_item_overdue.connect
+def _on_action_overdue(action: ActionItem, **_extra: Any) -> None:
+    assert action.due_on is not None  # noqa: S101 - only dated action items are overdue
+    meeting = action.meeting
+    _action_item_notice(
+        action,
+        Kind.ACTION_OVERDUE,
+        f"Overdue since {action.due_on:%d %B}: {action.description}",
+        f"Your action item from {meeting.title} ({meeting.team.name}) was due on "
+        f"{action.due_on:%d %B %Y} and is not marked done:",
+    )
+
+
+@term_starting.connect
+def _on_term_starting(term: ModeratorTerm, **extra: Any) -> None:
+    """The incoming moderator, the outgoing one and the backup, each in their own words."""
+    url = _path("teams.show", team_id=term.team_id)
+    for membership, role in extra.get("recipients") or ():
+        title, detail = term_notice(term, extra.get("outgoing"), role)
+        notify(
+            term.team, [membership.user_id], Kind.TERM_STARTING, title=title, detail=detail, url=url
+        )

@@ -114,12 +114,19 @@ class Invitation(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The invitee said no (from their dashboard, signed in as the invited address).
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     team: Mapped[Team] = relationship()
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
 
     def is_usable_at(self, now: datetime) -> bool:
-        return self.accepted_at is None and self.revoked_at is None and now < self.expires_at
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.declined_at is None
+            and now < self.expires_at
+        )
 
     def __repr__(self) -> str:
         return f"<Invitation {self.id} team={self.team_id} {self.email}>"
@@ -165,6 +172,8 @@ def _audit_invitation(session: Any, i: Invitation, new: bool) -> Iterable[record
         yield recorder.event_row("invitation.accepted", team_id=i.team_id, target=target)
     elif (change := recorder.changed(i, "revoked_at")) and change[1] is not None:
         yield recorder.event_row("invitation.revoked", team_id=i.team_id, target=target)
+    elif (change := recorder.changed(i, "declined_at")) and change[1] is not None:
+        yield recorder.event_row("invitation.declined", team_id=i.team_id, target=target)
 
 
 def _access_revoked(m: Membership) -> tuple[int, int] | None:
@@ -184,12 +193,13 @@ realtime.revoke_when(Membership, _access_revoked)
 
 
 def _invitations_over(now: datetime, config: Any) -> sa.ColumnElement[bool]:
-    """Invitations accepted, withdrawn or expired more than TEAMWORK_PURGE_INVITATIONS_AFTER
-    ago (the audit trail keeps who invited whom)."""
+    """Invitations accepted, withdrawn, declined or expired more than
+    TEAMWORK_PURGE_INVITATIONS_AFTER ago (the audit trail keeps who invited whom)."""
     before = now - config["TEAMWORK_PURGE_INVITATIONS_AFTER"]
     return sa.or_(
         Invitation.accepted_at < before,
         Invitation.revoked_at < before,
+        Invitation.declined_at < before,
         Invitation.expires_at < before,
     )
 

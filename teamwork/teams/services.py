@@ -27,6 +27,7 @@ from teamwork.cleaning import clean_line, clean_text
 from teamwork.database import utcnow
 from teamwork.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound, TeamArchived
 from teamwork.extensions import db
+from teamwork.forms import ID_MAX
 from teamwork.teams.models import Invitation, Membership, Team
 from teamwork.teams.rules import (
     Action,
@@ -399,6 +400,7 @@ def pending_invitations(access: TeamAccess) -> list[Invitation]:
                 Invitation.team_id == access.team.id,
                 Invitation.accepted_at.is_(None),
                 Invitation.revoked_at.is_(None),
+                Invitation.declined_at.is_(None),
             )
             .order_by(Invitation.created_at.desc())
         )
@@ -704,6 +706,7 @@ def pending_invitation(team_id: int, invitation_id: int) -> Invitation:
         or invitation.team_id != team_id
         or invitation.accepted_at is not None
         or invitation.revoked_at is not None
+        or invitation.declined_at is not None
     ):
         raise NotFound()
     return invitation
@@ -751,6 +754,11 @@ def accept_invitation(
         raise Forbidden(
             f"This invitation is for {invitation.email}. Sign out and open the link again."
         )
+    return _join(invitation, actor)
+
+
+def _join(invitation: Invitation, actor: User) -> Membership:
+    """Make the invitation's membership for `actor` and claim the invitation; commits."""
     membership = db.session.scalar(
         sa.select(Membership).where(
             Membership.team_id == invitation.team_id, Membership.user_id == actor.id
@@ -768,10 +776,15 @@ def accept_invitation(
     membership.removed_at = None
     membership.joined_at = utcnow()
     # Claim the invitation in the same statement that checks it is unused, so two tabs
-    # racing on one link cannot both join.
+    # racing on one link (or the link and the dashboard) cannot both join.
     claimed = db.session.execute(
         sa.update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.declined_at.is_(None),
+        )
         .values(accepted_at=utcnow(), accepted_by_id=actor.id)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
@@ -779,3 +792,64 @@ def accept_invitation(
         raise Gone("This invitation has already been used.")
     db.session.commit()
     return membership
+
+
+# --- Invitations for the signed-in person (the dashboard: no link needed) -----------------
+
+
+def invitations_for(actor: User) -> list[Invitation]:
+    """The invitations addressed to the actor's own email that they can still take up: not
+    accepted, withdrawn, declined or expired, to a team that is not archived."""
+    if not actor.is_active:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Invitation)
+            .join(Team, Team.id == Invitation.team_id)
+            .options(joinedload(Invitation.team), joinedload(Invitation.invited_by))
+            .where(
+                Invitation.email == normalize_email(actor.email),
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.declined_at.is_(None),
+                Invitation.expires_at > utcnow(),
+                Team.archived_at.is_(None),
+            )
+            .order_by(Invitation.created_at.desc())
+        )
+    )
+
+
+def _my_invitation(actor: User, invitation_id: int) -> Invitation:
+    """One of the invitations addressed to the actor, still open. Another person's is not
+    found, so an id says nothing of a team the actor is not in."""
+    invitation = None
+    if isinstance(invitation_id, int) and 0 < invitation_id <= ID_MAX:
+        invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.email != normalize_email(actor.email):
+        raise NotFound()
+    if invitation.accepted_at is not None:
+        raise Gone("This invitation has already been used.")
+    if invitation.revoked_at is not None:
+        raise Gone("This invitation was withdrawn. Ask the team's lead to send you a new one.")
+    if invitation.declined_at is not None:
+        raise Gone("You declined this invitation. Ask the team's lead to send you a new one.")
+    if invitation.expires_at <= utcnow():
+        raise Gone("This invitation has expired. Ask the team's lead to send you a new one.")
+    if invitation.team.archived_at is not None:
+        raise Gone("This team is archived: it takes no new members.")
+    return invitation
+
+
+def accept_my_invitation(actor: User, invitation_id: int) -> Membership:
+    """Join a team from the dashboard. The signed-in person is the one invited (their email is
+    the invitation's), so no link is needed; audited as the link's acceptance is."""
+    return _join(_my_invitation(actor, invitation_id), actor)
+
+
+def decline_invitation(actor: User, invitation_id: int) -> Invitation:
+    """Say no to an invitation addressed to the actor (audited: `invitation.declined`)."""
+    invitation = _my_invitation(actor, invitation_id)
+    invitation.declined_at = utcnow()
+    db.session.commit()
+    return invitation

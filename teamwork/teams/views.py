@@ -6,18 +6,26 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from teamwork.errors import Conflict, DomainError, InvalidInput
+from teamwork.errors import Conflict, DomainError, Gone, InvalidInput
 from teamwork.forms import EmptyForm, apply_error
 from teamwork.teams import services
 from teamwork.teams.forms import InviteForm, MembershipForm, NewTeamForm, TeamForm
 from teamwork.teams.notifications import send_invitation
-from teamwork.teams.panels import dashboard_panels, panels
+from teamwork.teams.panels import dashboard_panels, panels, register_dashboard_panel
 from teamwork.teams.rules import Action, Discipline, Role, TeamLevel
 from teamwork.templating import set_page_zone
 
 bp = Blueprint("teams", __name__)
 # Every template checks permissions with `access.can(Action.X)`.
 bp.add_app_template_global(Action, "Action")
+# First on the dashboard: an invitation waiting for the signed-in person (to their own email),
+# which they take up or decline here, without the emailed link.
+register_dashboard_panel(
+    "invitations_for_you",
+    "teams/_invitations_panel.html",
+    lambda user: {"invitations_for_you": services.invitations_for(user), "button": EmptyForm()},
+    order=1,
+)
 
 
 def _page_zone() -> str:
@@ -50,6 +58,32 @@ def dashboard() -> Page:
         teams=services.list_my_teams(current_user),
         archived=services.list_my_teams(current_user, archived=True),
     )
+
+
+@bp.post("/invitations/<int:invitation_id>/join")
+def accept_my_invitation(invitation_id: int) -> Page:
+    """Accept an invitation to one's own email from the dashboard (no link needed)."""
+    if EmptyForm().validate_on_submit():
+        try:
+            membership = services.accept_my_invitation(current_user, invitation_id)
+        except (Gone, Conflict) as exc:
+            flash(exc.message, "error")
+        else:
+            flash(f"You have joined {membership.team.name}.", "success")
+            return redirect(url_for("teams.show", team_id=membership.team_id))
+    return redirect(url_for("teams.dashboard"))
+
+
+@bp.post("/invitations/<int:invitation_id>/decline")
+def decline_invitation(invitation_id: int) -> Page:
+    if EmptyForm().validate_on_submit():
+        try:
+            invitation = services.decline_invitation(current_user, invitation_id)
+        except Gone as exc:
+            flash(exc.message, "error")
+        else:
+            flash(f"You declined the invitation to {invitation.team.name}.", "success")
+    return redirect(url_for("teams.dashboard"))
 
 
 @bp.route("/teams/new", methods=["GET", "POST"])

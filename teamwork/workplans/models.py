@@ -73,6 +73,8 @@ class Activity(db.Model):
     # The due date the owner was last reminded of, and when: one reminder per due date.
     reminder_due_on: Mapped[date | None] = mapped_column(sa.Date)
     reminded_on: Mapped[date | None] = mapped_column(sa.Date)
+    # The due date its owner was told had passed: one overdue notice per due date.
+    overdue_due_on: Mapped[date | None] = mapped_column(sa.Date)
     # The action item (in a meeting's minutes) this activity was created from.
     source_action_item_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("action_items.id", ondelete="SET NULL"), unique=True

@@ -15,6 +15,8 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
+from teamwork.meetings.rules import overdue_notice
+
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
 DELIVERABLE_MAX = 500
@@ -182,6 +184,14 @@ def needs_reminder(
     if not status.is_open or due_on is None or reminded_for == due_on:
         return False
     return day <= due_on <= day + timedelta(days=days_before)
+
+
+def needs_overdue_notice(
+    status: ActivityStatus, due_on: date | None, noticed_for: date | None, day: date
+) -> bool:
+    """An open activity's owner is told once per due date that it passed, by the rule action
+    items follow (`meetings.rules.overdue_notice`)."""
+    return status.is_open and overdue_notice(due_on, noticed_for, day)
 
 
 # --- Progress per goal -------------------------------------------------------------------------

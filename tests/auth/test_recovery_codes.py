@@ -67,6 +67,7 @@ def test_a_recovery_code_signs_in_once_is_audited_and_emailed(
     assert [m["To"] for m in outbox] == [user.email]
     assert "recovery code" in outbox[0]["Subject"]
     assert "9 recovery code(s) are left" in outbox[0].get_content()
+    assert "/account/two-step" in outbox[0].get_content()  # where to make new codes
     again = password_step(app, user).post("/login/two-step", data={"code": codes[3]})
     assert again.status_code == 422
     assert services.recovery_codes_left(user) == 9

@@ -363,9 +363,12 @@ def test_editing_an_item_keeps_its_links_and_shows_total_time(team: Team, signed
     assert 'href="https://example.org/draft.pdf"' in agenda.get_data(as_text=True)
 
 
-def test_publishing_the_agenda_emails_every_member_and_republishing_says_updated(
+def test_publishing_the_agenda_tells_every_member_and_republishing_says_updated(
     team: Team, signed_in, outbox
 ) -> None:
+    from teamwork.notifications.models import Notification
+    from teamwork.notifications.rules import Kind
+
     meeting = schedule(team)
     browser = signed_in(team.recorder.user)
     url = f"/teams/{team.id}/meetings/{meeting.id}/agenda/publish"
@@ -376,15 +379,24 @@ def test_publishing_the_agenda_emails_every_member_and_republishing_says_updated
     assert browser.post(url).status_code == 302
     db.session.refresh(meeting)
     assert meeting.agenda_published_at is not None and meeting.sequence == 1
-    emails = {m["To"] for m in outbox}
-    members = {team.lead, team.moderator, team.recorder, team.observer, *team.members}
-    assert emails == {m.user.email for m in members}
-    assert outbox[0]["Subject"].startswith("Agenda: Monthly meeting")
-    assert "1. Supervision standards (Discussion, 25 min)" in outbox[0].get_content()
+    told = list(
+        db.session.scalars(
+            sa.select(Notification)
+            .where(Notification.kind == Kind.AGENDA_PUBLISHED)
+            .order_by(Notification.id)
+        )
+    )
+    others = {team.lead, team.moderator, team.observer, *team.members}  # not who published
+    assert {n.user_id for n in told} == {m.user_id for m in others}
+    assert told[0].url == f"/teams/{team.id}/meetings/{meeting.id}"
+    assert told[0].title.startswith("Agenda: Monthly meeting")
+    assert "1. Supervision standards (Discussion, 25 min)" in told[0].detail
+    # Email at once by default: members prepare for the meeting from it.
+    assert {m["To"] for m in outbox} == {m.user.email for m in others}
     outbox.clear()
     item(team, meeting, "Housing")
     browser.post(url)
-    assert len(outbox) == len(members)
+    assert len(outbox) == len(others)
     assert outbox[0]["Subject"].startswith("Agenda updated: ")
     assert db.session.get(Meeting, meeting.id).sequence == 2
 

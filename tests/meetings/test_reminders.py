@@ -1,4 +1,5 @@
-"""Meeting reminders: one email per current member, once per meeting, a few days before."""
+"""Meeting reminders: one email per current member, once per meeting, a few days before; and
+the due-date notices of action items."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
+import sqlalchemy as sa
 
 from teamwork.extensions import db
 from teamwork.mail import message_queued
@@ -166,3 +168,60 @@ def test_a_reminder_does_not_count_as_a_change_to_the_meeting(team, make_meeting
     db.session.refresh(meeting)
     assert meeting.updated_at == before
     assert meeting.sequence == 0
+
+
+# --- Action items: due soon, overdue ------------------------------------------------------
+
+
+def test_action_item_owners_are_told_once_before_and_once_after_the_due_date(
+    team, make_meeting, outbox
+) -> None:
+    from teamwork.meetings.models import ActionItem
+    from teamwork.meetings.reminders import send_action_item_reminders
+    from teamwork.notifications.models import Notification
+    from teamwork.notifications.rules import Kind
+    from teamwork.workplans.models import Activity
+
+    team, lead, _observer, removed, _gone = team
+    day = NOW.date()
+    meeting = make_meeting(team, starts_at=NOW - timedelta(days=7))
+
+    def action(owner, description: str, **values) -> ActionItem:
+        row = ActionItem(
+            meeting_id=meeting.id,
+            owner_id=owner.id,
+            description=description,
+            due_on=day + timedelta(days=2),
+            **values,
+        )
+        db.session.add(row)
+        db.session.flush()
+        return row
+
+    mine = action(lead, "Collect the shelters' rules")
+    action(lead, "Already done", done_at=NOW)
+    action(removed, "Left the team")
+    in_workplan = action(lead, "Became an activity")
+    db.session.add(
+        Activity(team_id=team.id, title="Became an activity", owner_id=lead.id,
+                 source_action_item_id=in_workplan.id)
+    )  # fmt: skip
+    db.session.commit()
+
+    assert send_action_item_reminders(day) == 1
+    assert send_action_item_reminders(day) == 0
+    assert send_action_item_reminders(day + timedelta(days=2)) == 0  # due today
+    assert send_action_item_reminders(day + timedelta(days=3)) == 1
+    assert send_action_item_reminders(day + timedelta(days=4)) == 0
+    notes = list(db.session.scalars(sa.select(Notification).order_by(Notification.id)))
+    assert [(n.user_id, n.kind) for n in notes] == [
+        (lead.user_id, Kind.ACTION_DUE_SOON),
+        (lead.user_id, Kind.ACTION_OVERDUE),
+    ]
+    assert notes[0].title == "Due 03 March: Collect the shelters' rules"
+    assert "is due in 2 days, on 03 March 2026" in notes[0].detail
+    assert notes[1].title == "Overdue since 03 March: Collect the shelters' rules"
+    assert all(n.url == "/my/deliverables" for n in notes)
+    assert recipients(outbox) == [lead.user.email] * 2  # at once, by default
+    db.session.refresh(mine)
+    assert (mine.reminder_due_on, mine.overdue_due_on) == (mine.due_on, mine.due_on)

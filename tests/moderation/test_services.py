@@ -24,6 +24,8 @@ from teamwork.moderation import notices, services
 from teamwork.moderation import terms as moderator_terms
 from teamwork.moderation.models import Election, ElectionStatus, ModeratorTerm, StandIn
 from teamwork.moderation.rules import Method, StandInKind, TermSource, add_months
+from teamwork.notifications.models import Notification
+from teamwork.notifications.rules import Kind
 from teamwork.teams import services as teams
 from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Action, Role
@@ -579,8 +581,18 @@ def test_notices_go_to_the_incoming_and_outgoing_moderators_and_the_backup_once(
     expected = [world.police.user.email, world.holder.user.email, world.advocate.user.email]
     assert recipients == sorted(expected)
     incoming = next(m for m in outbox if m["To"] == world.police.user.email)
-    assert world.team.name in incoming["Subject"]
-    assert "You moderate" in incoming.get_content()
+    assert incoming["Subject"].startswith(f"You moderate the meetings of {world.team.name} from")
+    assert "the powers follow the term" in incoming.get_body(("plain",)).get_content()
+    told = {
+        n.user_id: n
+        for n in db.session.scalars(
+            sa.select(Notification).where(Notification.kind == Kind.TERM_STARTING)
+        )
+    }
+    assert set(told) == {world.police.user_id, world.holder.user_id, world.advocate.user_id}
+    assert told[world.holder.user_id].title.startswith("Your term as moderator")
+    assert "backup moderator" in told[world.advocate.user_id].title
+    assert told[world.police.user_id].url == f"/teams/{world.team.id}"
     assert notices.send_term_notices(starts - timedelta(days=29)) == 0
     assert len(outbox) == 3
 

@@ -592,3 +592,123 @@ def test_invited_lead_can_manage_the_team(
     token = token_in(outbox[-1])
     assert client.post(f"/invitations/{token}", data=accept_form()).status_code == 302
     assert client.get(f"/teams/{world.team.id}/members").status_code == 200
+
+
+# --- On the dashboard: invitations for the signed-in person (no link needed) ----------------
+
+
+def invite_service(world: Any, email: str = "vic@example.org") -> Any:
+    from teamwork.teams import services
+
+    return services.invite_member(
+        world.lead.user,
+        world.team.id,
+        email=email,
+        role=Role.RECORDER,
+        agency="Northfield Victim Services",
+        discipline=Discipline.VICTIM_ADVOCACY,
+    ).invitation
+
+
+def test_the_dashboard_shows_my_invitation_and_accepting_it_joins_without_the_link(
+    world: Any, make_user: Callable[..., User], signed_in: Callable[[User], FlaskClient]
+) -> None:
+    vic = make_user("Vic@Example.org", "Vic Existing")
+    invitation = invite_service(world)
+    invite_service(world, "someone.else@example.org")
+    browser = signed_in(vic)
+    dashboard = browser.get("/")
+    panel = page(dashboard).split('id="invitations-heading"', 1)[1].split("</section>", 1)[0]
+    assert "Northfield County SOMT" in panel and "recorder" in panel
+    assert "Northfield Victim Services" in panel and "From Lena Lead" in panel
+    assert f'action="/invitations/{invitation.id}/join"' in panel
+    assert "someone.else" not in page(dashboard)
+
+    joined = browser.post(f"/invitations/{invitation.id}/join")
+    assert urlsplit(joined.headers["Location"]).path == f"/teams/{world.team.id}"
+    (membership,) = committed(Membership, Membership.user_id == vic.id)
+    assert (membership.team_id, membership.role) == (world.team.id, Role.RECORDER)
+    assert committed_row(Invitation, invitation.id).accepted_by_id == vic.id
+    added = committed(AuditEvent, AuditEvent.action == "membership.added")
+    assert [(e.actor_id, e.team_id) for e in added if e.details["user_id"] == vic.id] == [
+        (vic.id, world.team.id)
+    ]
+    assert 'id="invitations-heading"' not in page(browser.get("/"))
+
+
+def test_declining_my_invitation_is_audited_and_its_link_stops_working(
+    world: Any,
+    make_user: Callable[..., User],
+    signed_in: Callable[[User], FlaskClient],
+    outbox: list[EmailMessage],
+    lead_browser: FlaskClient,
+) -> None:
+    vic = make_user("vic@example.org", "Vic Existing")
+    token = send_invitation(lead_browser, world, outbox)
+    invitation = invitation_by_token(token)
+    browser = signed_in(vic)
+    declined = browser.post(f"/invitations/{invitation.id}/decline")
+    assert urlsplit(declined.headers["Location"]).path == "/"
+    assert "You declined the invitation to Northfield County SOMT." in page(browser.get("/"))
+    assert committed_row(Invitation, invitation.id).declined_at is not None
+    assert committed(AuditEvent, AuditEvent.action == "invitation.declined")
+    assert committed(Membership, Membership.user_id == vic.id) == []
+    assert browser.post(f"/invitations/{token}").status_code == 410
+    # Nor is it pending on the team's members page any more.
+    lead_browser.get("/")  # shows the flash of the invitation sent
+    assert "vic@example.org" not in page(lead_browser.get(f"/teams/{world.team.id}/members"))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"expires_at": utcnow() - timedelta(seconds=1)}, "This invitation has expired."),
+        ({"revoked_at": utcnow()}, "This invitation was withdrawn."),
+        ({"declined_at": utcnow()}, "You declined this invitation."),
+    ],
+)
+def test_a_closed_invitation_is_refused_from_the_dashboard_with_a_reason(
+    world: Any,
+    make_user: Callable[..., User],
+    signed_in: Callable[[User], FlaskClient],
+    change: dict[str, Any],
+    message: str,
+) -> None:
+    vic = make_user("vic@example.org", "Vic Existing")
+    invitation = invite_service(world)
+    for name, value in change.items():
+        setattr(_db.session.get(Invitation, invitation.id), name, value)
+    _db.session.commit()
+    browser = signed_in(vic)
+    assert 'id="invitations-heading"' not in page(browser.get("/"))
+    before = snapshot()
+    for action in ("join", "decline"):
+        refused = browser.post(f"/invitations/{invitation.id}/{action}")
+        assert urlsplit(refused.headers["Location"]).path == "/"
+        assert message in page(browser.get("/"))
+    assert snapshot() == before
+
+
+def test_someone_elses_invitation_is_not_found_and_a_member_is_told_they_are_one(
+    world: Any, make_user: Callable[..., User], signed_in: Callable[[User], FlaskClient]
+) -> None:
+    invitation = invite_service(world)
+    other = signed_in(make_user("someone@example.org", "Someone Else"))
+    before = snapshot()
+    for action in ("join", "decline"):
+        assert other.post(f"/invitations/{invitation.id}/{action}").status_code == 404
+        assert other.post(f"/invitations/99999/{action}").status_code == 404
+    assert snapshot() == before
+    # An invitation issued before they joined by another one: told so, nothing changes.
+    twice = make_user("twice@example.org", "Twice")
+    again = invite_service(world, twice.email)
+    _db.session.add(
+        Membership(team=world.team, user=twice, role=Role.MEMBER, agency="Police",
+                   discipline=Discipline.OTHER)
+    )  # fmt: skip
+    _db.session.commit()
+    member = signed_in(twice)
+    before = snapshot()
+    member.post(f"/invitations/{again.id}/join")
+    assert "You are already a member of this team." in page(member.get("/"))
+    assert snapshot() == before

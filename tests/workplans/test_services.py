@@ -422,6 +422,35 @@ def test_owners_are_reminded_once_per_due_date(plan, outbox) -> None:
     assert send_due_reminders(TODAY + timedelta(days=1)) == 1  # a new due date, a new reminder
 
 
+def test_owners_are_told_once_the_day_after_a_due_date_passes(plan, outbox) -> None:
+    from teamwork.notifications.models import Notification
+    from teamwork.notifications.rules import Kind
+
+    p = plan()
+    late = p.add(title="Signed protocol", due_on=TODAY + timedelta(days=1))
+    assert send_due_reminders(TODAY) == 1  # due soon
+    outbox.clear()
+    assert send_due_reminders(TODAY + timedelta(days=1)) == 0  # due today: not late yet
+    assert send_due_reminders(TODAY + timedelta(days=2)) == 1
+    assert send_due_reminders(TODAY + timedelta(days=3)) == 0  # once per due date
+    (message,) = outbox
+    assert message["To"] == p.owner.user.email
+    assert message["Subject"] == "Overdue since 11 March: Signed protocol"
+    kinds = [
+        n.kind
+        for n in db.session.scalars(
+            sa.select(Notification)
+            .where(Notification.user_id == p.owner.user_id)
+            .order_by(Notification.id)
+        )
+    ]
+    assert kinds == [Kind.ACTIVITY_ASSIGNED, Kind.ACTIVITY_DUE_SOON, Kind.ACTIVITY_OVERDUE]
+    assert db.session.get(Activity, late.id).overdue_due_on == TODAY + timedelta(days=1)
+    # A date long past (a worker started on old history) is not reported.
+    p.add(title="Ancient", due_on=TODAY + timedelta(days=1))
+    assert send_due_reminders(TODAY + timedelta(days=30)) == 0
+
+
 def test_owners_who_left_are_not_reminded(plan, outbox) -> None:
     p = plan()
     p.add(due_on=TODAY + timedelta(days=1))

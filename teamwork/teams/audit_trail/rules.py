@@ -163,6 +163,7 @@ SENTENCES: dict[str, Sentence] = {
     ),
     "invitation.accepted": lambda _e, _n, a: f"{a} accepted an invitation and joined",
     "invitation.revoked": lambda _e, _n, a: f"{a} withdrew an invitation",
+    "invitation.declined": lambda _e, _n, a: f"{a} declined an invitation",
     "round.opened": lambda e, n, a: f"{a} opened {_round(e, n)}",
     "round.revealed": lambda e, n, a: f"{a} revealed the votes of {_round(e, n)}",
     "round.closed": _closed,
