@@ -11,6 +11,7 @@ parameters: hashing is slow on purpose, and tests do not need that.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -37,6 +38,7 @@ from teamwork.extensions import db as _db
 from teamwork.moderation.models import ModeratorTerm
 from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Discipline, Role, TeamLevel
+from tests.snapshots import Snapshot, restore_snapshot, take_snapshot
 
 PASSWORD = "correct horse battery staple"
 _HASHES: dict[str, str] = {}
@@ -46,6 +48,11 @@ _HASHES: dict[str, str] = {}
 # the suite on PostgreSQL: each test process then builds a schema of its own, emptied between
 # tests and dropped at the end.
 TEST_DATABASE_URL = os.environ.get("TEAMWORK_TEST_DATABASE_URL", "")
+# A test's rows are thrown away with it: its commits need not wait for the write-ahead log to
+# reach the disk. That matters when the PostgreSQL pass's processes commit at once (measured on
+# six service and socket files at -n 3: 51-56 s against 60-64 s). Servers the tests start in a
+# subprocess (tests/servers.py) keep the database's own setting.
+PG_OPTIONS = "-csynchronous_commit=off"
 
 
 def config_for_tests(tmp_path: Path, schema: str | None = None) -> dict[str, Any]:
@@ -55,7 +62,7 @@ def config_for_tests(tmp_path: Path, schema: str | None = None) -> dict[str, Any
             "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
             "SQLALCHEMY_ENGINE_OPTIONS": {
                 "pool_pre_ping": True,
-                "connect_args": {"options": f"-csearch_path={schema}"},
+                "connect_args": {"options": f"-csearch_path={schema} {PG_OPTIONS}"},
             },
         }
     return {
@@ -188,7 +195,8 @@ class DatabaseTemplate:
     sequences: tuple[str, ...] = ()
 
     def empty_tables(self) -> None:
-        engine = sa.create_engine(TEST_DATABASE_URL)
+        # One connection for the whole process: a new one per test cost ten times the deletes.
+        engine = _cleaning_engine()
         # DELETE, children first, and sequences back to 1: on tables this small it costs a
         # fraction of TRUNCATE, which makes new files for every table. Rows the order cannot
         # handle (a cycle of foreign keys) fall back to TRUNCATE ... CASCADE.
@@ -212,8 +220,14 @@ class DatabaseTemplate:
                     return
                 except sa.exc.IntegrityError:
                     continue
-        finally:
-            engine.dispose()
+        except BaseException:
+            engine.dispose()  # a broken connection is not kept for the next test
+            raise
+
+
+@functools.cache
+def _cleaning_engine() -> sa.Engine:
+    return sa.create_engine(TEST_DATABASE_URL, connect_args={"options": PG_OPTIONS})
 
 
 def _build_schema(tmp: Path, schema: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -255,7 +269,10 @@ def database_template(
         with database_schema() as schema:
             tables, sequences = _build_schema(tmp, schema)
             monkeypatch.undo()
-            yield DatabaseTemplate(schema=schema, tables=tables, sequences=sequences)
+            try:
+                yield DatabaseTemplate(schema=schema, tables=tables, sequences=sequences)
+            finally:
+                _cleaning_engine().dispose()
 
 
 @pytest.fixture
@@ -318,6 +335,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture
 def db(app: Flask) -> Any:
     return _db
+
+
+DEMO_PASSWORD = "demo passphrase for tests"
+_DEMO: dict[str, tuple[Snapshot, list[Any]]] = {}
+
+
+@pytest.fixture
+def demo(app: Flask) -> list[Any]:
+    """The demo jurisdiction of `flask demo` (every demo account's password: DEMO_PASSWORD), in
+    this test's database; its accounts are returned. Seeding it through the services costs
+    seconds: the first test of a process seeds it and takes a snapshot, and each later one gets
+    the same rows put back (tests/snapshots.py). tests/test_demo.py seeds it itself where the
+    seeding is what it tests."""
+    if "demo" not in _DEMO:
+        from teamwork.demo import seed_demo
+
+        accounts = seed_demo(DEMO_PASSWORD)
+        assert accounts, "the demo seeds an empty database"
+        _DEMO["demo"] = (take_snapshot(), accounts)
+        return accounts
+    snapshot, accounts = _DEMO["demo"]
+    restore_snapshot(snapshot)
+    return accounts
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask import Flask
 
@@ -11,8 +13,7 @@ from teamwork.extensions import db
 from teamwork.teams.models import Membership, Team
 from teamwork.teams.rules import Role
 from teamwork.teams.services import team_access
-
-DEMO_PASSWORD = "demo passphrase for tests"
+from tests.conftest import DEMO_PASSWORD
 
 
 def counts() -> tuple[int, int, int]:
@@ -23,8 +24,7 @@ def counts() -> tuple[int, int, int]:
     )
 
 
-def test_demo_has_an_account_per_role_and_at_least_eight_agencies(app: Flask) -> None:
-    seed_demo(DEMO_PASSWORD)
+def test_demo_has_an_account_per_role_and_at_least_eight_agencies(app: Flask, demo: Any) -> None:
     emails = set(db.session.scalars(sa.select(User.email)))
     expected = {"lead", "moderator", "recorder", "observer", "outsider"} | {
         f"member{n}" for n in range(1, 9)
@@ -41,16 +41,14 @@ def test_demo_has_an_account_per_role_and_at_least_eight_agencies(app: Flask) ->
     assert any(child.level.value == "case_management" for child in county.children)
 
 
-def test_demo_moderator_holds_the_county_moderator_term(app: Flask) -> None:
-    seed_demo(DEMO_PASSWORD)
+def test_demo_moderator_holds_the_county_moderator_term(app: Flask, demo: Any) -> None:
     moderator = db.session.scalar(sa.select(User).where(User.email == "moderator@example.org"))
     county = db.session.scalar(sa.select(Team).where(Team.name == COUNTY))
     access = team_access(moderator, county.id)
     assert access.is_moderator and access.membership.role is Role.MEMBER
 
 
-def test_outsider_belongs_only_to_another_team(app: Flask) -> None:
-    seed_demo(DEMO_PASSWORD)
+def test_outsider_belongs_only_to_another_team(app: Flask, demo: Any) -> None:
     outsider = db.session.scalar(sa.select(User).where(User.email == "outsider@example.org"))
     teams = db.session.scalars(
         sa.select(Team.name).join(Membership).where(Membership.user_id == outsider.id)
@@ -71,8 +69,7 @@ def test_seeding_never_touches_a_database_with_data(app: Flask, make_user) -> No
     assert counts() == (1, 0, 0)
 
 
-def test_member1_signs_in_and_sees_only_their_teams(app: Flask) -> None:
-    seed_demo(DEMO_PASSWORD)
+def test_member1_signs_in_and_sees_only_their_teams(app: Flask, demo: Any) -> None:
     client = app.test_client()
     response = client.post(
         "/login", data={"email": "member1@example.org", "password": DEMO_PASSWORD}
@@ -156,10 +153,9 @@ def test_deactivate_user_command_ends_sessions_and_sign_in(app: Flask, make_user
     assert db.session.get(User, user.id).deactivated_at is not None
 
 
-def test_demo_charter_has_adopted_mission_and_vision_and_draft_goals(app: Flask) -> None:
+def test_demo_charter_has_adopted_mission_and_vision_and_draft_goals(app: Flask, demo: Any) -> None:
     from teamwork.charter.models import Statement, StatementKind, VersionStatus
 
-    seed_demo(DEMO_PASSWORD)
     county = db.session.scalar(sa.select(Team).where(Team.name == COUNTY))
     statements = db.session.scalars(sa.select(Statement).where(Statement.team_id == county.id))
     status = {s.kind: s.versions[-1].status for s in statements}

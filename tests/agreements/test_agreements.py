@@ -671,11 +671,10 @@ def test_markdown_download(world: World, signed_in: Callable[[User], FlaskClient
 # --- Demo --------------------------------------------------------------------------------
 
 
-def test_demo_memorandum_is_signed_by_all_agencies_but_two(app: Flask) -> None:
+def test_demo_memorandum_is_signed_by_all_agencies_but_two(demo: Any) -> None:
     from teamwork.agreements.demo import seed_agreement
-    from teamwork.demo import COUNTY, seed_demo
+    from teamwork.demo import COUNTY
 
-    seed_demo("demo passphrase for tests")
     county = db.session.scalar(sa.select(Team).where(Team.name == COUNTY))
     users = {user.email: user for user in db.session.scalars(sa.select(User))}
     agreement = seed_agreement(county, users)

@@ -14,7 +14,7 @@ from teamwork.consensus import voting
 from teamwork.consensus.models import Round
 from teamwork.errors import Forbidden, InvalidInput, NotFound
 from teamwork.extensions import db
-from tests.conftest import PASSWORD, Meeting
+from tests.conftest import DEMO_PASSWORD, Meeting
 
 
 def decide(m: Meeting, proposal_id: int, choice: str = "up", tag: str = "v") -> Round:
@@ -207,14 +207,14 @@ def test_rule_form_proposes_a_change(meeting, signed_in) -> None:
     assert change.rule["block_threshold"] == 2
 
 
-def test_charter_exports_as_markdown_and_a_printable_page(app, signed_in, make_team) -> None:
-    from teamwork.demo import COUNTY, seed_demo
+def test_charter_exports_as_markdown_and_a_printable_page(app, demo, login, make_team) -> None:
+    from teamwork.demo import COUNTY
     from teamwork.teams.models import Team
 
-    seed_demo(PASSWORD)  # the password the sign-in fixtures use
     county = db.session.scalar(sa.select(Team).where(Team.name == COUNTY))
     lead = db.session.scalar(sa.select(User).where(User.email == "lead@example.org"))
-    browser = signed_in(lead)
+    browser = app.test_client()
+    login(lead, DEMO_PASSWORD, on=browser)
     response = browser.get(f"/teams/{county.id}/charter/export.md")
     assert response.status_code == 200
     assert response.mimetype == "text/markdown"
@@ -226,8 +226,11 @@ def test_charter_exports_as_markdown_and_a_printable_page(app, signed_in, make_t
     assert "Adopted by consensus" in text and "agencies signed" in text
     page = browser.get(f"/teams/{county.id}/charter/print").get_data(as_text=True)
     assert "Charter of" in page and "Stakeholder incentives" in page
-    outsider = signed_in(
-        db.session.scalar(sa.select(User).where(User.email == "outsider@example.org"))
+    outsider = app.test_client()
+    login(
+        db.session.scalar(sa.select(User).where(User.email == "outsider@example.org")),
+        DEMO_PASSWORD,
+        on=outsider,
     )
     assert outsider.get(f"/teams/{county.id}/charter/export.md").status_code == 404
     assert outsider.get(f"/teams/{county.id}/charter/print").status_code == 404

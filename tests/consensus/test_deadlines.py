@@ -438,11 +438,9 @@ def test_the_voting_screen_shows_the_deadline(team_meeting, signed_in) -> None:
     assert "Open until Thu 11 Dec, 17:00 PST" in page
 
 
-def test_the_demo_has_one_round_open_until_a_few_days_ahead(app: Flask) -> None:
+def test_the_demo_has_one_round_open_until_a_few_days_ahead(demo: Any) -> None:
     from teamwork.consensus.demo import DAYS_AHEAD, TITLE
-    from teamwork.demo import seed_demo
 
-    seed_demo("demo passphrase for tests")
     [round_] = db.session.scalars(
         sa.select(Round).where(Round.status == RoundStatus.OPEN, Round.closes_at.is_not(None))
     ).all()

@@ -265,10 +265,7 @@ def test_mentions_are_found_where_an_at_sign_opens_a_word(text, found) -> None:
     assert rules.mentioned_handles(text) == found
 
 
-def test_the_demo_has_a_discussion_with_a_mentioning_reply(app) -> None:
-    from teamwork.demo import seed_demo
-
-    seed_demo("demo passphrase for tests")
+def test_the_demo_has_a_discussion_with_a_mentioning_reply(demo) -> None:
     comments = db.session.scalars(sa.select(Comment)).all()
     kinds = {str(c.subject_kind) for c in comments}
     assert kinds == {"proposal", "activity"}

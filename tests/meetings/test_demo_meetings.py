@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
 
 from teamwork.auth.models import User
-from teamwork.demo import COUNTY, seed_demo
+from teamwork.demo import COUNTY
 from teamwork.extensions import db
-from teamwork.meetings import demo, services
+from teamwork.meetings import services
 from teamwork.meetings.minutes import services as minutes_services
 from teamwork.meetings.models import (
     ActionItem,
@@ -25,8 +26,7 @@ from teamwork.meetings.models import (
 from teamwork.teams.models import Team
 
 
-def test_the_demo_has_minuted_past_meetings_and_a_published_agenda(app: Flask) -> None:
-    seed_demo("demo passphrase for tests")
+def test_the_demo_has_minuted_past_meetings_and_a_published_agenda(demo: Any) -> None:
     county = db.session.scalar(sa.select(Team).where(Team.name == COUNTY))
     if db.session.scalar(sa.select(Meeting.id).limit(1)) is None:  # not yet wired in
         users = {u.email: u for u in db.session.scalars(sa.select(User))}
@@ -60,8 +60,7 @@ def test_the_demo_has_minuted_past_meetings_and_a_published_agenda(app: Flask) -
     assert all(i.status is ItemStatus.OPEN for i in items)
 
 
-def test_demo_meeting_pages_render(app: Flask, login) -> None:
-    seed_demo("demo passphrase for tests")
+def test_demo_meeting_pages_render(app: Flask, demo: Any, login) -> None:
     county = db.session.scalar(sa.select(Team).where(Team.name == COUNTY))
     users = {u.email: u for u in db.session.scalars(sa.select(User))}
     if db.session.scalar(sa.select(Meeting.id).limit(1)) is None:

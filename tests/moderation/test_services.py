@@ -623,11 +623,10 @@ def test_history_lists_every_term_with_its_status(world):
     ]
 
 
-def test_the_demo_shows_a_current_rotation_term_with_its_successor(app):
+def test_the_demo_shows_a_current_rotation_term_with_its_successor(demo):
     from teamwork.auth.models import User
-    from teamwork.demo import COUNTY, seed_demo
+    from teamwork.demo import COUNTY
 
-    seed_demo("demo passphrase for tests")  # seeds the moderator terms too
     county = db.session.scalar(sa.select(Team).where(Team.name == COUNTY))
     users = {u.email: u for u in db.session.scalars(sa.select(User))}
     today = teams.today()

@@ -582,12 +582,11 @@ def test_leadership_partial_names_the_champion_staff_and_moderator(
 # --- Demo --------------------------------------------------------------------------------
 
 
-def test_demo_has_norms_and_incentives_for_every_county_agency(app: Flask) -> None:
-    from teamwork.demo import COUNTY, seed_demo
+def test_demo_has_norms_and_incentives_for_every_county_agency(demo: Any) -> None:
+    from teamwork.demo import COUNTY
     from teamwork.norms.demo import INCENTIVES
     from teamwork.teams.models import Team
 
-    seed_demo("demo passphrase for tests")  # seeds the norms and incentives too
     county = db.session.scalar(sa.select(Team).where(Team.name == COUNTY))
 
     current = db.session.scalar(

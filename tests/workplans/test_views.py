@@ -305,13 +305,12 @@ def test_a_bad_csv_lists_the_rows_to_correct_and_imports_nothing(plan, signed_in
     assert count(Activity) == 0
 
 
-def test_the_demo_workplan_has_every_kind_of_activity(app, login):
+def test_the_demo_workplan_has_every_kind_of_activity(app, demo, login):
     from teamwork.auth.models import User
-    from teamwork.demo import COUNTY, seed_demo
+    from teamwork.demo import COUNTY
     from teamwork.teams.models import Team
     from teamwork.workplans.demo import seed
 
-    seed_demo("demo passphrase for tests")
     team = db.session.scalar(sa.select(Team).where(Team.name == COUNTY))
     users = {u.email: u for u in db.session.scalars(sa.select(User))}
     if not count(Activity):  # until teamwork/demo.py calls the workplan's seed itself
