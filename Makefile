@@ -69,21 +69,26 @@ PG_PARALLEL ?= -n 3 --dist loadfile
 # for 15 s, workers killed and restarted) spend most of their five minutes waiting on what they
 # started. With PostgreSQL reachable they run beside the SQLite pass, in a process of their
 # own, instead of holding a third of the PostgreSQL pass; their report follows the SQLite
-# pass's. SCALE_LOG keeps it.
+# pass's, and SCALE_LOG keeps it. With PYTEST_ARGS (a selection of tests) the passes run one
+# after the other, tests/scale in the PostgreSQL pass, as before.
 SCALE_LOG := test-artifacts/scale-tests.log
 test: $(VENV)/.installed-test
-	@start=$$(date +%s); status=0; scale=""; \
-	if $(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1].replace('+psycopg', ''), connect_timeout=3).close()" "$(TEST_POSTGRES_URL)" 2>/dev/null; then \
-		mkdir -p $(dir $(SCALE_LOG)); \
-		echo "== The fault and scale-out trials on PostgreSQL and Redis, beside the SQLite pass (report below) =="; \
-		TEAMWORK_TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest -p no:cacheprovider tests/scale $(PYTEST_ARGS) > $(SCALE_LOG) 2>&1 & scale=$$!; \
-		$(BIN)/pytest $(PARALLEL) --ignore=tests/scale $(PYTEST_ARGS) || status=$$?; \
+	@start=$$(date +%s); status=0; pg=no; scale=""; ignore=""; \
+	if $(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1].replace('+psycopg', ''), connect_timeout=3).close()" "$(TEST_POSTGRES_URL)" 2>/dev/null; then pg=yes; fi; \
+	if [ $$pg = yes ] && [ -z "$(strip $(PYTEST_ARGS))" ]; then \
+		mkdir -p $(dir $(SCALE_LOG)); ignore="--ignore=tests/scale"; \
+		echo "== The fault and scale-out trials (tests/scale) on PostgreSQL and Redis, beside the SQLite pass: report below =="; \
+		TEAMWORK_TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest -p no:cacheprovider tests/scale > $(SCALE_LOG) 2>&1 & scale=$$!; \
+	fi; \
+	$(BIN)/pytest $(PARALLEL) $$ignore $(PYTEST_ARGS) || status=$$?; \
+	if [ -n "$$scale" ]; then \
 		echo "== The fault and scale-out trials (tests/scale) on PostgreSQL and Redis =="; \
 		wait $$scale || status=$$?; cat $(SCALE_LOG); \
-		echo "== The same suite on PostgreSQL ($(TEST_POSTGRES_URL)), browser tests and tests/scale excepted =="; \
-		TEAMWORK_TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest $(PG_PARALLEL) -m "not browser" --ignore=tests/scale $(PYTEST_ARGS) || status=$$?; \
+	fi; \
+	if [ $$pg = yes ]; then \
+		echo "== The same suite on PostgreSQL ($(TEST_POSTGRES_URL)), browser tests excepted =="; \
+		TEAMWORK_TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest $(PG_PARALLEL) -m "not browser" $$ignore $(PYTEST_ARGS) || status=$$?; \
 	else \
-		$(BIN)/pytest $(PARALLEL) $(PYTEST_ARGS) || status=$$?; \
 		echo "== PostgreSQL run skipped: nothing answers at $(TEST_POSTGRES_URL) =="; \
 	fi; \
 	echo "== make test: $$(( $$(date +%s) - start )) s wall time, exit $$status =="; \
