@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,13 +23,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_timeout_ms: int = 
     cursor.close()
 
 
+@functools.cache
+def _pragmas_listener(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def listener(dbapi_connection: Any, record: Any) -> None:
+        _sqlite_pragmas(dbapi_connection, record, busy_timeout_ms)
+
+    return listener
+
+
 def init_app(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
             timeout = int(app.config.get("TEAMWORK_SQLITE_BUSY_TIMEOUT_MS", 5000))
-            sa.event.listen(
-                engine,
-                "connect",
-                lambda connection, record: _sqlite_pragmas(connection, record, timeout),
-            )
+            listener = _pragmas_listener(timeout)
+            # Once per engine, however many apps share it (the tests' apps do).
+            if not sa.event.contains(engine, "connect", listener):
+                sa.event.listen(engine, "connect", listener)

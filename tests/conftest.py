@@ -157,6 +157,41 @@ def url_builders_compiled_once() -> Iterator[None]:
         yield
 
 
+_ENGINES: dict[tuple[Any, ...], sa.Engine] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def engines_kept() -> Iterator[None]:
+    """Flask-SQLAlchemy makes each app an engine of its own, and with it an empty cache of
+    compiled SQL: every test compiled its statements afresh (a sixth of a typical test's time)
+    and, on PostgreSQL, set up a new connection and its dialect. Here apps with the same
+    database address and engine options share one engine per test process. Each test's
+    database is at the same address (tests/conftest.py `app`: a fresh copy of the SQLite file,
+    or the PostgreSQL schema emptied), and the engine's connections are closed between tests,
+    so what is kept is only what does not depend on the rows: compiled statements, the
+    dialect."""
+    from flask_sqlalchemy.extension import SQLAlchemy
+
+    make_engine = SQLAlchemy._make_engine
+
+    def kept(self: SQLAlchemy, bind_key: str | None, options: dict[str, Any], app: Flask) -> Any:
+        key = (
+            bind_key,
+            repr(sorted(options.items(), key=lambda item: item[0])),
+            # A listener of the engine's connections (teamwork/database_events.py) reads it.
+            app.config.get("TEAMWORK_SQLITE_BUSY_TIMEOUT_MS"),
+        )
+        if key not in _ENGINES:
+            _ENGINES[key] = make_engine(self, bind_key, options, app)
+        return _ENGINES[key]
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(SQLAlchemy, "_make_engine", kept)
+        yield
+    for engine in _ENGINES.values():
+        engine.dispose()
+
+
 class _SharedBytecode(BytecodeCache):
     """Compiled templates kept for every app of this test process: each test's app has its own
     Jinja environment, which would otherwise lex, parse and compile every template it renders
@@ -280,16 +315,24 @@ def app(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_template: DatabaseTemplate
 ) -> Iterator[Flask]:
     _quiet_environment(monkeypatch, tmp_path / "instance")
+    database_dir = tmp_path
     if database_template.sqlite_file:
-        shutil.copyfile(database_template.sqlite_file, tmp_path / "test.db")
-    application = create_app(config_for_tests(tmp_path, database_template.schema))
+        # Every test's database is at the same address in a process, copied afresh (the
+        # engine kept for that address has closed its connections: see `engines_kept`).
+        database_dir = database_template.sqlite_file.parent / "live"
+        database_dir.mkdir(exist_ok=True)
+        for leftover in database_dir.glob("test.db*"):
+            leftover.unlink()
+        shutil.copyfile(database_template.sqlite_file, database_dir / "test.db")
+    application = create_app(config_for_tests(database_dir, database_template.schema))
     application.test_client_class = IsolatedClient
     application.jinja_env.bytecode_cache = TEMPLATE_BYTECODE
     try:
         with application.app_context():
             yield application
             _db.session.remove()
-            # SQLite's file goes with tmp_path; PostgreSQL's tables are emptied below.
+            # Its connections closed: the next test's database replaces SQLite's file, and
+            # PostgreSQL's tables are emptied below.
             _db.engine.dispose()
     finally:
         if database_template.schema:
