@@ -369,6 +369,7 @@ def test_a_member_hears_of_a_round_by_the_bell_and_votes_from_it_before_its_dead
     expect(member.page).to_have_url(re.compile(rf"{re.escape(proposal)}$"))
     expect(member.page.locator("main")).to_contain_text("Open until")
     expect(member.page.locator("main")).to_contain_text("17:00")
+    expect_live(member)  # its script has the round (a tap before that does nothing yet)
     vote(member.page, UP)
     screenshot(member.page, "voting-screen-phone-deadline")
     screens.assert_no_browser_errors()
