@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-from teamwork.meetings.rules import overdue_notice
+from teamwork.meetings.rules import due_soon_notice, overdue_notice
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -180,10 +180,8 @@ def needs_reminder(
 ) -> bool:
     """An owner is reminded once per due date, from `days_before` days before it until it
     passes (so a missed run or a late-created activity is still reminded). Moving the due
-    date earns a new reminder."""
-    if not status.is_open or due_on is None or reminded_for == due_on:
-        return False
-    return day <= due_on <= day + timedelta(days=days_before)
+    date earns a new reminder. The rule action items follow (`meetings.rules.due_soon_notice`)."""
+    return status.is_open and due_soon_notice(due_on, reminded_for, day, days_before)
 
 
 def needs_overdue_notice(
